@@ -1,0 +1,46 @@
+use crate::domain::Strategy;
+use serde::{Deserialize, Serialize};
+
+/// What an adapter can do, so the screen can grey out what it cannot and say why before
+/// anything is confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub promote: bool,
+    /// Redeploy the same artifact without a build.
+    pub redeploy_artifact: bool,
+    /// Redeploy the same commit through the whole pipeline.
+    pub redeploy_rebuild: bool,
+    pub strategies: Vec<Strategy>,
+    pub regions: bool,
+    pub components: bool,
+    /// The platform reports error rates itself.
+    pub native_metrics: bool,
+    /// The platform has a rolled-back mode that holds pushes back until a promote.
+    pub rolled_back_mode: bool,
+    /// The platform refuses an operation whose expected live deployment is stale.
+    pub preconditions: bool,
+    /// Domains move on a switch (false on Kubernetes, where Services select pods).
+    pub domains_move: bool,
+}
+
+impl Capabilities {
+    /// Everything the embedded demo models.
+    pub fn everything() -> Self {
+        Self {
+            promote: true,
+            redeploy_artifact: true,
+            redeploy_rebuild: true,
+            strategies: vec![
+                Strategy::Immediate,
+                Strategy::Rolling,
+                Strategy::MaxUnavailable { percent: 25 },
+            ],
+            regions: true,
+            components: true,
+            native_metrics: true,
+            rolled_back_mode: true,
+            preconditions: true,
+            domains_move: true,
+        }
+    }
+}

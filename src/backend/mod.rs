@@ -1,0 +1,70 @@
+//! The boundary between the console and a deployment platform. Adapters map their platform
+//! onto the words of `domain` and type their errors once, here.
+
+mod capabilities;
+mod error;
+mod request;
+
+pub use capabilities::Capabilities;
+pub use error::{BackendError, PreconditionCode};
+pub use request::{Identity, OperationHandle, OperationRequest, Page, PageRequest, RedeployRequest, Role};
+
+use crate::domain::{
+    ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment, LiveChange,
+    MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
+};
+use async_trait::async_trait;
+
+/// A deployment platform, used as `Arc<dyn Backend>` and chosen at run time from config.
+///
+/// Every call is addressed by ids, returns owned data, and fails with a typed
+/// [`BackendError`]; callers decide by the error's type, never by its text.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Short name for the title bar and logs (`demo`, `http`, `unkey`, ...).
+    fn kind(&self) -> &'static str;
+
+    fn capabilities(&self) -> Capabilities;
+
+    /// Who the credentials belong to and what they may do.
+    async fn identity(&self) -> Result<Identity, BackendError>;
+
+    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, BackendError>;
+
+    async fn list_environments(&self, project: &ProjectId) -> Result<Vec<Environment>, BackendError>;
+
+    async fn get_environment(&self, env: &EnvRef) -> Result<Environment, BackendError>;
+
+    /// Newest first.
+    async fn list_deployments(&self, env: &EnvRef, page: PageRequest) -> Result<Page<Deployment>, BackendError>;
+
+    async fn get_deployment(&self, env: &EnvRef, id: &DeploymentId) -> Result<Deployment, BackendError>;
+
+    /// The environment's live deployment against `target`.
+    async fn diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError>;
+
+    /// The hostnames a switch to `target` would move (and those it would leave).
+    async fn domains_to_move(&self, env: &EnvRef, target: &DeploymentId) -> Result<Vec<DomainMove>, BackendError>;
+
+    /// Every action on `deployment`, allowed or with the reason it is not.
+    async fn actions(&self, env: &EnvRef, deployment: &DeploymentId) -> Result<Vec<ActionAvailability>, BackendError>;
+
+    async fn rollback(&self, request: OperationRequest) -> Result<OperationHandle, BackendError>;
+
+    async fn promote(&self, request: OperationRequest) -> Result<OperationHandle, BackendError>;
+
+    async fn redeploy(&self, request: RedeployRequest) -> Result<OperationHandle, BackendError>;
+
+    /// One operation with its status, steps and log.
+    async fn operation(&self, env: &EnvRef, id: &OperationId) -> Result<Operation, BackendError>;
+
+    /// The environment's operations, newest first, failed ones included.
+    async fn list_operations(&self, env: &EnvRef) -> Result<Vec<Operation>, BackendError>;
+
+    /// Changes of the live pointer, oldest first: marks on the error-rate axis and the
+    /// input to `last known good`.
+    async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError>;
+
+    /// Requests, 5xx errors and p95 latency per time bucket.
+    async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError>;
+}

@@ -1,0 +1,135 @@
+//! The config file: where it is, what it may say, and what it means.
+//!
+//! Skeleton shared by the CLI, the console and the backends; the loader (file, line and key
+//! in every error) lives beside it.
+
+pub mod keys;
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The whole config file. Every table refuses keys it does not know.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Theme name (built in or from the user themes folder).
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub backends: Vec<BackendConfig>,
+    #[serde(default)]
+    pub poll: PollConfig,
+    #[serde(default)]
+    pub console: ConsoleConfig,
+    #[serde(default)]
+    pub keys: keys::KeysConfig,
+}
+
+/// One backend entry; `kind` picks the adapter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum BackendConfig {
+    Demo(DemoBackendConfig),
+}
+
+impl BackendConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Demo(c) => &c.name,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DemoBackendConfig {
+    pub name: String,
+    /// A built-in scenario name or a path to a scenario TOML file.
+    #[serde(default = "default_scenario")]
+    pub scenario: String,
+    /// Scenario time runs this many times faster than real time.
+    #[serde(default = "default_speed")]
+    pub speed: f64,
+    /// `deployer` or `read-only`.
+    #[serde(default)]
+    pub role: Option<crate::backend::Role>,
+}
+
+fn default_scenario() -> String {
+    "bad-deploy".to_owned()
+}
+
+fn default_speed() -> f64 {
+    1.0
+}
+
+/// How often the console refreshes what is on screen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PollConfig {
+    /// The environment on screen.
+    #[serde(with = "humantime_serde", default = "PollConfig::default_focused")]
+    pub focused: Duration,
+    /// Every other environment.
+    #[serde(with = "humantime_serde", default = "PollConfig::default_others")]
+    pub others: Duration,
+    /// While an operation runs.
+    #[serde(with = "humantime_serde", default = "PollConfig::default_operation")]
+    pub operation: Duration,
+}
+
+impl PollConfig {
+    fn default_focused() -> Duration {
+        Duration::from_secs(2)
+    }
+    fn default_others() -> Duration {
+        Duration::from_secs(10)
+    }
+    fn default_operation() -> Duration {
+        Duration::from_millis(500)
+    }
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        Self {
+            focused: Self::default_focused(),
+            others: Self::default_others(),
+            operation: Self::default_operation(),
+        }
+    }
+}
+
+/// What the console protects and how it judges health.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConsoleConfig {
+    /// Environments whose name must be typed to confirm an operation.
+    #[serde(default = "ConsoleConfig::default_protected")]
+    pub protected_environments: Vec<String>,
+    /// Error rate (a fraction, 0.01 = 1%) above which a deployment is unhealthy.
+    #[serde(default = "ConsoleConfig::default_threshold")]
+    pub error_threshold: f64,
+    /// Capture the mouse (off by default, so the terminal's own selection keeps working).
+    #[serde(default)]
+    pub mouse: bool,
+}
+
+impl ConsoleConfig {
+    fn default_protected() -> Vec<String> {
+        vec!["production".to_owned()]
+    }
+    fn default_threshold() -> f64 {
+        0.01
+    }
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            protected_environments: Self::default_protected(),
+            error_threshold: Self::default_threshold(),
+            mouse: false,
+        }
+    }
+}

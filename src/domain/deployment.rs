@@ -1,0 +1,127 @@
+use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// An immutable build of a project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: DeploymentId,
+    /// Human label: `v42`, a tag, `rev3`, or a short id.
+    pub label: String,
+    pub project: ProjectId,
+    pub environment: EnvironmentId,
+    pub artifact: Artifact,
+    pub commit: Option<Commit>,
+    pub author: Option<String>,
+    pub created_at: Timestamp,
+    pub build_status: BuildStatus,
+    pub runtime_state: RuntimeState,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Names and hashes of environment variables and settings; never secret values.
+    #[serde(default)]
+    pub config: Vec<ConfigEntry>,
+    /// Database migrations this deployment introduced, oldest first.
+    #[serde(default)]
+    pub migrations: Vec<String>,
+    #[serde(default)]
+    pub is_rollback: bool,
+    #[serde(default)]
+    pub rolled_back_from: Option<DeploymentId>,
+    /// Set when this deployment was made by a redeploy of another one.
+    #[serde(default)]
+    pub redeployed_from: Option<DeploymentId>,
+    /// Whether the environment's domains point at it right now.
+    #[serde(default)]
+    pub is_live: bool,
+}
+
+impl Deployment {
+    pub fn short_commit(&self) -> &str {
+        self.commit
+            .as_ref()
+            .map(|c| &c.sha[..c.sha.len().min(7)])
+            .unwrap_or("-")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// Image reference, e.g. `registry.example.com/acme/storefront:v42`.
+    pub image: String,
+    /// Content digest, e.g. `sha256:…`.
+    pub digest: Option<String>,
+    /// The artifact no longer exists at the registry (retention removed it).
+    #[serde(default)]
+    pub pruned: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    pub subject: String,
+    pub branch: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigEntry {
+    pub name: String,
+    /// A hash of the value, so drift can be seen without the value.
+    pub hash: String,
+    pub kind: ConfigKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigKind {
+    EnvVar,
+    Setting,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildStatus {
+    Queued,
+    Building,
+    Deploying,
+    Ready,
+    Failed,
+    Canceled,
+}
+
+impl BuildStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Building => "building",
+            Self::Deploying => "deploying",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Ready | Self::Failed | Self::Canceled)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuntimeState {
+    Running,
+    Starting,
+    SpunDown,
+}
+
+impl RuntimeState {
+    /// The words shown on screen (`spun down`, with a space).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Starting => "starting",
+            Self::SpunDown => "spun down",
+        }
+    }
+}
