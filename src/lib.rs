@@ -2,6 +2,7 @@
 //!
 //! The engine (`domain`, `backend`, `clock`) never imports the screen.
 
+pub mod app;
 pub mod backend;
 pub mod clock;
 pub mod config;
