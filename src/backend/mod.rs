@@ -3,6 +3,7 @@
 
 mod capabilities;
 mod error;
+pub mod http;
 mod request;
 
 pub use capabilities::Capabilities;

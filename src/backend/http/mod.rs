@@ -1,0 +1,3 @@
+//! The `http` backend: a platform that speaks the documented contract (`docs/openapi.yaml`).
+
+pub mod wire;
