@@ -18,6 +18,7 @@ pub use metrics::{TrafficSample, TrafficSource};
 pub use start::{ServeArgs, TokenError, resolve_tokens, run};
 
 use crate::backend::Backend;
+use crate::backend::http::PLATFORM_NOW;
 use crate::domain::EnvRef;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -108,6 +109,7 @@ pub fn router(state: ServeState) -> Router {
         .layer(from_fn(etag::conditional_get))
         .route_layer(from_fn_with_state(state.tokens.clone(), auth::authenticate))
         .with_state(state.clone());
+    let backend = state.backend.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics_text))
@@ -122,7 +124,25 @@ pub fn router(state: ServeState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(from_fn_with_state(backend, platform_now))
         .layer(from_fn(access_log::access_log))
+}
+
+/// Every answer says what time it is at the platform (the demo's clock may run faster),
+/// so clients measure metric windows and ages on the platform's clock.
+async fn platform_now(
+    State(backend): State<Arc<dyn Backend>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let now = backend
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&now) {
+        response.headers_mut().insert(PLATFORM_NOW, value);
+    }
+    response
 }
 
 async fn metrics_text(State(state): State<ServeState>) -> impl IntoResponse {

@@ -4,11 +4,11 @@ use super::ServeState;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::ApiError;
 use crate::backend::http::wire::Items;
-use crate::backend::{Capabilities, Identity, Page, PageRequest};
+use crate::backend::{Capabilities, Identity, Page, PageRequest, Role};
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
-    LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId, Project,
-    ProjectId, Timestamp,
+    LiveChange, MetricSeries, MetricSource, MetricsQuery, MetricsScope, Operation, OperationId,
+    Project, ProjectId, Timestamp,
 };
 use axum::Extension;
 use axum::Json;
@@ -153,12 +153,27 @@ pub async fn domains(
     Ok(Json(Items { items }))
 }
 
+/// The platform's answer, with every action refused for a caller whose role may not act.
 pub async fn actions(
     State(state): State<ServeState>,
+    Extension(identity): Extension<Identity>,
     ApiPath(path): ApiPath<DeploymentPath>,
 ) -> ApiResult<Items<ActionAvailability>> {
     let (env, id) = path.parts();
-    let items = state.backend.actions(&env, &id).await?;
+    let mut items = state.backend.actions(&env, &id).await?;
+    if identity.role != Role::Deployer {
+        for item in &mut items {
+            *item = ActionAvailability::refused(
+                item.action,
+                "forbidden",
+                format!(
+                    "the {} token may look but not {}",
+                    identity.role.as_str(),
+                    item.action.as_str()
+                ),
+            );
+        }
+    }
     Ok(Json(Items { items }))
 }
 
@@ -205,19 +220,24 @@ pub async fn error_rate(
     ApiPath(path): ApiPath<EnvPath>,
     ApiQuery(query): ApiQuery<ErrorRateQuery>,
 ) -> ApiResult<MetricSeries> {
-    if query.step_secs == 0 || query.to <= query.from {
+    if query.step_secs == 0 {
         return Err(ApiError::bad_request(
             "invalid_query",
-            "step_secs must be positive and `to` later than `from`",
+            "step_secs must be positive",
         ));
     }
-    let buckets = (query.to - query.from).num_seconds() / i64::from(query.step_secs);
-    if buckets > MAX_BUCKETS {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!("at most {MAX_BUCKETS} buckets per series; use a larger step_secs"),
-        ));
+    if query.to <= query.from {
+        // An empty window has no buckets.
+        return Ok(Json(MetricSeries {
+            source: MetricSource::Native,
+            step_secs: query.step_secs,
+            points: Vec::new(),
+        }));
     }
+    // Widen the step so a series has at most MAX_BUCKETS buckets; the answer says the step.
+    let span = (query.to - query.from).num_seconds().max(1);
+    let widest = u32::try_from((span + MAX_BUCKETS - 1) / MAX_BUCKETS).unwrap_or(u32::MAX);
+    let step_secs = query.step_secs.max(widest);
     let scope = match query.deployment {
         Some(id) => MetricsScope::Deployment(DeploymentId::new(id)),
         None => MetricsScope::Environment,
@@ -227,7 +247,7 @@ pub async fn error_rate(
         scope,
         from: query.from,
         to: query.to,
-        step_secs: query.step_secs,
+        step_secs,
     };
     Ok(Json(state.backend.error_rate(&metrics_query).await?))
 }
