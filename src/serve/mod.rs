@@ -4,6 +4,7 @@
 
 mod access_log;
 mod auth;
+mod demo;
 mod etag;
 mod extract;
 mod idempotency;
