@@ -15,7 +15,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         %method,
         path,
         status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        duration = ?started.elapsed(),
         "request"
     );
     response

@@ -4,7 +4,9 @@ use super::ServeState;
 use super::extract::{ApiPath, ApiQuery};
 use super::problem::ApiError;
 use crate::backend::http::wire::Items;
-use crate::backend::{Capabilities, Identity, Page, PageRequest, Role};
+use crate::backend::{
+    BackendError, Capabilities, Identity, Page, PageRequest, PreconditionCode, Role,
+};
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
     LiveChange, MetricSeries, MetricSource, MetricsQuery, MetricsScope, Operation, OperationId,
@@ -18,7 +20,37 @@ use serde::Deserialize;
 /// The largest page a client may ask for.
 pub const MAX_PAGE: usize = 500;
 
-type ApiResult<T> = Result<Json<T>, ApiError>;
+type ApiResult<T> = Result<Json<T>, ReadError>;
+
+/// A read's error. A deployment addressed under another environment is simply not there
+/// for a read (platforms report it as a refusal, which only makes sense for an operation).
+pub struct ReadError(ApiError);
+
+impl From<ApiError> for ReadError {
+    fn from(error: ApiError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<BackendError> for ReadError {
+    fn from(error: BackendError) -> Self {
+        let error = match error {
+            BackendError::Precondition {
+                code: PreconditionCode::WrongEnvironment,
+                message,
+                ..
+            } => BackendError::NotFound { what: message },
+            other => other,
+        };
+        Self(error.into())
+    }
+}
+
+impl axum::response::IntoResponse for ReadError {
+    fn into_response(self) -> axum::response::Response {
+        self.0.into_response()
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,10 +253,7 @@ pub async fn error_rate(
     ApiQuery(query): ApiQuery<ErrorRateQuery>,
 ) -> ApiResult<MetricSeries> {
     if query.step_secs == 0 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "step_secs must be positive",
-        ));
+        return Err(ApiError::bad_request("invalid_query", "step_secs must be positive").into());
     }
     if query.to <= query.from {
         // An empty window has no buckets.

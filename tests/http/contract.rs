@@ -304,6 +304,16 @@ async fn deployments_page_newest_first_by_cursor() {
 }
 
 #[tokio::test]
+async fn a_deployment_read_under_another_environment_is_not_found() {
+    let platform = Platform::start().await;
+    let console = deployer(&platform.url());
+    let v41 = platform.id("v41").await;
+    let staging = switchback::domain::EnvRef::new("acme/storefront", "staging");
+    let err = console.actions(&staging, &v41).await.unwrap_err();
+    assert!(matches!(err, BackendError::NotFound { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn errors_are_problem_json() {
     let platform = Platform::start().await;
     let response = reqwest::Client::new()
