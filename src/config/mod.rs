@@ -57,6 +57,12 @@ impl BackendConfig {
         }
     }
 
+    pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
+        match self {
+            Self::Demo(c) => Some(c),
+        }
+    }
+
     /// The embedded demo with its defaults, used when no backend is configured.
     pub fn default_demo() -> Self {
         Self::Demo(DemoBackendConfig::default())
