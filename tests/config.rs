@@ -217,3 +217,17 @@ fn reading_a_missing_file_names_it() {
     assert!(matches!(error, ConfigError::Read { .. }));
     assert!(error.to_string().contains("/nonexistent/switchback.toml"));
 }
+
+#[test]
+fn the_shipped_example_parses_and_claims_the_real_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let config = switchback::config::load_file(&path).unwrap();
+    let defaults = Config::default();
+    assert_eq!(config.backends, vec![BackendConfig::default_demo()]);
+    assert_eq!(config.poll, defaults.poll);
+    assert_eq!(config.console, defaults.console);
+    assert_eq!(config.theme, defaults.theme);
+    // Every console action has keys in the example (the keymap checks the names).
+    assert_eq!(config.keys.0.len(), 19, "{:?}", config.keys.0.keys());
+    assert!(config.keys.0.values().all(|keys| !keys.is_empty()));
+}
