@@ -499,3 +499,89 @@ fn bad_arguments_are_usage_errors() {
     assert_eq!(run(home.cmd().args(["list", "--speed", "0"])).code, 2);
     assert_eq!(run(home.cmd().args(["frobnicate"])).code, 2);
 }
+
+/// Runs the binary in a real pseudo-terminal, answers the prompt, returns output and exit code.
+fn run_in_pty(home: &Home, args: &[&str], answer: &str) -> (String, u32) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("switchback"));
+    cmd.args(args);
+    cmd.env_clear();
+    cmd.env("HOME", home.dir.path());
+    cmd.env("XDG_CONFIG_HOME", home.dir.path().join("config"));
+    cmd.env("XDG_DATA_HOME", home.dir.path().join("data"));
+    cmd.env("USER", "tester");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut writer = pair.master.take_writer().unwrap();
+    let mut seen = String::new();
+    let mut answered = false;
+    while let Ok(bytes) = rx.recv_timeout(Duration::from_secs(15)) {
+        seen.push_str(&String::from_utf8_lossy(&bytes));
+        if !answered && seen.contains("to confirm") {
+            writer.write_all(answer.as_bytes()).unwrap();
+            writer.flush().unwrap();
+            answered = true;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            // Drain what is left, briefly.
+            while let Ok(bytes) = rx.recv_timeout(Duration::from_millis(300)) {
+                seen.push_str(&String::from_utf8_lossy(&bytes));
+            }
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(answered, "no prompt seen:\n{seen}");
+    (seen, status.exit_code())
+}
+
+#[test]
+fn at_a_terminal_a_protected_environment_needs_its_name_typed() {
+    let home = Home::new();
+    let (out, code) = run_in_pty(&home, &["rollback", "--to", "v41", "--speed", "60"], "y\r");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Type `Production` to confirm"), "{out}");
+    assert!(out.contains("not confirmed"), "{out}");
+    assert!(!out.contains("started"), "{out}");
+    let (out, code) = run_in_pty(
+        &home,
+        &["rollback", "--to", "v41", "--speed", "60"],
+        "Production\r",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("rollback completed"), "{out}");
+}
+
+#[test]
+fn at_a_terminal_an_unprotected_environment_takes_y() {
+    let home = Home::new();
+    home.write_config("[console]\nprotected-environments = []\n");
+    let (out, code) = run_in_pty(&home, &["rollback", "--to", "v41", "--speed", "60"], "y\r");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Type `y` to confirm") && out.contains("rollback completed"),
+        "{out}"
+    );
+}

@@ -36,7 +36,7 @@ pub fn confirm(yes: bool, what: &str, ask: &Ask) -> Result<(), CommandError> {
     let mut stderr = std::io::stderr();
     let prompt = match ask {
         Ask::TypeName(name) => format!("Type `{name}` to confirm: "),
-        Ask::YesNo => "Confirm? [y/N] ".to_owned(),
+        Ask::YesNo => "Type `y` to confirm [y/N]: ".to_owned(),
     };
     let _ = write!(stderr, "{prompt}");
     let _ = stderr.flush();
