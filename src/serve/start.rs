@@ -18,11 +18,11 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:7878, or `[serve] listen` in config].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// The demo scenario: a built-in name or a TOML file.
-    #[arg(long, value_name = "NAME")]
+    /// The demo scenario, a built-in name or a TOML file: the global `--scenario NAME`.
+    #[arg(skip)]
     pub scenario: Option<String>,
-    /// Run the demo's clock this many times faster than real time.
-    #[arg(long, value_name = "N")]
+    /// Demo time runs this many times faster than real time: the global `--speed N`.
+    #[arg(skip)]
     pub speed: Option<f64>,
     /// Environment variable holding the deployer role's bearer token.
     #[arg(long, value_name = "VAR")]

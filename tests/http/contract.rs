@@ -39,7 +39,7 @@ async fn the_replay_is_marked_and_a_reused_key_with_another_request_is_refused()
         platform.id("v41").await,
         platform.id("v42").await,
     );
-    let http = reqwest::Client::new();
+    let http = crate::support::raw_client();
     let url = format!(
         "{}/v1/projects/acme%2Fstorefront/environments/production/rollback",
         platform.url()
@@ -161,7 +161,9 @@ async fn no_token_or_a_wrong_one_is_unauthorized() {
         );
     }
     // Health and metrics need no token.
-    let health = reqwest::get(format!("{}/healthz", platform.url()))
+    let health = crate::support::raw_client()
+        .get(format!("{}/healthz", platform.url()))
+        .send()
         .await
         .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
@@ -170,7 +172,7 @@ async fn no_token_or_a_wrong_one_is_unauthorized() {
 #[tokio::test]
 async fn gets_carry_etags_and_answer_304_until_something_changes() {
     let platform = Platform::start().await;
-    let http = reqwest::Client::new();
+    let http = crate::support::raw_client();
     let url = format!(
         "{}/v1/projects/acme%2Fstorefront/environments/production",
         platform.url()
@@ -316,7 +318,7 @@ async fn a_deployment_read_under_another_environment_is_not_found() {
 #[tokio::test]
 async fn errors_are_problem_json() {
     let platform = Platform::start().await;
-    let response = reqwest::Client::new()
+    let response = crate::support::raw_client()
         .get(format!(
             "{}/v1/projects/acme%2Fstorefront/environments/nowhere",
             platform.url()
@@ -346,7 +348,9 @@ async fn errors_are_problem_json() {
 async fn metrics_expose_the_demo_traffic() {
     let platform = Platform::start().await;
     platform.clock.advance(std::time::Duration::from_secs(60));
-    let text = reqwest::get(format!("{}/metrics", platform.url()))
+    let text = crate::support::raw_client()
+        .get(format!("{}/metrics", platform.url()))
+        .send()
         .await
         .unwrap()
         .text()

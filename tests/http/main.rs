@@ -1,6 +1,7 @@
 //! The HTTP contract end to end: `serve` over the demo platform on a loopback socket, the
 //! `http` backend against it, and a fault-injecting proxy between them.
 
+mod binary;
 mod contract;
 mod faults;
 mod proxy;

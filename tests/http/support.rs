@@ -145,3 +145,9 @@ pub fn rollback(
         scope: Default::default(),
     }
 }
+
+/// A plain HTTP client for looking at the wire itself.
+pub fn raw_client() -> reqwest::Client {
+    switchback::net::install_tls_provider();
+    reqwest::Client::new()
+}
