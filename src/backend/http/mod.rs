@@ -338,3 +338,57 @@ impl Backend for HttpBackend {
         self.transport.get(url, "error rate").await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_str;
+    use std::path::Path;
+    use std::time::Duration;
+
+    fn entry(text: &str) -> HttpBackendConfig {
+        let config = parse_str(text, Path::new("test.toml")).unwrap();
+        match config.backends.into_iter().next().unwrap() {
+            crate::config::BackendConfig::Http(http) => http,
+            other => panic!("expected an http entry, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_http_entry_reads_with_humantime_timeouts_and_defaults() {
+        let http = entry(
+            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"http://127.0.0.1:7878\"\nrequest-timeout = \"2500ms\"\n",
+        );
+        assert_eq!(http.connect_timeout, Duration::from_secs(3));
+        assert_eq!(http.request_timeout, Duration::from_millis(2500));
+        assert_eq!(http.token_env, None);
+        assert!(HttpBackend::new(&http).is_ok());
+    }
+
+    #[test]
+    fn bad_urls_and_unknown_keys_are_refused_with_the_key() {
+        let error = parse_str(
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"ftp://host\"\n",
+            Path::new("test.toml"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("url"), "{error}");
+        let error = parse_str(
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"http://h\"\ntoken = \"secret\"\n",
+            Path::new("test.toml"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("token"), "{error}");
+    }
+
+    #[test]
+    fn an_unset_token_variable_is_named_and_the_backend_not_built() {
+        let mut http = HttpBackendConfig::new("shared", "http://127.0.0.1:7878");
+        http.token_env = Some("SWITCHBACK_HTTP_UNIT_SURELY_UNSET".into());
+        let error = HttpBackend::new(&http).unwrap_err();
+        assert!(
+            matches!(&error, HttpSetupError::TokenUnset { var, .. } if var == "SWITCHBACK_HTTP_UNIT_SURELY_UNSET"),
+            "{error}"
+        );
+    }
+}
