@@ -135,27 +135,19 @@ mod tests {
         }]));
         let text = render(&source);
         let labels = r#"project="acme/storefront",environment="production",deployment="v42""#;
-        assert!(
-            text.contains(&format!("switchback_requests_total{{{labels}}} 100")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("switchback_errors_total{{{labels}}} 8")),
-            "{text}"
-        );
-        assert!(
-            text.contains("switchback_request_duration_seconds_bucket{le=\"0.5\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("le=\"0.5\",")
-                || text.contains("le=\"0.5\"}")
-                || text.contains("\"0.5\"")
-        );
-        assert!(text.contains(" 95\n"), "cumulative bucket count: {text}");
-        assert!(
-            text.contains("switchback_request_duration_seconds_count{"),
-            "{text}"
-        );
+        for line in [
+            format!("switchback_requests_total{{{labels}}} 100"),
+            format!("switchback_errors_total{{{labels}}} 8"),
+            format!("switchback_request_duration_seconds_sum{{{labels}}} 12.5"),
+            format!("switchback_request_duration_seconds_count{{{labels}}} 100"),
+            // Buckets are cumulative, `+Inf` is every request.
+            format!("switchback_request_duration_seconds_bucket{{le=\"0.1\",{labels}}} 60"),
+            format!("switchback_request_duration_seconds_bucket{{le=\"0.5\",{labels}}} 95"),
+            format!("switchback_request_duration_seconds_bucket{{le=\"1.0\",{labels}}} 99"),
+            format!("switchback_request_duration_seconds_bucket{{le=\"+Inf\",{labels}}} 100"),
+            "# TYPE switchback_request_duration_seconds histogram".to_owned(),
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+        }
     }
 }
