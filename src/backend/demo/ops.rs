@@ -503,6 +503,7 @@ impl World {
             commit,
             profile,
             spin_down_at: None,
+            noise_key: 0,
         })
     }
 }

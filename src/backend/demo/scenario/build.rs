@@ -293,6 +293,7 @@ fn build_env(
         live_history: Vec::new(),
         live_history_idx: Vec::new(),
         rps: env.rps.unwrap_or_else(|| default_rps(env.kind)),
+        noise_key: crate::backend::demo::noise::hash_str(&env_ref.to_string()),
         label_prefix: prefix,
         next_label,
         config: BTreeMap::new(),
@@ -359,6 +360,7 @@ fn build_env(
                 p95_ms: dep.p95_ms,
             },
             spin_down_at: None,
+            noise_key: 0,
         });
         if build_status == BuildStatus::Ready {
             let state = world.env_mut(p, e);
