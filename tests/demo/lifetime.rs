@@ -234,3 +234,33 @@ fn the_preview_idle_time_is_a_scenario_setting() {
         assert_eq!(pr2.runtime_state, RuntimeState::Running, "3 h idle < 6 h");
     });
 }
+
+#[tokio::test]
+async fn a_scaled_clock_runs_the_scenario_faster() {
+    // 600x: v41's remaining 24 minutes pass in about 2.4 real seconds.
+    let clock: switchback::clock::SharedClock =
+        std::sync::Arc::new(switchback::clock::ScaledClock::new(600.0));
+    let backend: std::sync::Arc<dyn Backend> =
+        std::sync::Arc::new(switchback::backend::demo::DemoBackend::new(
+            switchback::backend::demo::Scenario::load("bad-deploy").unwrap(),
+            clock,
+            deployer("alice"),
+        ));
+    let env = prod();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = backend
+            .list_deployments(&env, Default::default())
+            .await
+            .unwrap();
+        let v41 = page.items.iter().find(|d| d.label == "v41").unwrap();
+        if v41.runtime_state == RuntimeState::SpunDown {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "v41 never spun down at 600x"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
