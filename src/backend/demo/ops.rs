@@ -44,6 +44,12 @@ impl World {
             OperationKind::Rollback => Action::Rollback,
             _ => Action::Promote,
         };
+        // The request names the engineer; without one, the credentials' owner acted.
+        let mut req = req.clone();
+        if req.actor.trim().is_empty() {
+            req.actor = identity.actor.clone();
+        }
+        let req = &req;
         let (p, e) = self.env_index(&req.env)?;
         check_role(identity, action)?;
         let fingerprint = format!("{}|{}|{}", kind.as_str(), req.env, req.target);
@@ -121,6 +127,11 @@ impl World {
         identity: &Identity,
         req: &RedeployRequest,
     ) -> Result<OperationHandle, BackendError> {
+        let mut req = req.clone();
+        if req.actor.trim().is_empty() {
+            req.actor = identity.actor.clone();
+        }
+        let req = &req;
         let (p, e) = self.env_index(&req.env)?;
         check_role(identity, Action::Redeploy)?;
         let fingerprint = format!("redeploy|{}|{}|{}", req.env, req.source, req.rebuild);
