@@ -262,32 +262,3 @@ async fn flaky_fails_and_slows_some_calls_but_never_performs_an_operation_twice(
         1
     );
 }
-
-#[tokio::test]
-async fn a_config_entry_builds_the_platform_with_its_role() {
-    let config: switchback::config::Config = toml::from_str(
-        "[[backends]]\nkind = \"demo\"\nname = \"demo\"\nscenario = \"steady\"\nspeed = 5.0\nrole = \"read-only\"\n",
-    )
-    .unwrap();
-    let switchback::config::BackendConfig::Demo(entry) = &config.backends[0];
-    let backend = switchback::backend::demo::DemoBackend::from_config(entry, "rita").unwrap();
-    assert_eq!(backend.scenario_name(), "steady");
-    let identity = backend.identity().await.unwrap();
-    assert_eq!(identity.role, switchback::backend::Role::ReadOnly);
-    assert_eq!(identity.actor, "rita");
-
-    let mut bad = entry.clone();
-    bad.speed = 0.0;
-    let err = switchback::backend::demo::DemoBackend::from_config(&bad, "rita")
-        .err()
-        .unwrap();
-    assert!(err.to_string().contains("speed"), "{err}");
-    bad.speed = 1.0;
-    bad.scenario = "nope".into();
-    assert!(matches!(
-        switchback::backend::demo::DemoBackend::from_config(&bad, "rita")
-            .err()
-            .unwrap(),
-        ScenarioError::Unknown { .. }
-    ));
-}

@@ -23,13 +23,11 @@ pub use ops::Push;
 pub use scenario::{Scenario, ScenarioError};
 pub use traffic::{LATENCY_BOUNDS_SECS, LatencyHistogram, TrafficCounters};
 
-use crate::backend::Role;
 use crate::backend::{
     Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
     PageRequest, RedeployRequest,
 };
-use crate::clock::{ScaledClock, SharedClock, SystemClock};
-use crate::config::DemoBackendConfig;
+use crate::clock::SharedClock;
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
     LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId, OperationKind,
@@ -71,31 +69,6 @@ impl DemoBackend {
             }),
             identity,
         }
-    }
-
-    /// The platform a `[[backends]]` entry of kind `demo` describes: its scenario, its
-    /// speed (1 = real time) and its role, seen by `actor`.
-    pub fn from_config(
-        config: &DemoBackendConfig,
-        actor: &str,
-    ) -> Result<DemoBackend, ScenarioError> {
-        if !(config.speed.is_finite() && config.speed > 0.0) {
-            return Err(ScenarioError::Invalid {
-                file: format!("backend `{}`", config.name),
-                key: "speed".to_owned(),
-                message: format!("must be a positive number, not {}", config.speed),
-            });
-        }
-        let scenario = Scenario::load(&config.scenario)?;
-        let identity = Identity {
-            actor: actor.to_owned(),
-            role: config.role.unwrap_or(Role::Deployer),
-        };
-        Ok(DemoBackend::new(
-            scenario,
-            clock_for_speed(config.speed),
-            identity,
-        ))
     }
 
     /// Another caller's view of the same platform.
@@ -176,15 +149,6 @@ impl DemoBackend {
             ));
         }
         result
-    }
-}
-
-/// The clock for `--speed N`: the wall clock at 1, scenario time N times faster otherwise.
-pub fn clock_for_speed(speed: f64) -> SharedClock {
-    if speed == 1.0 {
-        Arc::new(SystemClock)
-    } else {
-        Arc::new(ScaledClock::new(speed))
     }
 }
 
