@@ -147,7 +147,10 @@ mod tests {
             format!("switchback_request_duration_seconds_bucket{{le=\"+Inf\",{labels}}} 100"),
             "# TYPE switchback_request_duration_seconds histogram".to_owned(),
         ] {
-            assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
         }
     }
 }
