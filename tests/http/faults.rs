@@ -220,3 +220,30 @@ async fn the_token_never_appears_in_errors_or_debug_output() {
         assert!(!shown.contains(DEPLOYER_TOKEN), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_flaky_platform_behind_serve_still_performs_each_operation_once() {
+    // The `flaky` scenario fails every 5th platform call, alternately before it took
+    // effect and after (answer lost); serve passes that on as 503 and does not remember the
+    // key, so the client's retry with the same key reaches the platform's own replay.
+    let platform = Platform::start_scenario("flaky").await;
+    let console = deployer(&platform.url());
+    let (v41, v42) = (platform.id("v41").await, platform.id("v42").await);
+    for _ in 0..6 {
+        console.get_environment(&prod()).await.unwrap();
+    }
+    let handle = console
+        .rollback(rollback(&v41, &v42, "k-flaky", "alice"))
+        .await
+        .unwrap();
+    for _ in 0..6 {
+        let again = console
+            .rollback(rollback(&v41, &v42, "k-flaky", "alice"))
+            .await
+            .unwrap();
+        assert_eq!(again, handle);
+    }
+    let ops = platform.operations(&prod()).await;
+    assert_eq!(ops.len(), 1, "{ops:#?}");
+    assert_eq!(ops[0].id, handle.id);
+}

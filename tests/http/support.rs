@@ -79,16 +79,35 @@ impl Platform {
     }
 
     /// Operations the platform itself recorded in `env`.
+    /// (Retried: the `flaky` scenario fails some platform calls on purpose.)
     pub async fn operations(&self, env: &EnvRef) -> Vec<Operation> {
-        self.demo.list_operations(env).await.unwrap()
+        for _ in 0..10 {
+            match self.demo.list_operations(env).await {
+                Ok(ops) => return ops,
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("the platform kept failing")
     }
 
     pub async fn id(&self, label: &str) -> DeploymentId {
-        let page = self
-            .demo
-            .list_deployments(&prod(), PageRequest::first(200))
-            .await
-            .unwrap();
+        let mut page = None;
+        for _ in 0..10 {
+            match self
+                .demo
+                .list_deployments(&prod(), PageRequest::first(200))
+                .await
+            {
+                Ok(found) => {
+                    page = Some(found);
+                    break;
+                }
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let page = page.expect("the platform kept failing");
         page.items
             .into_iter()
             .find(|d| d.label == label)
