@@ -4,6 +4,7 @@
 mod capabilities;
 mod error;
 mod request;
+pub mod unkey;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};

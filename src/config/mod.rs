@@ -30,12 +30,14 @@ pub struct Config {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
+    Unkey(crate::backend::unkey::UnkeyBackendConfig),
 }
 
 impl BackendConfig {
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
+            Self::Unkey(c) => &c.name,
         }
     }
 }
