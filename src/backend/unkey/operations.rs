@@ -307,22 +307,30 @@ fn advance_redeploy(op: &mut Operation, seen: &Observation<'_>, now: Timestamp) 
                     LogLevel::Info,
                     format!("{} is ready and live", d.id),
                 );
+                finish(op, now, None);
+                return;
+            }
+            let why = if !seen.production {
+                "previews do not move the environment's live pointer"
+            } else if seen.app.is_rolled_back {
+                "the environment is rolled back: promote it to send it traffic"
             } else {
-                set_step(op, 2, StepStatus::Skipped, now);
-                let why = if !seen.production {
-                    "previews do not move the environment's live pointer"
-                } else if seen.app.is_rolled_back {
-                    "the environment is rolled back: promote it to send it traffic"
-                } else {
-                    "Unkey did not make it live"
-                };
+                // Unkey moves live right after ready in a normal production environment.
                 log(
                     op,
                     now,
-                    LogLevel::Warn,
-                    format!("{} is ready but not live: {why}", d.id),
+                    LogLevel::Info,
+                    format!("{} is ready; waiting for it to go live", d.id),
                 );
-            }
+                return;
+            };
+            set_step(op, 2, StepStatus::Skipped, now);
+            log(
+                op,
+                now,
+                LogLevel::Warn,
+                format!("{} is ready but not live: {why}", d.id),
+            );
             finish(op, now, None);
         }
         status if status.is_terminal() => {

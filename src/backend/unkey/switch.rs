@@ -183,9 +183,10 @@ impl UnkeyBackend {
         target: &api::Deployment,
     ) -> BackendError {
         match error {
-            // The target was just read with this key, so it exists: a 404 here is Unkey's
-            // way of saying the key may not do this.
-            BackendError::NotFound { .. } => {
+            // The target was just read with this key, so it exists: a 404 from rollback or
+            // promote is Unkey's way of saying the key may not do this. (createDeployment
+            // answers 403 for that; its 404 means a missing project, app or environment.)
+            BackendError::NotFound { .. } if action != Action::Redeploy => {
                 let reason = format!(
                     "the root key lacks `{}` (Unkey answers 404 for a missing permission, and deployment {} was readable a moment ago)",
                     call.permission, target.id
