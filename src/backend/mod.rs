@@ -2,6 +2,8 @@
 //! onto the words of `domain` and type their errors once, here.
 
 mod capabilities;
+pub mod demo;
+pub mod factory;
 mod error;
 mod request;
 pub mod unkey;
@@ -28,6 +30,12 @@ pub trait Backend: Send + Sync {
     fn kind(&self) -> &'static str;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// The platform's clock: metric windows and ages are measured against it (the demo runs
+    /// on a virtual or faster clock).
+    fn now(&self) -> crate::domain::Timestamp {
+        chrono::Utc::now()
+    }
 
     /// Who the credentials belong to and what they may do.
     async fn identity(&self) -> Result<Identity, BackendError>;
