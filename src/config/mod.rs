@@ -44,7 +44,7 @@ pub enum BackendConfig {
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo"];
+    pub const KINDS: &'static [&'static str] = &["demo", "unkey"];
 
     pub fn name(&self) -> &str {
         match self {
@@ -56,12 +56,14 @@ impl BackendConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Demo(_) => "demo",
+            Self::Unkey(_) => "unkey",
         }
     }
 
     pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
         match self {
             Self::Demo(c) => Some(c),
+            Self::Unkey(_) => None,
         }
     }
 
@@ -78,6 +80,9 @@ impl BackendConfig {
     {
         Ok(Some(match kind {
             "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
+            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
+                rest,
+            )?),
             _ => return Ok(None),
         }))
     }

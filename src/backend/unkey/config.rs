@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct UnkeyBackendConfig {
     pub name: String,
@@ -92,6 +92,35 @@ impl UnkeyBackendConfig {
         }
     }
 
+    /// The first value that makes no sense, as (key, message), for the config loader.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            return Some((
+                "base-url",
+                format!("`{}` is not an http(s) URL", self.base_url),
+            ));
+        }
+        let variable_ok = !self.token_env.is_empty()
+            && self
+                .token_env
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !variable_ok {
+            return Some((
+                "token-env",
+                "name an environment variable (letters, digits, `_`), not the key itself"
+                    .to_owned(),
+            ));
+        }
+        if self.switch_timeout.is_zero() || self.redeploy_timeout.is_zero() {
+            return Some((
+                "switch-timeout",
+                "timeouts must be longer than zero".to_owned(),
+            ));
+        }
+        None
+    }
+
     pub(super) fn checked_base_url(&self) -> Result<String, UnkeyConfigError> {
         let url = self.base_url.trim_end_matches('/');
         if url.starts_with("https://") || url.starts_with("http://") {
@@ -134,5 +163,32 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<UnkeyBackendConfig>("name = \"u\"\ntoken = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_kind_is_known_to_the_config_and_the_factory() {
+        let entry: crate::config::BackendConfig = toml::from_str(
+            "kind = \"unkey\"\nname = \"prod\"\ntoken-env = \"SWITCHBACK_TEST_UNSET_UNKEY_KEY\"",
+        )
+        .unwrap();
+        assert_eq!(entry.kind(), "unkey");
+        let clock = crate::backend::factory::clock_for(&entry);
+        let err = crate::backend::factory::build_backend(&entry, clock)
+            .err()
+            .expect("no key, no backend");
+        let text = err.to_string();
+        assert!(
+            text.contains("SWITCHBACK_TEST_UNSET_UNKEY_KEY") && text.contains("prod"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn nonsense_values_are_named() {
+        let config = parse("name = \"u\"\nbase-url = \"api.unkey.com\"");
+        assert_eq!(config.problem().unwrap().0, "base-url");
+        let config = parse("name = \"u\"\ntoken-env = \"unkey_abc.def\"");
+        assert_eq!(config.problem().unwrap().0, "token-env");
+        assert_eq!(parse("name = \"u\"").problem(), None);
     }
 }

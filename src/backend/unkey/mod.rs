@@ -213,6 +213,10 @@ impl Backend for UnkeyBackend {
         "unkey"
     }
 
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             promote: true,
