@@ -3,6 +3,7 @@
 
 mod errors;
 mod fake;
+mod fake_api;
 mod metrics;
 mod operations;
 mod reads;

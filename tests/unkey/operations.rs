@@ -399,3 +399,30 @@ async fn strategies_and_scopes_unkey_lacks_are_refused() {
     ));
     assert_eq!(h.fake.calls("deployments.rollbackDeployment"), 0);
 }
+
+#[tokio::test]
+async fn a_failed_build_ends_the_redeploy_with_unkeys_reason() {
+    let mut state = world();
+    state.builds_fail = true;
+    let h = harness(state).await;
+    let handle = h
+        .backend
+        .redeploy(redeploy_request(GOOD, true))
+        .await
+        .unwrap();
+    let done = follow(&h, &handle.id, Duration::from_secs(1), 10).await;
+    assert_eq!(done.status, OperationStatus::Exception);
+    let error = done.error.unwrap();
+    assert!(
+        error.contains("build_failed") && error.contains("exit status 1"),
+        "{error}"
+    );
+    assert_eq!(done.steps[1].status, StepStatus::Failed);
+    let env = h.backend.get_environment(&production()).await.unwrap();
+    assert_eq!(
+        env.live.unwrap().as_str(),
+        LIVE,
+        "a failed build never goes live"
+    );
+    h.fake.assert_conforms();
+}

@@ -17,9 +17,12 @@ mod errors;
 mod mapping;
 mod operations;
 mod reads;
+mod settings;
 mod switch;
+mod views;
 
 pub use config::{RootKey, UnkeyBackendConfig, UnkeyConfigError};
+pub use settings::UnkeySettings;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
@@ -27,51 +30,19 @@ use crate::backend::{
 };
 use crate::clock::SharedClock;
 use crate::domain::{
-    Action, ActionAvailability, ConfigChange, ConfigChangeKind, Deployment, DeploymentId, Diff,
-    DomainMove, EnvMode, EnvRef, Environment, LiveCause, LiveChange, MetricSeries, MetricsQuery,
-    MetricsScope, Operation, OperationId, OperationKind, OperationStatus, Project, ProjectId,
-    Strategy, SwitchKind,
+    Action, ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
+    LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, OperationKind, Project,
+    ProjectId, Strategy,
 };
-use crate::net::{HttpSettings, RetryPolicy, build_client};
-use address::{EnvAddress, decode_cursor, encode_cursor};
+use crate::net::build_client;
+use address::{EnvAddress, decode_cursor};
 use api::MAX_PAGE;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Everything the adapter needs besides a config file (tests build it directly).
-#[derive(Clone, Debug)]
-pub struct UnkeySettings {
-    pub base_url: String,
-    pub root_key: RootKey,
-    /// The variable the key came from, named in authentication errors.
-    pub token_env: String,
-    pub projects: Vec<String>,
-    pub http: HttpSettings,
-    pub retry: RetryPolicy,
-    pub switch_timeout: Duration,
-    pub redeploy_timeout: Duration,
-    /// An operation looks at Unkey at most this often, however often it is asked about.
-    pub min_poll: Duration,
-}
-
-impl UnkeySettings {
-    pub fn new(base_url: impl Into<String>, root_key: RootKey) -> Self {
-        Self {
-            base_url: base_url.into(),
-            root_key,
-            token_env: "UNKEY_ROOT_KEY".to_owned(),
-            projects: Vec::new(),
-            http: HttpSettings::default(),
-            retry: RetryPolicy::default(),
-            switch_timeout: Duration::from_secs(120),
-            redeploy_timeout: Duration::from_secs(20 * 60),
-            min_poll: Duration::from_millis(500),
-        }
-    }
-}
-
+/// The adapter: one per `[[backends]]` entry of kind `unkey`.
 pub struct UnkeyBackend {
     client: client::ApiClient,
     clock: SharedClock,
@@ -147,64 +118,6 @@ impl UnkeyBackend {
                 .iter()
                 .any(|p| p == &project.id || p == &project.slug)
     }
-
-    async fn environment_view(
-        &self,
-        at: &EnvAddress,
-        app: &api::App,
-        env: &api::Environment,
-        several_apps: bool,
-    ) -> Result<Environment, BackendError> {
-        let production = env.kind == api::EnvironmentKind::Production;
-        // Only production has a live pointer; previews serve per branch.
-        let live = if production {
-            app.current_deployment_id.clone()
-        } else {
-            None
-        };
-        let domains = match &live {
-            Some(id) => {
-                let live = self.fetch_deployment(id).await?;
-                let custom = self.custom_domains(at).await?;
-                domains::current(&domains::DomainInputs {
-                    live: &live,
-                    custom: &custom,
-                })
-            }
-            None => Vec::new(),
-        };
-        Ok(Environment {
-            id: EnvAddress::environment_id(&app.slug, &env.slug),
-            project: ProjectId::new(at.project.clone()),
-            name: if several_apps {
-                format!("{}/{}", app.slug, env.slug)
-            } else {
-                env.slug.clone()
-            },
-            kind: mapping::environment_kind(env.kind),
-            live: live.map(DeploymentId::new),
-            mode: if production && app.is_rolled_back {
-                EnvMode::RolledBack
-            } else {
-                EnvMode::Normal
-            },
-            domains,
-            branch: None,
-        })
-    }
-
-    fn map_context<'a>(
-        &self,
-        env: &'a EnvRef,
-        show_app: bool,
-        id: &str,
-    ) -> mapping::MapContext<'a> {
-        mapping::MapContext {
-            env,
-            show_app,
-            redeployed_from: self.book.redeployed_from(id),
-        }
-    }
 }
 
 #[async_trait]
@@ -238,7 +151,7 @@ impl Backend for UnkeyBackend {
     async fn identity(&self) -> Result<Identity, BackendError> {
         // Any read proves the key; v2 has no call that lists a root key's permissions, so
         // the role is learned from refusals.
-        self.list_projects(PageRequest::first(1)).await?;
+        self.projects_page(&PageRequest::first(1)).await?;
         let denied = self.denied.lock().expect("denied lock");
         let role =
             if denied.contains_key(&Action::Rollback) || denied.contains_key(&Action::Promote) {
@@ -253,23 +166,7 @@ impl Backend for UnkeyBackend {
     }
 
     async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, BackendError> {
-        let cursor = page
-            .cursor
-            .as_deref()
-            .map(|c| decode_cursor("projects", c))
-            .transpose()?;
-        let call = errors::CallContext {
-            path: "projects.listProjects",
-            doing: "list the projects".to_owned(),
-            permission: "project.*.read_project",
-            subject: "the workspace's projects".to_owned(),
-            replay: errors::Replay::Read,
-        };
-        let body = api::ListProjects {
-            limit: page.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE),
-            cursor: cursor.as_deref(),
-        };
-        let answer: api::Envelope<Vec<api::Project>> = self.client.call(&call, &body).await?;
+        let answer = self.projects_page(&page).await?;
         let mut items = Vec::new();
         for project in answer.data.iter().filter(|p| self.wanted(p)) {
             let apps = self.list_apps(&project.id).await?;
@@ -285,7 +182,7 @@ impl Backend for UnkeyBackend {
         }
         Ok(Page {
             items,
-            next: next_cursor("projects", answer.pagination),
+            next: views::next_cursor("projects", answer.pagination),
         })
     }
 
@@ -359,7 +256,7 @@ impl Backend for UnkeyBackend {
                 .iter()
                 .map(|d| mapping::deployment(d, &self.map_context(env, several, &d.id)))
                 .collect(),
-            next: next_cursor(&scope, answer.pagination),
+            next: views::next_cursor(&scope, answer.pagination),
         })
     }
 
@@ -378,52 +275,7 @@ impl Backend for UnkeyBackend {
     }
 
     async fn diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError> {
-        let at = EnvAddress::parse(env)?;
-        let app = self.fetch_app(&at).await?;
-        let to = self.fetch_deployment_in(&at, target.as_str()).await?;
-        let from = match &app.current_deployment_id {
-            Some(id) => Some(self.fetch_deployment(id).await?),
-            None => None,
-        };
-        let several = self.several_apps(&at.project).await?;
-        let mapped_to = mapping::deployment(&to, &self.map_context(env, several, &to.id));
-        let mapped_from = from
-            .as_ref()
-            .map(|d| mapping::deployment(d, &self.map_context(env, several, &d.id)));
-        let config_drift = mapped_from
-            .as_ref()
-            .map(|live| config_drift(live, &mapped_to))
-            .unwrap_or_default();
-        let domains = match &from {
-            Some(live) => {
-                let custom = self.custom_domains(&at).await?;
-                domains::moves(
-                    &domains::DomainInputs {
-                        live,
-                        custom: &custom,
-                    },
-                    target,
-                )
-            }
-            None => Vec::new(),
-        };
-        Ok(Diff {
-            live: from.as_ref().map(|d| DeploymentId::new(d.id.clone())),
-            target: target.clone(),
-            artifact_from: mapped_from.map(|d| d.artifact),
-            artifact_to: mapped_to.artifact,
-            // v2 lists no commits between deployments.
-            commits_between: Vec::new(),
-            commits_back: 0,
-            config_drift,
-            migrations_not_reverted: Vec::new(),
-            domains,
-            switch: if to.status == api::DeploymentStatus::Ready {
-                SwitchKind::Instant
-            } else {
-                SwitchKind::Cold { estimate_secs: 60 }
-            },
-        })
+        self.build_diff(env, target).await
     }
 
     async fn domains_to_move(
@@ -495,106 +347,10 @@ impl Backend for UnkeyBackend {
     }
 
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
-        // Unkey keeps no history of the live pointer that v2 exposes: the switches made
-        // from this console, and the live deployment as of its creation.
-        let mut changes: Vec<LiveChange> = self
-            .book
-            .list(env)
-            .into_iter()
-            .rev()
-            .filter(|t| t.operation.status == OperationStatus::Completed)
-            .filter_map(|t| {
-                let op = t.operation;
-                let (deployment, cause) = match op.kind {
-                    OperationKind::Rollback => (op.target, LiveCause::Rollback),
-                    OperationKind::Promote => (op.target, LiveCause::Promote),
-                    OperationKind::Redeploy => (op.new_deployment?, LiveCause::Redeploy),
-                };
-                Some(LiveChange {
-                    at: op.finished_at.unwrap_or(op.updated_at),
-                    deployment,
-                    cause,
-                    actor: Some(op.actor),
-                })
-            })
-            .collect();
-        let at = EnvAddress::parse(env)?;
-        let app = self.fetch_app(&at).await?;
-        if let Some(live) = &app.current_deployment_id
-            && !changes.iter().any(|c| c.deployment.as_str() == live)
-        {
-            let d = self.fetch_deployment(live).await?;
-            changes.push(LiveChange {
-                at: mapping::timestamp(d.created_at),
-                deployment: DeploymentId::new(d.id),
-                cause: LiveCause::Deploy,
-                actor: None,
-            });
-        }
-        changes.sort_by_key(|c| c.at);
-        Ok(changes)
+        self.live_changes(env).await
     }
 
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
-        let at = EnvAddress::parse(&query.env)?;
-        let environment = self.environment_of(&at).await?;
-        let deployment = match &query.scope {
-            MetricsScope::Environment => None,
-            MetricsScope::Deployment(id) => Some(id.as_str()),
-        };
-        let sql = analytics::sql(&analytics::SeriesQuery {
-            environment_id: &environment.id,
-            deployment_id: deployment,
-            from: query.from,
-            to: query.to,
-            step_secs: query.step_secs,
-        })?;
-        let call = errors::CallContext {
-            path: "analytics.getGatewayRequests",
-            doing: "read the gateway request counts".to_owned(),
-            permission: "project.*.read_gateway_requests",
-            subject: "gateway requests".to_owned(),
-            replay: errors::Replay::Read,
-        };
-        let answer: api::Envelope<api::Rows> =
-            self.client.call(&call, &api::Query { query: &sql }).await?;
-        analytics::series(&answer.data, query.step_secs)
+        self.gateway_series(query).await
     }
-}
-
-fn next_cursor(scope: &str, pagination: Option<api::Pagination>) -> Option<String> {
-    match pagination {
-        Some(api::Pagination {
-            has_more: true,
-            cursor: Some(cursor),
-        }) => Some(encode_cursor(scope, &cursor)),
-        _ => None,
-    }
-}
-
-/// Runtime settings that differ, seen from the target.
-fn config_drift(live: &Deployment, target: &Deployment) -> Vec<ConfigChange> {
-    let mut out = Vec::new();
-    for entry in &live.config {
-        match target.config.iter().find(|t| t.name == entry.name) {
-            None => out.push(ConfigChange {
-                name: entry.name.clone(),
-                change: ConfigChangeKind::Added,
-            }),
-            Some(t) if t.hash != entry.hash => out.push(ConfigChange {
-                name: entry.name.clone(),
-                change: ConfigChangeKind::Changed,
-            }),
-            Some(_) => {}
-        }
-    }
-    for entry in &target.config {
-        if !live.config.iter().any(|l| l.name == entry.name) {
-            out.push(ConfigChange {
-                name: entry.name.clone(),
-                change: ConfigChangeKind::Removed,
-            });
-        }
-    }
-    out
 }
