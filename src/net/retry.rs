@@ -158,6 +158,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn the_caller_decides_which_errors_are_worth_a_repeat() {
+        let calls = AtomicU32::new(0);
+        let only_rate_limits = |e: &BackendError| matches!(e, BackendError::RateLimited { .. });
+        let result: Result<(), _> =
+            with_retries_when(&RetryPolicy::default(), only_rate_limits, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(BackendError::transient("HTTP 500"))
+            })
+            .await;
+        assert!(matches!(result, Err(BackendError::Transient { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "a 500 is not repeated");
+        let result: Result<(), _> =
+            with_retries_when(&RetryPolicy::default(), only_rate_limits, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(BackendError::RateLimited { retry_after: None })
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1 + 4, "a 429 is");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn retry_after_is_honoured() {
         let start = tokio::time::Instant::now();
         let calls = AtomicU32::new(0);

@@ -109,6 +109,23 @@ fn expected_kind(op: &str, status: u16) -> Option<&'static str> {
     })
 }
 
+/// Words the engineer must see for each status.
+fn expected_words(op: &str, status: u16) -> &'static str {
+    match (op, status) {
+        ("deployments.rollbackDeployment", 404) => "lacks `environment.*.rollback_deployment`",
+        ("deployments.promoteDeployment", 404) => "lacks `environment.*.promote_deployment`",
+        (_, 404) => "does not exist, or the root key lacks",
+        (_, 400) => "Unkey refused to",
+        (_, 401) => "UNKEY_ROOT_KEY",
+        (_, 403) => "the root key lacks `",
+        ("analytics.getGatewayRequests", 412) => "scripted failure",
+        (_, 412) => "production only",
+        (_, 422) => "within the workspace's limits",
+        (_, 429) => "retry after 7s",
+        (_, _) => "Unkey answered",
+    }
+}
+
 #[tokio::test]
 async fn every_listed_error_status_is_typed() {
     let mut checked = 0;
@@ -133,7 +150,13 @@ async fn every_listed_error_status_is_typed() {
                     if let BackendError::RateLimited { retry_after } = &error {
                         assert_eq!(*retry_after, Some(Duration::from_secs(7)));
                     }
-                    assert!(!error.to_string().contains(fake::FULL_KEY), "{error}");
+                    let text = error.to_string();
+                    assert!(!text.contains(fake::FULL_KEY), "{text}");
+                    let fragment = expected_words(op, status);
+                    assert!(
+                        text.contains(fragment),
+                        "{op} {status}: `{text}` lacks `{fragment}`"
+                    );
                 }
             }
             h.fake.assert_conforms();
