@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    #[error(transparent)]
+    Unkey(#[from] super::unkey::UnkeyConfigError),
     #[error("backend `{backend}`: scenario: {source}")]
     Scenario {
         backend: String,
@@ -23,7 +25,9 @@ pub enum BuildError {
 pub fn clock_for(config: &BackendConfig) -> SharedClock {
     match config {
         BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
-        BackendConfig::Demo(_) | BackendConfig::Http(_) => Arc::new(SystemClock),
+        BackendConfig::Demo(_) | BackendConfig::Http(_) | BackendConfig::Unkey(_) => {
+            Arc::new(SystemClock)
+        }
     }
 }
 
@@ -36,6 +40,9 @@ pub fn build_backend(
         BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
         // The platform keeps its own clock and sends it with every answer.
         BackendConfig::Http(http) => Ok(Arc::new(HttpBackend::new(http)?)),
+        BackendConfig::Unkey(unkey) => Ok(Arc::new(super::unkey::UnkeyBackend::from_config(
+            unkey, clock,
+        )?)),
     }
 }
 

@@ -44,16 +44,18 @@ pub enum BackendConfig {
     Demo(DemoBackendConfig),
     /// A platform speaking the documented HTTP contract (`docs/api.md`).
     Http(HttpBackendConfig),
+    Unkey(crate::backend::unkey::UnkeyBackendConfig),
 }
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo", "http"];
+    pub const KINDS: &'static [&'static str] = &["demo", "http", "unkey"];
 
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
             Self::Http(c) => &c.name,
+            Self::Unkey(c) => &c.name,
         }
     }
 
@@ -61,6 +63,7 @@ impl BackendConfig {
         match self {
             Self::Demo(_) => "demo",
             Self::Http(_) => "http",
+            Self::Unkey(_) => "unkey",
         }
     }
 
@@ -68,6 +71,7 @@ impl BackendConfig {
         match self {
             Self::Demo(c) => Some(c),
             Self::Http(_) => None,
+            Self::Unkey(_) => None,
         }
     }
 
@@ -85,6 +89,9 @@ impl BackendConfig {
         Ok(Some(match kind {
             "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
             "http" => Self::Http(HttpBackendConfig::deserialize(rest)?),
+            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
+                rest,
+            )?),
             _ => return Ok(None),
         }))
     }
