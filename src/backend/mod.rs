@@ -3,6 +3,7 @@
 
 mod capabilities;
 mod error;
+pub mod kubernetes;
 mod request;
 
 pub use capabilities::Capabilities;

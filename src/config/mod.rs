@@ -30,12 +30,14 @@ pub struct Config {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
+    Kubernetes(crate::backend::kubernetes::KubernetesBackendConfig),
 }
 
 impl BackendConfig {
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
+            Self::Kubernetes(c) => &c.name,
         }
     }
 }

@@ -1,0 +1,449 @@
+//! The read side: projects, the environment, revisions as deployments, diff, domains,
+//! actions and live history.
+
+use super::api::Kind;
+use super::diff::template_diff;
+use super::mapping::{self, RevisionView};
+use super::rbac::{self, Permission};
+use super::revisions::{REVISION_HISTORY, revision_of};
+use super::workload::{self, Address, Snapshot, WorkloadKind};
+use super::{KubernetesBackend, argo, domains};
+use crate::backend::{BackendError, Identity, Page, PageRequest, Role};
+use crate::domain::{
+    Action, ActionAvailability, Deployment, DeploymentId, Diff, Domain, DomainKind, DomainMove,
+    EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange, Project, RuntimeState,
+    SwitchKind,
+};
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use kube::api::{Api, PostParams};
+use serde_json::Value;
+
+/// A cold switch waits for new pods; a rough figure for the confirmation screen.
+const COLD_START_ESTIMATE_SECS: u64 = 60;
+
+impl KubernetesBackend {
+    pub(super) async fn identity_impl(&self) -> Result<Identity, BackendError> {
+        let review = Api::<SelfSubjectReview>::all(self.api.client().clone())
+            .create(&PostParams::default(), &SelfSubjectReview::default())
+            .await
+            .ok()
+            .and_then(|r| r.status)
+            .and_then(|s| s.user_info)
+            .and_then(|u| u.username);
+        let actor = review
+            .or_else(|| self.user.clone())
+            .unwrap_or_else(|| self.context.clone());
+        let ns = self
+            .namespaces
+            .first()
+            .map(String::as_str)
+            .unwrap_or("default");
+        let role = match self
+            .rbac
+            .check(self.api.client(), ns, "patch", Kind::Deployment, None)
+            .await
+        {
+            Permission::Allowed => Role::Deployer,
+            Permission::Denied { .. } => Role::ReadOnly,
+        };
+        Ok(Identity { actor, role })
+    }
+
+    pub(super) async fn list_projects_impl(
+        &self,
+        page: PageRequest,
+    ) -> Result<Page<Project>, BackendError> {
+        let mut projects = Vec::new();
+        for ns in &self.namespaces {
+            let mut kinds = vec![WorkloadKind::Deployment];
+            if self.argo {
+                kinds.push(WorkloadKind::Rollout);
+            }
+            for kind in kinds {
+                let items = self
+                    .api
+                    .list(kind.api_kind(), ns, self.selector.as_deref(), None)
+                    .await?;
+                for item in items {
+                    let name = item
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let address = Address {
+                        kind,
+                        namespace: ns.clone(),
+                        name: name.to_owned(),
+                    };
+                    projects.push(Project {
+                        id: address.project_id(),
+                        name: address.project_id().to_string(),
+                        components: Vec::new(),
+                    });
+                }
+            }
+        }
+        projects.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(paginate(projects, &page))
+    }
+
+    pub(super) async fn get_environment_impl(
+        &self,
+        env: &EnvRef,
+    ) -> Result<Environment, BackendError> {
+        let address = self.check_env(env)?;
+        let snap = workload::load(&self.api, &address).await?;
+        let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
+        let hosts = self.hosts(&snap).await;
+        Ok(Environment {
+            id: env.environment.clone(),
+            project: env.project.clone(),
+            name: self.environment.clone(),
+            kind: environment_kind(&self.environment),
+            live: live.clone(),
+            mode: EnvMode::Normal,
+            domains: hosts
+                .into_iter()
+                .map(|hostname| Domain {
+                    hostname,
+                    kind: DomainKind::Environment,
+                    deployment: live.clone(),
+                })
+                .collect(),
+            branch: None,
+        })
+    }
+
+    pub(super) async fn list_deployments_impl(
+        &self,
+        env: &EnvRef,
+        page: PageRequest,
+    ) -> Result<Page<Deployment>, BackendError> {
+        let address = self.check_env(env)?;
+        let snap = workload::load(&self.api, &address).await?;
+        Ok(paginate(deployments_of(env, &snap), &page))
+    }
+
+    pub(super) async fn diff_impl(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Diff, BackendError> {
+        let address = self.check_env(env)?;
+        let snap = workload::load(&self.api, &address).await?;
+        let all = deployments_of(env, &snap);
+        let target_d = find(&all, target, env)?;
+        let target_rs = snap
+            .find(target.as_str())
+            .expect("mapped from the snapshot");
+        let live_rs = snap.live_rs();
+        let live_d = all.iter().find(|d| d.is_live);
+        let empty = Value::Null;
+        let annotations = |rs: &super::revisions::Rs| {
+            rs.raw
+                .pointer("/metadata/annotations")
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let live_template = live_rs
+            .map(|r| r.template())
+            .unwrap_or(snap.owner.template());
+        let live_annotations = live_rs.map(annotations).unwrap_or(empty);
+        let changes = template_diff(
+            (&live_template, &live_annotations),
+            (&target_rs.template(), &annotations(target_rs)),
+        );
+        let key = address.kind.revision_key();
+        let back = live_rs
+            .and_then(|l| revision_of(l, key))
+            .zip(revision_of(target_rs, key))
+            .map_or(0, |(l, t)| l - t);
+        Ok(Diff {
+            live: live_d.map(|d| d.id.clone()),
+            target: target.clone(),
+            artifact_from: live_d.map(|d| d.artifact.clone()),
+            artifact_to: target_d.artifact.clone(),
+            commits_between: Vec::new(),
+            // Kubernetes knows revisions, not commits: the count is of revisions.
+            commits_back: back,
+            config_drift: changes.config_drift,
+            migrations_not_reverted: Vec::new(),
+            domains: self.domain_moves(&snap, target).await?,
+            switch: match target_d.runtime_state {
+                RuntimeState::SpunDown => SwitchKind::Cold {
+                    estimate_secs: COLD_START_ESTIMATE_SECS,
+                },
+                _ => SwitchKind::Instant,
+            },
+            details: changes.details,
+        })
+    }
+
+    /// Hosts stay on the same Service; the pods behind it change. So none moves.
+    pub(super) async fn domain_moves(
+        &self,
+        snap: &Snapshot,
+        target: &DeploymentId,
+    ) -> Result<Vec<DomainMove>, BackendError> {
+        let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
+        Ok(self
+            .hosts(snap)
+            .await
+            .into_iter()
+            .map(|hostname| DomainMove {
+                hostname,
+                kind: DomainKind::Environment,
+                from: live.clone(),
+                to: Some(target.clone()),
+                moves: false,
+                inferred: false,
+            })
+            .collect())
+    }
+
+    /// Ingress and HTTPRoute hosts reaching the workload's pods. Lists we may not read
+    /// leave their hosts out rather than failing the screen.
+    async fn hosts(&self, snap: &Snapshot) -> Vec<String> {
+        let ns = &snap.address.namespace;
+        let labels = snap
+            .owner
+            .raw
+            .pointer("/spec/template/metadata/labels")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let Ok(services) = self.api.list(Kind::Service, ns, None, None).await else {
+            return Vec::new();
+        };
+        let names = domains::selecting_services(&services, &labels);
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let mut hosts = std::collections::BTreeSet::new();
+        if let Ok(ingresses) = self.api.list(Kind::Ingress, ns, None, None).await {
+            hosts.extend(domains::ingress_hosts(&ingresses, &names));
+        }
+        if self.gateway
+            && let Ok(routes) = self.api.list(Kind::HttpRoute, ns, None, None).await
+        {
+            hosts.extend(domains::route_hosts(&routes, &names));
+        }
+        hosts.into_iter().collect()
+    }
+
+    pub(super) async fn actions_impl(
+        &self,
+        env: &EnvRef,
+        deployment: &DeploymentId,
+    ) -> Result<Vec<ActionAvailability>, BackendError> {
+        let address = self.check_env(env)?;
+        let snap = workload::load(&self.api, &address).await?;
+        if snap.find(deployment.as_str()).is_none() {
+            return Err(BackendError::not_found(format!(
+                "replicaset {deployment} of {}",
+                address.describe()
+            )));
+        }
+        let kind = address.kind.api_kind();
+        let permission = self
+            .rbac
+            .check(self.api.client(), &address.namespace, "patch", kind, None)
+            .await;
+        let is_live = snap
+            .live_rs()
+            .is_some_and(|rs| rs.name() == deployment.as_str());
+        let paused = super::undo::is_paused(&snap.owner);
+        let denied = |action| match &permission {
+            Permission::Denied { reason } => Some(ActionAvailability::refused(
+                action,
+                "forbidden",
+                format!(
+                    "not permitted to {}{}",
+                    rbac::need("patch", kind),
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {reason}")
+                    }
+                ),
+            )),
+            Permission::Allowed => None,
+        };
+        let argo_canary =
+            address.kind == WorkloadKind::Rollout && argo::update_in_progress(&snap.owner.raw);
+        let rollback = denied(Action::Rollback).unwrap_or_else(|| {
+            if is_live && !argo_canary {
+                ActionAvailability::refused(
+                    Action::Rollback,
+                    "already_live",
+                    "this revision is live",
+                )
+            } else if paused {
+                ActionAvailability::refused(Action::Rollback, "paused", super::undo::PAUSED_MESSAGE)
+            } else {
+                ActionAvailability::allowed(Action::Rollback)
+            }
+        });
+        let promote = match address.kind {
+            WorkloadKind::Deployment => ActionAvailability::refused(
+                Action::Promote,
+                "not_applicable",
+                "Kubernetes Deployments have no promote; it needs an Argo Rollout",
+            ),
+            WorkloadKind::Rollout => denied(Action::Promote).unwrap_or_else(|| {
+                let current = argo::stable_and_current(&snap.owner.raw).1;
+                let is_canary = snap.find(deployment.as_str()).is_some_and(|rs| {
+                    rs.raw
+                        .pointer("/metadata/labels/rollouts-pod-template-hash")
+                        .and_then(Value::as_str)
+                        == current
+                });
+                if argo_canary && is_canary {
+                    ActionAvailability::allowed(Action::Promote)
+                } else {
+                    ActionAvailability::refused(
+                        Action::Promote,
+                        "not_applicable",
+                        "promote applies to the revision a rollout is updating to",
+                    )
+                }
+            }),
+        };
+        let redeploy = denied(Action::Redeploy).unwrap_or_else(|| {
+            if !is_live {
+                ActionAvailability::refused(
+                    Action::Redeploy,
+                    "not_applicable",
+                    "a restart rolls new pods of the live revision only; roll back to this one instead",
+                )
+                .suggesting(Action::Rollback)
+            } else if paused {
+                ActionAvailability::refused(Action::Redeploy, "paused", super::restart::PAUSED_MESSAGE)
+            } else {
+                ActionAvailability::allowed(Action::Redeploy)
+            }
+        });
+        Ok(vec![rollback, promote, redeploy])
+    }
+
+    /// Revisions in order. A ReplicaSet's first revision dates from its creation; a revision
+    /// it took again later (a rollback to it) has no recorded time, so only the current one
+    /// is shown, dated by the Deployment's `Progressing` condition.
+    pub(super) async fn live_history_impl(
+        &self,
+        env: &EnvRef,
+    ) -> Result<Vec<LiveChange>, BackendError> {
+        let address = self.check_env(env)?;
+        let snap = workload::load(&self.api, &address).await?;
+        let key = address.kind.revision_key();
+        let mut changes: Vec<(i64, LiveChange)> = Vec::new();
+        for rs in &snap.revisions {
+            let id = DeploymentId::new(rs.name());
+            let created = rs.created_at();
+            let history: Vec<i64> = rs
+                .annotation(REVISION_HISTORY)
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|r| r.trim().parse().ok())
+                .collect();
+            let current = revision_of(rs, key);
+            let first = history.iter().copied().chain(current).min();
+            if let (Some(first), Some(at)) = (first, created) {
+                changes.push((
+                    first,
+                    LiveChange {
+                        at,
+                        deployment: id.clone(),
+                        cause: LiveCause::Deploy,
+                        actor: None,
+                    },
+                ));
+            }
+            let is_live = snap.live_rs().is_some_and(|l| l.name() == rs.name());
+            if let (Some(current), true, false) = (current, is_live, history.is_empty()) {
+                let at = progressing_time(&snap.owner.raw).or(created);
+                if let Some(at) = at {
+                    changes.push((
+                        current,
+                        LiveChange {
+                            at,
+                            deployment: id,
+                            cause: LiveCause::Rollback,
+                            actor: None,
+                        },
+                    ));
+                }
+            }
+        }
+        changes.sort_by_key(|(rev, _)| *rev);
+        Ok(changes.into_iter().map(|(_, c)| c).collect())
+    }
+}
+
+fn progressing_time(owner: &Value) -> Option<crate::domain::Timestamp> {
+    owner
+        .pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("Progressing"))
+        .and_then(|c| c.get("lastUpdateTime").and_then(Value::as_str))
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+pub(super) fn deployments_of(env: &EnvRef, snap: &Snapshot) -> Vec<Deployment> {
+    let key = snap.address.kind.revision_key();
+    snap.revisions
+        .iter()
+        .enumerate()
+        .map(|(i, rs)| {
+            let int = |p: &str| rs.raw.pointer(p).and_then(Value::as_i64).unwrap_or(0) as i32;
+            mapping::deployment(RevisionView {
+                env,
+                revision_key: key,
+                rs,
+                is_live: snap.live == Some(i),
+                rollout: &snap.rollout,
+                spec_replicas: int("/spec/replicas"),
+                status_replicas: int("/status/replicas"),
+                ready_replicas: int("/status/readyReplicas"),
+            })
+        })
+        .collect()
+}
+
+fn find<'a>(
+    all: &'a [Deployment],
+    id: &DeploymentId,
+    env: &EnvRef,
+) -> Result<&'a Deployment, BackendError> {
+    all.iter()
+        .find(|d| &d.id == id)
+        .ok_or_else(|| BackendError::not_found(format!("replicaset {id} of {}", env.project)))
+}
+
+fn environment_kind(name: &str) -> EnvironmentKind {
+    let n = name.to_ascii_lowercase();
+    if n.contains("prod") {
+        EnvironmentKind::Production
+    } else if n.contains("stag") {
+        EnvironmentKind::Staging
+    } else {
+        EnvironmentKind::Other
+    }
+}
+
+/// Offset cursors over a list read whole (the API cannot order ReplicaSets by revision).
+pub(super) fn paginate<T>(items: Vec<T>, page: &PageRequest) -> Page<T> {
+    let start: usize = page
+        .cursor
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let limit = page.limit.unwrap_or(usize::MAX).max(1);
+    let total = items.len();
+    let items: Vec<T> = items.into_iter().skip(start).take(limit).collect();
+    let end = start.saturating_add(items.len());
+    Page {
+        items,
+        next: (end < total).then(|| end.to_string()),
+    }
+}
