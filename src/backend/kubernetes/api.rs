@@ -55,6 +55,9 @@ impl Kind {
     }
 }
 
+/// The field manager switchback's writes carry.
+pub const FIELD_MANAGER: &str = "switchback";
+
 #[derive(Clone)]
 pub struct KubeApi {
     client: kube::Client,
@@ -137,7 +140,11 @@ impl KubeApi {
         patch: Patch<Value>,
         subresource: Option<&str>,
     ) -> Result<Value, kube::Error> {
-        let params = PatchParams::default();
+        // Named in managedFields, so others see who wrote last.
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
         let api = self.api(kind, ns);
         let obj = match subresource {
             Some(sub) => api.patch_subresource(sub, name, &params, &patch).await?,

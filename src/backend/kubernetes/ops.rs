@@ -32,7 +32,14 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(operation: Operation, address: Address, written: &Value, goal: Goal) -> Self {
+    /// `prior` are the events that existed before the write: never part of this log.
+    pub fn new(
+        operation: Operation,
+        address: Address,
+        written: &Value,
+        goal: Goal,
+        prior: &[Value],
+    ) -> Self {
         Self {
             operation,
             address,
@@ -45,7 +52,7 @@ impl Record {
                 .cloned()
                 .unwrap_or(Value::Null),
             goal,
-            seen_events: HashSet::new(),
+            seen_events: prior.iter().map(event_key).collect(),
         }
     }
 
@@ -153,15 +160,10 @@ impl Record {
         let since = self.operation.created_at;
         let mut fresh: Vec<(Timestamp, LogLine)> = Vec::new();
         for e in events {
-            let key = format!(
-                "{}#{}",
-                e.pointer("/metadata/uid")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-                e.get("count").and_then(Value::as_i64).unwrap_or(1)
-            );
             let at = event_time(e).unwrap_or(since);
-            if at < since || !self.seen_events.insert(key) {
+            // Event times have whole seconds: compare at that precision.
+            let floor = since - chrono::Duration::seconds(1);
+            if at < floor || !self.seen_events.insert(event_key(e)) {
                 continue;
             }
             let object = e
@@ -187,6 +189,17 @@ impl Record {
         fresh.sort_by_key(|(at, _)| *at);
         self.operation.log.extend(fresh.into_iter().map(|(_, l)| l));
     }
+}
+
+/// An event is new when its uid or its count is (the API server bumps `count` on repeats).
+fn event_key(e: &Value) -> String {
+    format!(
+        "{}#{}",
+        e.pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+        e.get("count").and_then(Value::as_i64).unwrap_or(1)
+    )
 }
 
 fn event_time(e: &Value) -> Option<Timestamp> {

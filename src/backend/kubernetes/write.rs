@@ -55,19 +55,28 @@ impl KubernetesBackend {
             && snap.live_rs().is_some_and(|l| l.name() == target.name());
         if rollout_canary {
             // Back to stable while a canary runs: Argo's abort.
+            let prior = self.events_of(&address, &address.name).await;
             let written = self.patch_status(&address, argo::abort_patch()).await?;
-            return Ok(self.record(&intent, address, &written, Goal::Aborted, "abort sent"));
+            return Ok(self.record(
+                &intent,
+                address,
+                &written,
+                Goal::Aborted,
+                "abort sent",
+                &prior,
+            ));
         }
         let style = match address.kind {
             WorkloadKind::Deployment => UndoStyle::Deployment,
             WorkloadKind::Rollout => UndoStyle::Rollout,
         };
         let ops = undo_patch(&snap.owner, target, style, true)?;
+        let prior = self.events_of(&address, &address.name).await;
         let written = self
             .guarded_patch(&address, &snap, api::json_patch(ops)?)
             .await?;
         let note = format!("template of {} restored", target.name());
-        Ok(self.record(&intent, address, &written, Goal::RolledOut, &note))
+        Ok(self.record(&intent, address, &written, Goal::RolledOut, &note, &prior))
     }
 
     pub(super) async fn promote_impl(
@@ -119,6 +128,7 @@ impl KubernetesBackend {
             _ => PromoteKind::Step,
         };
         let (spec, status) = argo::promote_patches(&snap.owner.raw, kind);
+        let prior = self.events_of(&address, &address.name).await;
         let mut written = snap.owner.raw.clone();
         if let Some(spec) = spec {
             written = self.patch(&address, Patch::Merge(spec), None).await?;
@@ -130,7 +140,7 @@ impl KubernetesBackend {
             PromoteKind::Full => "full promote sent",
             PromoteKind::Step => "promote sent",
         };
-        Ok(self.record(&intent, address, &written, Goal::RolledOut, note))
+        Ok(self.record(&intent, address, &written, Goal::RolledOut, note, &prior))
     }
 
     pub(super) async fn redeploy_impl(
@@ -170,6 +180,7 @@ impl KubernetesBackend {
             });
         }
         let now = self.clock.now();
+        let prior = self.events_of(&address, &address.name).await;
         let written = match address.kind {
             WorkloadKind::Deployment => {
                 let body = restart_patch(&snap.owner, now)?;
@@ -188,6 +199,7 @@ impl KubernetesBackend {
             &written,
             Goal::RolledOut,
             "restart requested",
+            &prior,
         ))
     }
 
@@ -359,6 +371,7 @@ impl KubernetesBackend {
         written: &Value,
         goal: Goal,
         note: &str,
+        prior: &[Value],
     ) -> OperationHandle {
         let now = self.clock.now();
         let operation = Operation {
@@ -388,7 +401,7 @@ impl KubernetesBackend {
         self.ops
             .lock()
             .expect("operations")
-            .insert(Record::new(operation, address, written, goal));
+            .insert(Record::new(operation, address, written, goal, prior));
         handle
     }
 }
