@@ -2,6 +2,7 @@
 //! onto the words of `domain` and type their errors once, here.
 
 mod capabilities;
+pub mod demo;
 mod error;
 pub mod kubernetes;
 mod request;
@@ -28,6 +29,12 @@ pub trait Backend: Send + Sync {
     fn kind(&self) -> &'static str;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// The platform's clock: metric windows and ages are measured against it (the demo runs
+    /// on a virtual or faster clock).
+    fn now(&self) -> crate::domain::Timestamp {
+        chrono::Utc::now()
+    }
 
     /// Who the credentials belong to and what they may do.
     async fn identity(&self) -> Result<Identity, BackendError>;
