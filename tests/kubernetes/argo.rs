@@ -171,3 +171,45 @@ async fn rollback_to_stable_during_a_canary_is_an_abort() {
         true
     );
 }
+
+#[tokio::test]
+async fn rollback_of_a_settled_rollout_replaces_only_the_template() {
+    let cluster = FakeCluster::start(Options {
+        argo: true,
+        gateway: false,
+    });
+    let project = canary(&cluster, false);
+    // The canary finished: bbb is stable now.
+    cluster.with_store(|s| {
+        let key = crate::fake::store::Key::new("argoproj.io", "rollouts", crate::fake::NS, "shop");
+        let mut r = s.get(&key).cloned().unwrap();
+        r["status"] = json!({"phase": "Healthy", "stableRS": "bbb", "currentPodHash": "bbb"});
+        s.replace(&key, r);
+    });
+    let backend = cluster.backend().await;
+    let mut req = request("shop-aaa", "a4", None);
+    req.expected_live = Some(DeploymentId::new("shop-bbb"));
+    req.env = env(&project);
+    backend.rollback(req).await.unwrap();
+
+    let sent = patches(&cluster);
+    assert_eq!(sent.len(), 1);
+    let ops = sent[0].1.as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = ops
+        .iter()
+        .map(|o| (o["op"].as_str().unwrap(), o["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("test", "/spec/template"), ("replace", "/spec/template")]
+    );
+    assert_eq!(
+        ops[1]["value"]["metadata"]["labels"],
+        json!({"app": "shop"})
+    );
+    let rollout = cluster.object("argoproj.io", "rollouts", "shop");
+    assert_eq!(
+        rollout["spec"]["template"]["spec"]["containers"][0]["image"],
+        "shop:1"
+    );
+}

@@ -3,7 +3,6 @@
 
 use crate::env;
 use crate::fake::{FakeCluster, Options, three_revisions};
-use serde_json::json;
 use switchback::backend::{Backend, OperationRequest};
 use switchback::domain::{DeploymentId, OperationStatus, StepStatus};
 
@@ -132,5 +131,36 @@ async fn progress_deadline_exceeded_ends_in_an_exception() {
             .contains("exceeded its progress deadline")
     );
     assert!(op.steps.iter().any(|s| s.status == StepStatus::Failed));
-    let _ = json!(null);
+}
+
+#[tokio::test]
+async fn live_history_marks_the_rollback() {
+    let cluster = FakeCluster::start(Options::default());
+    cluster.seed_deployment("web", &three_revisions());
+    let backend = cluster.backend().await;
+    let target = cluster.rs_with_image("web", "registry.example.com/web:1.0");
+    backend.rollback(rollback(&target, "h1")).await.unwrap();
+
+    let history = backend.live_history(&env("shop/web")).await.unwrap();
+    let marks: Vec<(String, &str)> = history
+        .iter()
+        .map(|c| (c.deployment.to_string(), c.cause.as_str()))
+        .collect();
+    let rs = |image: &str| cluster.rs_with_image("web", image);
+    assert_eq!(
+        marks,
+        vec![
+            (rs("registry.example.com/web:1.0"), "deploy"),
+            (rs("registry.example.com/web:1.1"), "deploy"),
+            (rs("registry.example.com/web:1.2"), "deploy"),
+            (target.clone(), "rollback"),
+        ]
+    );
+    let page = backend
+        .list_deployments(&env("shop/web"), switchback::backend::PageRequest::first(2))
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].label, "rev4");
+    assert!(page.items[0].is_live && page.items[0].is_rollback);
+    assert_eq!(page.next.as_deref(), Some("2"));
 }

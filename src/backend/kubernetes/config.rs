@@ -68,6 +68,29 @@ mod tests {
     }
 
     #[test]
+    fn a_backends_entry_of_kind_kubernetes_parses() {
+        let config: crate::config::Config = toml::from_str(
+            r#"
+[[backends]]
+name = "prod-eu"
+kind = "kubernetes"
+kubeconfig = "~/.kube/config"
+context = "prod-eu"
+namespaces = ["shop"]
+environment = "production"
+selector = "team=web"
+"#,
+        )
+        .unwrap();
+        let crate::config::BackendConfig::Kubernetes(k) = &config.backends[0] else {
+            panic!("not a kubernetes entry");
+        };
+        assert_eq!(k.namespaces, vec!["shop"]);
+        assert_eq!(k.selector.as_deref(), Some("team=web"));
+        assert_eq!(config.backends[0].name(), "prod-eu");
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let err = toml::from_str::<KubernetesBackendConfig>("name = \"x\"\nnamespace = \"shop\"\n")
             .unwrap_err();

@@ -3,6 +3,10 @@
 use super::config::KubernetesBackendConfig;
 use crate::backend::BackendError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What the config entry resolves to once the kubeconfig is read.
 #[derive(Clone)]
@@ -44,9 +48,12 @@ pub async fn connect(config: &KubernetesBackendConfig) -> Result<Resolved, Backe
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
     };
-    let client_config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+    let mut client_config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| BackendError::invalid(format!("kubeconfig context {context}: {e}")))?;
+    // kube's defaults suit long watches; a console wants to hear about a dead cluster soon.
+    client_config.connect_timeout = Some(CONNECT_TIMEOUT);
+    client_config.read_timeout = Some(READ_TIMEOUT);
     let namespaces = if config.namespaces.is_empty() {
         vec![client_config.default_namespace.clone()]
     } else {

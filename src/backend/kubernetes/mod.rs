@@ -2,6 +2,7 @@
 //! ReplicaSet revisions as deployments, and rollbacks with kubectl's outcome but guarded
 //! against concurrent changes. See `docs/readme/kubernetes.md`.
 
+mod actions;
 mod api;
 pub mod argo;
 pub mod config;
@@ -9,6 +10,8 @@ mod connect;
 pub mod diff;
 pub mod domains;
 mod errors;
+mod follow;
+mod history;
 pub mod mapping;
 pub mod metrics;
 pub mod objects;
@@ -130,6 +133,10 @@ impl Backend for KubernetesBackend {
             preconditions: true,
             domains_move: false,
         }
+    }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
     }
 
     async fn identity(&self) -> Result<Identity, BackendError> {

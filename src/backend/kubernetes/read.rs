@@ -4,15 +4,14 @@
 use super::api::Kind;
 use super::diff::template_diff;
 use super::mapping::{self, RevisionView};
-use super::rbac::{self, Permission};
-use super::revisions::{REVISION_HISTORY, revision_of};
+use super::rbac::Permission;
+use super::revisions::revision_of;
 use super::workload::{self, Address, Snapshot, WorkloadKind};
-use super::{KubernetesBackend, argo, domains};
+use super::{KubernetesBackend, domains};
 use crate::backend::{BackendError, Identity, Page, PageRequest, Role};
 use crate::domain::{
-    Action, ActionAvailability, Deployment, DeploymentId, Diff, Domain, DomainKind, DomainMove,
-    EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange, Project, RuntimeState,
-    SwitchKind,
+    Deployment, DeploymentId, Diff, Domain, DomainKind, DomainMove, EnvMode, EnvRef, Environment,
+    EnvironmentKind, Project, RuntimeState, SwitchKind,
 };
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::{Api, PostParams};
@@ -228,165 +227,6 @@ impl KubernetesBackend {
         }
         hosts.into_iter().collect()
     }
-
-    pub(super) async fn actions_impl(
-        &self,
-        env: &EnvRef,
-        deployment: &DeploymentId,
-    ) -> Result<Vec<ActionAvailability>, BackendError> {
-        let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
-        if snap.find(deployment.as_str()).is_none() {
-            return Err(BackendError::not_found(format!(
-                "replicaset {deployment} of {}",
-                address.describe()
-            )));
-        }
-        let kind = address.kind.api_kind();
-        let permission = self
-            .rbac
-            .check(self.api.client(), &address.namespace, "patch", kind, None)
-            .await;
-        let is_live = snap
-            .live_rs()
-            .is_some_and(|rs| rs.name() == deployment.as_str());
-        let paused = super::undo::is_paused(&snap.owner);
-        let denied = |action| match &permission {
-            Permission::Denied { reason } => Some(ActionAvailability::refused(
-                action,
-                "forbidden",
-                format!(
-                    "not permitted to {}{}",
-                    rbac::need("patch", kind),
-                    if reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {reason}")
-                    }
-                ),
-            )),
-            Permission::Allowed => None,
-        };
-        let argo_canary =
-            address.kind == WorkloadKind::Rollout && argo::update_in_progress(&snap.owner.raw);
-        let rollback = denied(Action::Rollback).unwrap_or_else(|| {
-            if is_live && !argo_canary {
-                ActionAvailability::refused(
-                    Action::Rollback,
-                    "already_live",
-                    "this revision is live",
-                )
-            } else if paused {
-                ActionAvailability::refused(Action::Rollback, "paused", super::undo::PAUSED_MESSAGE)
-            } else {
-                ActionAvailability::allowed(Action::Rollback)
-            }
-        });
-        let promote = match address.kind {
-            WorkloadKind::Deployment => ActionAvailability::refused(
-                Action::Promote,
-                "not_applicable",
-                "Kubernetes Deployments have no promote; it needs an Argo Rollout",
-            ),
-            WorkloadKind::Rollout => denied(Action::Promote).unwrap_or_else(|| {
-                let current = argo::stable_and_current(&snap.owner.raw).1;
-                let is_canary = snap.find(deployment.as_str()).is_some_and(|rs| {
-                    rs.raw
-                        .pointer("/metadata/labels/rollouts-pod-template-hash")
-                        .and_then(Value::as_str)
-                        == current
-                });
-                if argo_canary && is_canary {
-                    ActionAvailability::allowed(Action::Promote)
-                } else {
-                    ActionAvailability::refused(
-                        Action::Promote,
-                        "not_applicable",
-                        "promote applies to the revision a rollout is updating to",
-                    )
-                }
-            }),
-        };
-        let redeploy = denied(Action::Redeploy).unwrap_or_else(|| {
-            if !is_live {
-                ActionAvailability::refused(
-                    Action::Redeploy,
-                    "not_applicable",
-                    "a restart rolls new pods of the live revision only; roll back to this one instead",
-                )
-                .suggesting(Action::Rollback)
-            } else if paused {
-                ActionAvailability::refused(Action::Redeploy, "paused", super::restart::PAUSED_MESSAGE)
-            } else {
-                ActionAvailability::allowed(Action::Redeploy)
-            }
-        });
-        Ok(vec![rollback, promote, redeploy])
-    }
-
-    /// Revisions in order. A ReplicaSet's first revision dates from its creation; a revision
-    /// it took again later (a rollback to it) has no recorded time, so only the current one
-    /// is shown, dated by the Deployment's `Progressing` condition.
-    pub(super) async fn live_history_impl(
-        &self,
-        env: &EnvRef,
-    ) -> Result<Vec<LiveChange>, BackendError> {
-        let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
-        let key = address.kind.revision_key();
-        let mut changes: Vec<(i64, LiveChange)> = Vec::new();
-        for rs in &snap.revisions {
-            let id = DeploymentId::new(rs.name());
-            let created = rs.created_at();
-            let history: Vec<i64> = rs
-                .annotation(REVISION_HISTORY)
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|r| r.trim().parse().ok())
-                .collect();
-            let current = revision_of(rs, key);
-            let first = history.iter().copied().chain(current).min();
-            if let (Some(first), Some(at)) = (first, created) {
-                changes.push((
-                    first,
-                    LiveChange {
-                        at,
-                        deployment: id.clone(),
-                        cause: LiveCause::Deploy,
-                        actor: None,
-                    },
-                ));
-            }
-            let is_live = snap.live_rs().is_some_and(|l| l.name() == rs.name());
-            if let (Some(current), true, false) = (current, is_live, history.is_empty()) {
-                let at = progressing_time(&snap.owner.raw).or(created);
-                if let Some(at) = at {
-                    changes.push((
-                        current,
-                        LiveChange {
-                            at,
-                            deployment: id,
-                            cause: LiveCause::Rollback,
-                            actor: None,
-                        },
-                    ));
-                }
-            }
-        }
-        changes.sort_by_key(|(rev, _)| *rev);
-        Ok(changes.into_iter().map(|(_, c)| c).collect())
-    }
-}
-
-fn progressing_time(owner: &Value) -> Option<crate::domain::Timestamp> {
-    owner
-        .pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some("Progressing"))
-        .and_then(|c| c.get("lastUpdateTime").and_then(Value::as_str))
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 pub(super) fn deployments_of(env: &EnvRef, snap: &Snapshot) -> Vec<Deployment> {

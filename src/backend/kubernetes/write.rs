@@ -2,7 +2,7 @@
 //! redeploy (rollout restart), and following what was started.
 
 use super::KubernetesBackend;
-use super::api::{self, Kind, status_code};
+use super::api::{self, status_code};
 use super::argo::{self, PromoteKind};
 use super::errors::{self, Call};
 use super::ops::{Goal, Record, initial_steps};
@@ -201,43 +201,6 @@ impl KubernetesBackend {
             "restart requested",
             &prior,
         ))
-    }
-
-    pub(super) async fn follow(
-        &self,
-        env: &EnvRef,
-        id: &OperationId,
-    ) -> Result<Operation, BackendError> {
-        let record = {
-            let ops = self.ops.lock().expect("operations");
-            ops.get(id)
-                .filter(|r| &r.operation.env == env)
-                .cloned()
-                .ok_or_else(|| BackendError::not_found(format!("operation {id}")))?
-        };
-        if record.operation.status.is_finished() {
-            return Ok(record.operation);
-        }
-        let snap = workload::load(&self.api, &record.address).await?;
-        let mut events = self.events_of(&record.address, &record.address.name).await;
-        if let Some(target) = snap.live_rs() {
-            events.extend(self.events_of(&record.address, target.name()).await);
-        }
-        let mut ops = self.ops.lock().expect("operations");
-        let stored = ops
-            .get_mut(id)
-            .ok_or_else(|| BackendError::not_found(format!("operation {id}")))?;
-        stored.advance(&snap, &events, self.clock.now());
-        Ok(stored.operation.clone())
-    }
-
-    /// Events of one object; none when they cannot be read (the log is a courtesy).
-    async fn events_of(&self, address: &Address, name: &str) -> Vec<Value> {
-        let selector = format!("involvedObject.name={name}");
-        self.api
-            .list(Kind::Event, &address.namespace, None, Some(&selector))
-            .await
-            .unwrap_or_default()
     }
 
     /// A request already made with this idempotency key returns its first answer.

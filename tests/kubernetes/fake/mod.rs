@@ -250,8 +250,17 @@ impl Drop for FakeCluster {
     }
 }
 
-pub fn kubectl_path() -> &'static Path {
-    Path::new("/usr/bin/kubectl")
+/// `$KUBECTL`, else Debian's `/usr/bin/kubectl`, else whatever `kubectl` is on the PATH.
+pub fn kubectl_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("KUBECTL") {
+        return PathBuf::from(p);
+    }
+    let debian = Path::new("/usr/bin/kubectl");
+    if debian.exists() {
+        debian.to_path_buf()
+    } else {
+        PathBuf::from("kubectl")
+    }
 }
 
 pub fn template(name: &str, rev: &Rev) -> Value {
