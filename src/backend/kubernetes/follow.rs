@@ -28,6 +28,7 @@ impl KubernetesBackend {
         let mut events = self.events_of(&record.address, &record.address.name).await;
         if let Some(target) = snap.live_rs() {
             events.extend(self.events_of(&record.address, target.name()).await);
+            events.extend(self.pod_events(&record.address, target.name()).await);
         }
         let mut ops = self.ops.lock().expect("operations");
         let stored = ops
@@ -37,8 +38,39 @@ impl KubernetesBackend {
         Ok(stored.operation.clone())
     }
 
+    /// Events of the ReplicaSet's pods (named `<replicaset>-<suffix>`): pulls, starts,
+    /// failed probes, crash loops.
+    async fn pod_events(&self, address: &Address, replicaset: &str) -> Vec<Value> {
+        let prefix = format!("{replicaset}-");
+        self.api
+            .list(
+                Kind::Event,
+                &address.namespace,
+                None,
+                Some("involvedObject.kind=Pod"),
+            )
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| {
+                e.pointer("/involvedObject/name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .collect()
+    }
+
+    /// Every event of the namespace: taken before a write, so older ones never enter the
+    /// operation's log, whatever their timestamps.
+    pub(super) async fn all_events(&self, address: &Address) -> Vec<Value> {
+        self.api
+            .list(Kind::Event, &address.namespace, None, None)
+            .await
+            .unwrap_or_default()
+    }
+
     /// Events of one object; none when they cannot be read (the log is a courtesy).
-    pub(super) async fn events_of(&self, address: &Address, name: &str) -> Vec<Value> {
+    async fn events_of(&self, address: &Address, name: &str) -> Vec<Value> {
         let selector = format!("involvedObject.name={name}");
         self.api
             .list(Kind::Event, &address.namespace, None, Some(&selector))

@@ -55,7 +55,7 @@ impl KubernetesBackend {
             && snap.live_rs().is_some_and(|l| l.name() == target.name());
         if rollout_canary {
             // Back to stable while a canary runs: Argo's abort.
-            let prior = self.events_of(&address, &address.name).await;
+            let prior = self.all_events(&address).await;
             let written = self.patch_status(&address, argo::abort_patch()).await?;
             return Ok(self.record(
                 &intent,
@@ -71,7 +71,7 @@ impl KubernetesBackend {
             WorkloadKind::Rollout => UndoStyle::Rollout,
         };
         let ops = undo_patch(&snap.owner, target, style, true)?;
-        let prior = self.events_of(&address, &address.name).await;
+        let prior = self.all_events(&address).await;
         let written = self
             .guarded_patch(&address, &snap, api::json_patch(ops)?)
             .await?;
@@ -128,7 +128,7 @@ impl KubernetesBackend {
             _ => PromoteKind::Step,
         };
         let (spec, status) = argo::promote_patches(&snap.owner.raw, kind);
-        let prior = self.events_of(&address, &address.name).await;
+        let prior = self.all_events(&address).await;
         let mut written = snap.owner.raw.clone();
         if let Some(spec) = spec {
             written = self.patch(&address, Patch::Merge(spec), None).await?;
@@ -180,7 +180,7 @@ impl KubernetesBackend {
             });
         }
         let now = self.clock.now();
-        let prior = self.events_of(&address, &address.name).await;
+        let prior = self.all_events(&address).await;
         let written = match address.kind {
             WorkloadKind::Deployment => {
                 let body = restart_patch(&snap.owner, now)?;

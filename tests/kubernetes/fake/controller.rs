@@ -229,6 +229,19 @@ pub fn step(store: &mut Store, ns: &str, deployment: &str) -> bool {
         rs["spec"]["replicas"] = json!(replicas);
         rs["status"] = json!({"replicas": replicas, "observedGeneration": 1});
         store.replace(&Key::replicaset(ns, &new_name), rs);
+        let image = new["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for i in 0..replicas {
+            store.event(
+                ns,
+                "Pod",
+                &format!("{new_name}-p{i}"),
+                "Pulled",
+                format!("Container image \"{image}\" already present on machine"),
+            );
+        }
         if new_spec != replicas {
             store.event(
                 ns,

@@ -123,6 +123,18 @@ impl Store {
 
     /// Records an event about `object` (a Deployment or ReplicaSet).
     pub fn event(&mut self, ns: &str, kind: &str, object: &str, reason: &str, message: String) {
+        self.event_of_type(ns, kind, object, reason, message, "Normal");
+    }
+
+    pub fn event_of_type(
+        &mut self,
+        ns: &str,
+        kind: &str,
+        object: &str,
+        reason: &str,
+        message: String,
+        event_type: &str,
+    ) {
         self.events += 1;
         let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let name = format!("{object}.{:016x}", self.events);
@@ -131,8 +143,8 @@ impl Store {
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": name, "namespace": ns, "uid": uid},
             "involvedObject": {"kind": kind, "namespace": ns, "name": object,
-                               "apiVersion": "apps/v1"},
-            "reason": reason, "message": message, "type": "Normal",
+                               "apiVersion": if kind == "Pod" { "v1" } else { "apps/v1" }},
+            "reason": reason, "message": message, "type": event_type,
             "source": {"component": "deployment-controller"},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1
         });
