@@ -4,6 +4,7 @@
 mod capabilities;
 pub mod demo;
 mod error;
+pub mod factory;
 pub mod kubernetes;
 mod request;
 

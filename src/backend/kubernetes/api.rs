@@ -1,5 +1,6 @@
 //! The few API calls the backend makes, on raw JSON objects, with errors typed at once.
 
+pub use super::errors::status_code;
 use super::errors::{self, Call};
 use crate::backend::BackendError;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
@@ -153,16 +154,22 @@ impl KubeApi {
         serde_json::to_value(obj).map_err(kube::Error::SerdeError)
     }
 
-    /// Whether the cluster serves `group/version` with `plural` (discovery).
-    pub async fn serves(&self, kind: Kind) -> bool {
+    /// Whether the cluster serves `group/version` with `plural` (discovery). A group the
+    /// server does not know is a no; a server that cannot be reached is an error.
+    pub async fn serves(&self, kind: Kind) -> Result<bool, BackendError> {
         let (group, version, _, plural) = kind.gvk();
-        match self
-            .client
-            .list_api_group_resources(&format!("{group}/{version}"))
-            .await
-        {
-            Ok(list) => list.resources.iter().any(|r| r.name == plural),
-            Err(_) => false,
+        let object = format!("{group}/{version}");
+        match self.client.list_api_group_resources(&object).await {
+            Ok(list) => Ok(list.resources.iter().any(|r| r.name == plural)),
+            Err(e) if matches!(status_code(&e), Some(403 | 404)) => Ok(false),
+            Err(e) => Err(errors::map(
+                Call {
+                    verb: "discover",
+                    resource: &object,
+                    object: &object,
+                },
+                e,
+            )),
         }
     }
 }
@@ -180,5 +187,3 @@ pub fn json_patch(ops: Value) -> Result<Patch<Value>, BackendError> {
         .map_err(|e| BackendError::invalid(format!("bad JSON patch: {e}")))?;
     Ok(Patch::Json(parsed))
 }
-
-pub use errors::status_code;

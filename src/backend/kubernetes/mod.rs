@@ -12,6 +12,7 @@ pub mod domains;
 mod errors;
 mod follow;
 mod history;
+mod lazy;
 pub mod mapping;
 pub mod metrics;
 pub mod objects;
@@ -26,6 +27,7 @@ pub mod workload;
 mod write;
 
 pub use config::KubernetesBackendConfig;
+pub use lazy::LazyKubernetes;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
@@ -67,6 +69,7 @@ impl KubernetesBackend {
         let resolved = connect::connect(config).await?;
         let api = KubeApi::new(resolved.client);
         let (argo, gateway) = tokio::join!(api.serves(Kind::Rollout), api.serves(Kind::HttpRoute));
+        let (argo, gateway) = (argo?, gateway?);
         Ok(Self {
             api,
             context: resolved.context,
@@ -96,6 +99,22 @@ impl KubernetesBackend {
         self.argo
     }
 
+    /// Promote exists only for Argo Rollouts; domains never move; no rolled-back mode.
+    pub(super) fn capabilities_with(argo: bool) -> Capabilities {
+        Capabilities {
+            promote: argo,
+            redeploy_artifact: true,
+            redeploy_rebuild: false,
+            strategies: Vec::new(),
+            regions: false,
+            components: false,
+            native_metrics: false,
+            rolled_back_mode: false,
+            preconditions: true,
+            domains_move: false,
+        }
+    }
+
     fn check_env(&self, env: &EnvRef) -> Result<workload::Address, BackendError> {
         if env.environment.as_str() != self.environment {
             return Err(BackendError::not_found(format!(
@@ -121,18 +140,7 @@ impl Backend for KubernetesBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            promote: self.argo,
-            redeploy_artifact: true,
-            redeploy_rebuild: false,
-            strategies: Vec::new(),
-            regions: false,
-            components: false,
-            native_metrics: false,
-            rolled_back_mode: false,
-            preconditions: true,
-            domains_move: false,
-        }
+        Self::capabilities_with(self.argo)
     }
 
     fn now(&self) -> crate::domain::Timestamp {
