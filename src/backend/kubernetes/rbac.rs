@@ -8,6 +8,7 @@ use k8s_openapi::api::authorization::v1::{
 use kube::api::{Api, PostParams};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Permission {
@@ -26,9 +27,12 @@ struct Key {
     subresource: Option<&'static str>,
 }
 
+/// How long an answer is trusted: roles change, and a grant should show without a restart.
+const TTL: Duration = Duration::from_secs(300);
+
 #[derive(Default)]
 pub struct Rbac {
-    cache: Mutex<HashMap<Key, Permission>>,
+    cache: Mutex<HashMap<Key, (Instant, Permission)>>,
 }
 
 impl Rbac {
@@ -48,7 +52,9 @@ impl Rbac {
             kind: kind.plural(),
             subresource,
         };
-        if let Some(known) = self.cache.lock().expect("rbac cache").get(&key) {
+        if let Some((at, known)) = self.cache.lock().expect("rbac cache").get(&key)
+            && at.elapsed() < TTL
+        {
             return known.clone();
         }
         let review = SelfSubjectAccessReview {
@@ -78,7 +84,7 @@ impl Rbac {
         self.cache
             .lock()
             .expect("rbac cache")
-            .insert(key, permission.clone());
+            .insert(key, (Instant::now(), permission.clone()));
         permission
     }
 
@@ -93,7 +99,7 @@ impl Rbac {
         self.cache
             .lock()
             .expect("rbac cache")
-            .insert(key, Permission::Denied { reason });
+            .insert(key, (Instant::now(), Permission::Denied { reason }));
     }
 }
 
