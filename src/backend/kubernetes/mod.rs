@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod metrics;
 pub mod objects;
 mod ops;
+mod promote;
 mod rbac;
 mod read;
 pub mod restart;

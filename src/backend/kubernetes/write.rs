@@ -3,7 +3,7 @@
 
 use super::KubernetesBackend;
 use super::api::{self, status_code};
-use super::argo::{self, PromoteKind};
+use super::argo;
 use super::errors::{self, Call};
 use super::ops::{Goal, Record, initial_steps};
 use super::restart::restart_patch;
@@ -19,14 +19,14 @@ use kube::api::Patch;
 use serde_json::Value;
 
 /// What a write is about, for records and messages.
-struct Intent<'a> {
-    kind: OperationKind,
-    env: &'a EnvRef,
-    target: &'a DeploymentId,
-    expected_live: Option<&'a DeploymentId>,
-    idempotency_key: &'a str,
-    actor: &'a str,
-    strategy: Option<Strategy>,
+pub(super) struct Intent<'a> {
+    pub(super) kind: OperationKind,
+    pub(super) env: &'a EnvRef,
+    pub(super) target: &'a DeploymentId,
+    pub(super) expected_live: Option<&'a DeploymentId>,
+    pub(super) idempotency_key: &'a str,
+    pub(super) actor: &'a str,
+    pub(super) strategy: Option<Strategy>,
 }
 
 impl KubernetesBackend {
@@ -77,70 +77,6 @@ impl KubernetesBackend {
             .await?;
         let note = format!("template of {} restored", target.name());
         Ok(self.record(&intent, address, &written, Goal::RolledOut, &note, &prior))
-    }
-
-    pub(super) async fn promote_impl(
-        &self,
-        r: OperationRequest,
-    ) -> Result<OperationHandle, BackendError> {
-        let intent = Intent {
-            kind: OperationKind::Promote,
-            env: &r.env,
-            target: &r.target,
-            expected_live: r.expected_live.as_ref(),
-            idempotency_key: &r.idempotency_key,
-            actor: &r.actor,
-            strategy: r.strategy,
-        };
-        if let Some(done) = self.replay(&intent) {
-            return Ok(done);
-        }
-        let address = self.check_env(&r.env)?;
-        if address.kind == WorkloadKind::Deployment {
-            return Err(BackendError::precondition(
-                PreconditionCode::NotApplicable,
-                "Kubernetes Deployments have no promote; it needs an Argo Rollout",
-            ));
-        }
-        let (address, snap) = self.look(&intent).await?;
-        let target = snap
-            .find(r.target.as_str())
-            .ok_or_else(|| not_a_revision(&r.target, &address))?;
-        let current = argo::stable_and_current(&snap.owner.raw).1;
-        let is_canary = target
-            .raw
-            .pointer("/metadata/labels/rollouts-pod-template-hash")
-            .and_then(Value::as_str)
-            == current;
-        if !argo::update_in_progress(&snap.owner.raw) || !is_canary {
-            return Err(BackendError::precondition(
-                PreconditionCode::NotApplicable,
-                format!(
-                    "{} is not the revision {} is updating to",
-                    target.name(),
-                    address.describe()
-                ),
-            ));
-        }
-        // `immediate` means `promote --full`: skip the remaining steps.
-        let kind = match r.strategy {
-            Some(Strategy::Immediate) => PromoteKind::Full,
-            _ => PromoteKind::Step,
-        };
-        let (spec, status) = argo::promote_patches(&snap.owner.raw, kind);
-        let prior = self.all_events(&address).await;
-        let mut written = snap.owner.raw.clone();
-        if let Some(spec) = spec {
-            written = self.patch(&address, Patch::Merge(spec), None).await?;
-        }
-        if let Some(status) = status {
-            written = self.patch_status(&address, status).await?;
-        }
-        let note = match kind {
-            PromoteKind::Full => "full promote sent",
-            PromoteKind::Step => "promote sent",
-        };
-        Ok(self.record(&intent, address, &written, Goal::RolledOut, note, &prior))
     }
 
     pub(super) async fn redeploy_impl(
@@ -204,14 +140,17 @@ impl KubernetesBackend {
     }
 
     /// A request already made with this idempotency key returns its first answer.
-    fn replay(&self, intent: &Intent<'_>) -> Option<OperationHandle> {
+    pub(super) fn replay(&self, intent: &Intent<'_>) -> Option<OperationHandle> {
         let ops = self.ops.lock().expect("operations");
         ops.by_key(intent.idempotency_key)
             .map(|r| handle_of(&r.operation))
     }
 
     /// Reads the workload and refuses when the live revision is not what the engineer saw.
-    async fn look(&self, intent: &Intent<'_>) -> Result<(Address, Snapshot), BackendError> {
+    pub(super) async fn look(
+        &self,
+        intent: &Intent<'_>,
+    ) -> Result<(Address, Snapshot), BackendError> {
         let address = self.check_env(intent.env)?;
         let snap = workload::load(&self.api, &address).await?;
         let live = snap.live_rs().map(|rs| rs.name().to_owned());
@@ -268,7 +207,7 @@ impl KubernetesBackend {
         }
     }
 
-    async fn patch(
+    pub(super) async fn patch(
         &self,
         address: &Address,
         patch: Patch<Value>,
@@ -288,7 +227,11 @@ impl KubernetesBackend {
 
     /// Argo's status patches: the `status` subresource, or the object when that is not
     /// served (404), as the plugin does.
-    async fn patch_status(&self, address: &Address, body: Value) -> Result<Value, BackendError> {
+    pub(super) async fn patch_status(
+        &self,
+        address: &Address,
+        body: Value,
+    ) -> Result<Value, BackendError> {
         let kind = address.kind.api_kind();
         match self
             .api
@@ -327,7 +270,7 @@ impl KubernetesBackend {
         err
     }
 
-    fn record(
+    pub(super) fn record(
         &self,
         intent: &Intent<'_>,
         address: Address,
@@ -378,7 +321,7 @@ fn handle_of(op: &Operation) -> OperationHandle {
     }
 }
 
-fn not_a_revision(id: &DeploymentId, address: &Address) -> BackendError {
+pub(super) fn not_a_revision(id: &DeploymentId, address: &Address) -> BackendError {
     BackendError::not_found(format!(
         "replicaset {id} is not a revision of {}",
         address.describe()
