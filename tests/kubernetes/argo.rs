@@ -4,7 +4,7 @@ use crate::env;
 use crate::fake::{FakeCluster, Options};
 use serde_json::{Value, json};
 use switchback::backend::{Backend, OperationRequest, PageRequest};
-use switchback::domain::{Action, DeploymentId, Strategy};
+use switchback::domain::{Action, DeploymentId, OperationStatus, Strategy};
 
 fn template(image: &str, hash: &str) -> Value {
     json!({"metadata": {"labels": {"app": "shop", "rollouts-pod-template-hash": hash}},
@@ -170,6 +170,34 @@ async fn rollback_to_stable_during_a_canary_is_an_abort() {
         cluster.object("argoproj.io", "rollouts", "shop")["status"]["abort"],
         true
     );
+}
+
+#[tokio::test]
+async fn an_abort_completes_when_the_controller_acknowledges_it() {
+    let cluster = FakeCluster::start(Options {
+        argo: true,
+        gateway: false,
+    });
+    canary(&cluster, false);
+    let backend = cluster.backend().await;
+    let handle = backend
+        .rollback(request("shop-aaa", "a5", None))
+        .await
+        .unwrap();
+    let project = env("shop/rollouts/shop");
+    let op = backend.operation(&project, &handle.id).await.unwrap();
+    assert_eq!(op.status, OperationStatus::InProgress);
+    // The Argo controller records the abort.
+    cluster.with_store(|s| {
+        let key = crate::fake::store::Key::new("argoproj.io", "rollouts", crate::fake::NS, "shop");
+        let mut r = s.get(&key).cloned().unwrap();
+        r["status"]["abortedAt"] = json!("2026-11-22T21:00:00Z");
+        r["status"]["phase"] = json!("Degraded");
+        s.replace(&key, r);
+    });
+    let op = backend.operation(&project, &handle.id).await.unwrap();
+    assert_eq!(op.status, OperationStatus::Completed);
+    assert!(op.log.last().unwrap().message.contains("aborted"));
 }
 
 #[tokio::test]

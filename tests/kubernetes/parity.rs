@@ -9,6 +9,8 @@ use switchback::backend::OperationRequest;
 use switchback::backend::kubernetes::objects::normalized_template;
 use switchback::domain::DeploymentId;
 
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 fn twins() -> (FakeCluster, FakeCluster) {
     let a = FakeCluster::start(Options::default());
     let b = FakeCluster::start(Options::default());
@@ -36,6 +38,15 @@ fn annotations(d: &Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_to_revision_matches_kubectl() {
     let (by_kubectl, by_us) = twins();
+    // The annotations kubectl's undo treats specially: last-applied stays with the
+    // Deployment; an annotation only the Deployment has is dropped.
+    for c in [&by_kubectl, &by_us] {
+        c.change("web", |d| {
+            let a = &mut d["metadata"]["annotations"];
+            a[LAST_APPLIED] = serde_json::json!("{\"kind\":\"Deployment\"}");
+            a["oncall-note"] = serde_json::json!("do not touch");
+        });
+    }
     let out = by_kubectl.kubectl(&["rollout", "undo", "deployment/web", "--to-revision=1"]);
     assert!(
         out.status.success(),
@@ -65,6 +76,24 @@ async fn undo_to_revision_matches_kubectl() {
         s["metadata"]["annotations"]["kubernetes.io/change-cause"],
         "release 1.0"
     );
+    assert_eq!(
+        s["metadata"]["annotations"][LAST_APPLIED],
+        "{\"kind\":\"Deployment\"}"
+    );
+    assert!(s["metadata"]["annotations"].get("oncall-note").is_none());
+    // kubectl reads both histories the same way.
+    let history = |c: &FakeCluster| {
+        let out = c.kubectl(&["rollout", "history", "deployment/web"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ours = history(&by_us);
+    assert_eq!(history(&by_kubectl), ours);
+    assert!(ours.contains("4         release 1.0"), "{ours}");
     let rs = by_us.replicasets("web");
     assert_eq!(
         rs.last().unwrap()["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"],

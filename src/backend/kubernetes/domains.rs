@@ -3,6 +3,9 @@
 //! selecting pods by label while the pods behind it change.
 
 use serde_json::Value;
+
+/// What the confirmation can say about these hosts (they are listed with `moves: false`).
+pub const HOSTS_STAY: &str = "These hosts keep pointing at the same Service; the pods behind it change to the target revision.";
 use std::collections::BTreeSet;
 
 /// Names of the Services whose selector matches the pod template's labels.
