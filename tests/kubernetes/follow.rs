@@ -164,3 +164,28 @@ async fn live_history_marks_the_rollback() {
     assert!(page.items[0].is_live && page.items[0].is_rollback);
     assert_eq!(page.next.as_deref(), Some("2"));
 }
+
+#[tokio::test]
+async fn a_later_change_supersedes_the_operation() {
+    let cluster = FakeCluster::start(Options::default());
+    cluster.seed_deployment("web", &three_revisions());
+    cluster.manual_rollouts(true);
+    let backend = cluster.backend().await;
+    let target = cluster.rs_with_image("web", "registry.example.com/web:1.0");
+    let handle = backend.rollback(rollback(&target, "s1")).await.unwrap();
+    // Before the rollback finished, someone deploys again.
+    cluster.change("web", |d| {
+        d["spec"]["template"]["spec"]["containers"][0]["image"] =
+            serde_json::json!("registry.example.com/web:1.3");
+    });
+    let op = backend
+        .operation(&env("shop/web"), &handle.id)
+        .await
+        .unwrap();
+    assert_eq!(op.status, OperationStatus::Exception);
+    assert!(
+        op.error.as_deref().unwrap().contains("superseded"),
+        "{:?}",
+        op.error
+    );
+}

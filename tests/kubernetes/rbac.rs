@@ -134,3 +134,30 @@ async fn promote_is_unavailable_for_plain_deployments_with_a_reason() {
     assert!(!redeploy.allowed);
     assert_eq!(redeploy.suggestion, Some(Action::Rollback));
 }
+
+#[tokio::test]
+async fn rollouts_that_may_not_be_listed_leave_the_deployments_visible() {
+    let cluster = FakeCluster::start(Options {
+        argo: true,
+        gateway: false,
+    });
+    cluster.seed_deployment("web", &three_revisions());
+    cluster.forbid("list", "rollouts.argoproj.io");
+    let backend = cluster.backend().await;
+    let projects = backend
+        .list_projects(switchback::backend::PageRequest::default())
+        .await
+        .unwrap();
+    let ids: Vec<&str> = projects.items.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["shop/web"]);
+    // Deployments are not optional: a 403 there is the answer.
+    cluster.forbid("list", "deployments.apps");
+    let err = backend
+        .list_projects(switchback::backend::PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BackendError::Forbidden { action, .. } if action == "list deployments.apps"),
+        "{err:?}"
+    );
+}
