@@ -130,7 +130,7 @@ async fn redeploy_is_a_rollout_restart_like_kubectl() {
 
     let backend = by_us.backend().await;
     let live = by_us.rs_with_image("web", "registry.example.com/web:1.2");
-    backend
+    let handle = backend
         .redeploy(switchback::backend::RedeployRequest {
             env: env("shop/web"),
             source: DeploymentId::new(&live),
@@ -141,6 +141,16 @@ async fn redeploy_is_a_rollout_restart_like_kubectl() {
         })
         .await
         .unwrap();
+    let op = backend
+        .operation(&env("shop/web"), &handle.id)
+        .await
+        .unwrap();
+    let newest = by_us.replicasets("web").pop().unwrap();
+    assert_eq!(
+        op.new_deployment.as_ref().map(|d| d.as_str()),
+        newest["metadata"]["name"].as_str()
+    );
+    assert_ne!(op.new_deployment.as_ref().unwrap().as_str(), live);
 
     let (k, s) = (by_kubectl.deployment("web"), by_us.deployment("web"));
     assert_eq!(without_restarted_at(&k), without_restarted_at(&s));

@@ -5,7 +5,8 @@
 use super::status::{Rollout, WaitStep};
 use super::workload::{Address, Snapshot};
 use crate::domain::{
-    LogLevel, LogLine, Operation, OperationId, OperationStatus, Step, StepStatus, Timestamp,
+    DeploymentId, LogLevel, LogLine, Operation, OperationId, OperationKind, OperationStatus, Step,
+    StepStatus, Timestamp,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -91,6 +92,14 @@ impl Record {
         } else {
             snap.rollout.clone()
         };
+        // A restart's new ReplicaSet exists once the controller made it.
+        if self.operation.kind == OperationKind::Redeploy
+            && self.operation.new_deployment.is_none()
+            && let Some(live) = snap.live_rs()
+            && super::objects::templates_equal(&live.template(), &self.template)
+        {
+            self.operation.new_deployment = Some(DeploymentId::new(live.name()));
+        }
         self.apply(state, now);
     }
 
