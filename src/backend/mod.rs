@@ -7,6 +7,7 @@ mod error;
 pub mod factory;
 pub mod kubernetes;
 mod request;
+pub mod unkey;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};

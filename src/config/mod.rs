@@ -39,16 +39,18 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
+    Unkey(crate::backend::unkey::UnkeyBackendConfig),
     Kubernetes(crate::backend::kubernetes::KubernetesBackendConfig),
 }
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo", "kubernetes"];
+    pub const KINDS: &'static [&'static str] = &["demo", "unkey", "kubernetes"];
 
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
+            Self::Unkey(c) => &c.name,
             Self::Kubernetes(c) => &c.name,
         }
     }
@@ -56,6 +58,7 @@ impl BackendConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Demo(_) => "demo",
+            Self::Unkey(_) => "unkey",
             Self::Kubernetes(_) => "kubernetes",
         }
     }
@@ -63,6 +66,7 @@ impl BackendConfig {
     pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
         match self {
             Self::Demo(c) => Some(c),
+            Self::Unkey(_) => None,
             Self::Kubernetes(_) => None,
         }
     }
@@ -80,6 +84,9 @@ impl BackendConfig {
     {
         Ok(Some(match kind {
             "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
+            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
+                rest,
+            )?),
             "kubernetes" => Self::Kubernetes(
                 crate::backend::kubernetes::KubernetesBackendConfig::deserialize(rest)?,
             ),

@@ -50,6 +50,11 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
                     ));
                 }
             }
+            BackendConfig::Unkey(unkey) => {
+                if let Some((key, message)) = unkey.problem() {
+                    return Err(invalid(entry.key(key), message));
+                }
+            }
             BackendConfig::Kubernetes(k8s) => {
                 if let Some(i) = k8s.namespaces.iter().position(|n| n.trim().is_empty()) {
                     return Err(invalid(
