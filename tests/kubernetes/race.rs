@@ -54,8 +54,8 @@ async fn a_deploy_after_the_look_is_not_overwritten() {
     let BackendError::Conflict {
         live_now,
         live_label,
+        changed_by,
         message,
-        ..
     } = err
     else {
         panic!("expected a conflict, got {err:?}");
@@ -66,6 +66,14 @@ async fn a_deploy_after_the_look_is_not_overwritten() {
     );
     assert_eq!(live_label.as_deref(), Some("rev4"));
     assert!(message.contains("changed since you looked"), "{message}");
+    // Who wrote last, from managedFields.
+    assert!(
+        changed_by
+            .as_deref()
+            .unwrap()
+            .starts_with(crate::fake::COLLEAGUE),
+        "{changed_by:?}"
+    );
     assert_eq!(image(&ours), HOTFIX, "the hotfix stays");
 
     // kubectl in the same spot rolls the hotfix away without a word.

@@ -341,6 +341,11 @@ fn conflict(snap: &Snapshot, message: String) -> BackendError {
             fields
                 .iter()
                 .filter(|f| f.get("subresource").is_none())
+                // The controller writes the revision annotation after every change; the
+                // person or pipeline before it is the news.
+                .filter(|f| {
+                    f.get("manager").and_then(Value::as_str) != Some("kube-controller-manager")
+                })
                 .max_by_key(|f| {
                     f.get("time")
                         .and_then(Value::as_str)

@@ -17,6 +17,8 @@ use store::{Key, Recorded, Store};
 use switchback::backend::kubernetes::{KubernetesBackend, KubernetesBackendConfig};
 
 pub const NS: &str = "shop";
+/// The field manager of writes made by "someone else" in tests (as `kubectl set image`).
+pub const COLLEAGUE: &str = "kubectl-set";
 
 #[derive(Clone, Copy, Default)]
 pub struct Options {
@@ -121,6 +123,7 @@ impl FakeCluster {
             let key = Key::deployment(NS, name);
             let mut d = s.get(&key).cloned().expect("deployment exists");
             f(&mut d);
+            Store::write_by(&mut d, COLLEAGUE);
             s.replace(&key, d);
             controller::reconcile(s, NS, name);
         });
@@ -139,6 +142,7 @@ impl FakeCluster {
                 let key = Key::deployment(NS, &name);
                 let mut d = s.get(&key).cloned().expect("deployment exists");
                 f(&mut d);
+                Store::write_by(&mut d, COLLEAGUE);
                 s.replace(&key, d);
                 controller::reconcile(s, NS, &name);
             }));

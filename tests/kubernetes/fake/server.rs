@@ -265,6 +265,12 @@ fn object(
                     o
                 }
             };
+            let mut patched = patched;
+            let manager = query
+                .iter()
+                .find(|(k, _)| k == "fieldManager")
+                .map_or("unknown", |(_, v)| v.as_str());
+            Store::write_by(&mut patched, manager);
             store.replace(&key, patched);
             if plural == "deployments" {
                 controller::reconcile(&mut store, ns, n);

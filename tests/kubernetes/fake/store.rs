@@ -109,6 +109,21 @@ impl Store {
         obj
     }
 
+    /// Records who wrote an object, as the API server's `managedFields` do (one entry per
+    /// manager, with the time of its latest write).
+    pub fn write_by(obj: &mut Value, manager: &str) {
+        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut fields: Vec<Value> = obj
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        fields.retain(|f| f["manager"] != manager);
+        fields.push(json!({"manager": manager, "operation": "Update",
+                           "apiVersion": "apps/v1", "time": now, "fieldsType": "FieldsV1"}));
+        obj["metadata"]["managedFields"] = Value::Array(fields);
+    }
+
     pub fn get(&self, key: &Key) -> Option<&Value> {
         self.objects.get(key)
     }
