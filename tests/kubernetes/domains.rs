@@ -96,3 +96,31 @@ async fn diff_lists_images_env_and_cause_without_secret_values_and_a_cold_switch
     // rev1 has no pods left: switching to it starts them.
     assert!(matches!(diff.switch, SwitchKind::Cold { .. }));
 }
+
+#[tokio::test]
+async fn error_rates_are_said_to_come_from_prometheus() {
+    let cluster = FakeCluster::start(Options::default());
+    cluster.seed_deployment("web", &three_revisions());
+    let backend = cluster.backend().await;
+    assert!(!backend.capabilities().native_metrics);
+    let now = backend.now();
+    let query = switchback::domain::MetricsQuery {
+        env: env("shop/web"),
+        scope: switchback::domain::MetricsScope::Environment,
+        from: now - chrono::Duration::minutes(30),
+        to: now,
+        step_secs: 60,
+    };
+    let err = backend.error_rate(&query).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            switchback::backend::BackendError::Precondition {
+                code: switchback::backend::PreconditionCode::NotApplicable,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Prometheus"), "{err}");
+}

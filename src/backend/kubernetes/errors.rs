@@ -1,7 +1,6 @@
 //! kube-rs errors typed once into `BackendError`.
 
 use crate::backend::BackendError;
-use std::time::Duration;
 
 /// What the request was, for the messages: the RBAC verb and resource
 /// (`patch deployments.apps`) and the object (`deployment shop/web`).
@@ -47,9 +46,8 @@ fn map_status(call: Call<'_>, code: u16, reason: &str, message: String) -> Backe
             changed_by: None,
             message: format!("{} changed meanwhile: {message}", call.object),
         },
-        429 => BackendError::RateLimited {
-            retry_after: Some(Duration::from_secs(1)),
-        },
+        // kube-rs does not hand over the Retry-After header; the caller's backoff decides.
+        429 => BackendError::RateLimited { retry_after: None },
         500..=599 => BackendError::transient(format!("{} {}: {message}", call.verb, call.object)),
         _ => BackendError::invalid(format!(
             "{} {} refused ({code} {reason}): {message}",
