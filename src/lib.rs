@@ -7,6 +7,7 @@ pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod net;
 pub mod poller;
 pub mod theme;
 pub mod ui;

@@ -37,7 +37,10 @@ pub enum BackendError {
     Invalid { message: String },
     /// The platform answered with something that does not decode.
     #[error("could not read the answer: {message}")]
-    Decode { message: String, excerpt: Option<String> },
+    Decode {
+        message: String,
+        excerpt: Option<String>,
+    },
 }
 
 impl BackendError {

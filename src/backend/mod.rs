@@ -7,11 +7,13 @@ mod request;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};
-pub use request::{Identity, OperationHandle, OperationRequest, Page, PageRequest, RedeployRequest, Role};
+pub use request::{
+    Identity, OperationHandle, OperationRequest, Page, PageRequest, RedeployRequest, Role,
+};
 
 use crate::domain::{
-    ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment, LiveChange,
-    MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
+    ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
+    LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
 };
 use async_trait::async_trait;
 
@@ -26,28 +28,53 @@ pub trait Backend: Send + Sync {
 
     fn capabilities(&self) -> Capabilities;
 
+    /// The platform's clock: metric windows and ages are measured against it (the demo runs
+    /// on a virtual or faster clock).
+    fn now(&self) -> crate::domain::Timestamp {
+        chrono::Utc::now()
+    }
+
     /// Who the credentials belong to and what they may do.
     async fn identity(&self) -> Result<Identity, BackendError>;
 
     async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, BackendError>;
 
-    async fn list_environments(&self, project: &ProjectId) -> Result<Vec<Environment>, BackendError>;
+    async fn list_environments(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<Environment>, BackendError>;
 
     async fn get_environment(&self, env: &EnvRef) -> Result<Environment, BackendError>;
 
     /// Newest first.
-    async fn list_deployments(&self, env: &EnvRef, page: PageRequest) -> Result<Page<Deployment>, BackendError>;
+    async fn list_deployments(
+        &self,
+        env: &EnvRef,
+        page: PageRequest,
+    ) -> Result<Page<Deployment>, BackendError>;
 
-    async fn get_deployment(&self, env: &EnvRef, id: &DeploymentId) -> Result<Deployment, BackendError>;
+    async fn get_deployment(
+        &self,
+        env: &EnvRef,
+        id: &DeploymentId,
+    ) -> Result<Deployment, BackendError>;
 
     /// The environment's live deployment against `target`.
     async fn diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError>;
 
     /// The hostnames a switch to `target` would move (and those it would leave).
-    async fn domains_to_move(&self, env: &EnvRef, target: &DeploymentId) -> Result<Vec<DomainMove>, BackendError>;
+    async fn domains_to_move(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Vec<DomainMove>, BackendError>;
 
     /// Every action on `deployment`, allowed or with the reason it is not.
-    async fn actions(&self, env: &EnvRef, deployment: &DeploymentId) -> Result<Vec<ActionAvailability>, BackendError>;
+    async fn actions(
+        &self,
+        env: &EnvRef,
+        deployment: &DeploymentId,
+    ) -> Result<Vec<ActionAvailability>, BackendError>;
 
     async fn rollback(&self, request: OperationRequest) -> Result<OperationHandle, BackendError>;
 

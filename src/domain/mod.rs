@@ -8,14 +8,19 @@ mod ids;
 mod metrics;
 mod operation;
 
-pub use deployment::{Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState};
+pub use deployment::{
+    Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState,
+};
 pub use diff::{CommitRef, ConfigChange, ConfigChangeKind, Diff, DomainMove, SwitchKind};
-pub use environment::{Domain, DomainKind, EnvMode, EnvRef, Environment, EnvironmentKind, LiveChange, LiveCause, Project};
+pub use environment::{
+    Domain, DomainKind, EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange,
+    Project,
+};
 pub use ids::{DeploymentId, EnvironmentId, OperationId, ProjectId};
 pub use metrics::{MetricPoint, MetricSeries, MetricSource, MetricsQuery, MetricsScope};
 pub use operation::{
-    Action, ActionAvailability, LogLevel, LogLine, Operation, OperationKind, OperationStatus, Scope,
-    Step, StepStatus, Strategy,
+    Action, ActionAvailability, LogLevel, LogLine, Operation, OperationKind, OperationStatus,
+    Scope, Step, StepStatus, Strategy,
 };
 
 /// Time everywhere in the engine: UTC instants.
