@@ -8,8 +8,8 @@
 use crate::backend::{Backend, BackendError, Identity, PageRequest};
 use crate::clock::{Clock, SharedClock};
 use crate::domain::{
-    Deployment, EnvRef, Environment, LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation,
-    OperationId, Project, ProjectId, Timestamp,
+    Deployment, EnvRef, Environment, LiveChange, MetricSeries, MetricsQuery, MetricsScope,
+    Operation, OperationId, Project, ProjectId, Timestamp,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,12 +79,11 @@ pub struct PollEvent {
     pub next_in: Duration,
 }
 
-/// Fetches one resource once. `full` reads every page of deployments; otherwise only the
+/// Fetches one resource once; metric windows end at the platform's `now`. `full` reads every page of deployments; otherwise only the
 /// first, for a cheap refresh of a list that is already loaded.
 pub async fn fetch(
     backend: &dyn Backend,
     resource: &Resource,
-    now: Timestamp,
     full: bool,
 ) -> Result<Fetched, BackendError> {
     Ok(match resource {
@@ -126,6 +125,7 @@ pub async fn fetch(
         }
         Resource::Metrics(env) => {
             let window = chrono::Duration::from_std(METRICS_WINDOW).expect("window in range");
+            let now = backend.now();
             let query = MetricsQuery {
                 env: env.clone(),
                 scope: MetricsScope::Environment,
@@ -138,8 +138,12 @@ pub async fn fetch(
                 series: backend.error_rate(&query).await?,
             }
         }
-        Resource::LiveHistory(env) => Fetched::LiveHistory(env.clone(), backend.live_history(env).await?),
-        Resource::Operations(env) => Fetched::Operations(env.clone(), backend.list_operations(env).await?),
+        Resource::LiveHistory(env) => {
+            Fetched::LiveHistory(env.clone(), backend.live_history(env).await?)
+        }
+        Resource::Operations(env) => {
+            Fetched::Operations(env.clone(), backend.list_operations(env).await?)
+        }
         Resource::Operation(env, id) => Fetched::Operation(backend.operation(env, id).await?),
     })
 }
@@ -203,14 +207,17 @@ impl Freshness {
             Err(error) => {
                 self.failures = event.failures.max(self.failures + 1);
                 self.last_error = Some((event.at, short_cause(error)));
-                self.next_retry = chrono::Duration::from_std(event.next_in).ok().map(|d| event.at + d);
+                self.next_retry = chrono::Duration::from_std(event.next_in)
+                    .ok()
+                    .map(|d| event.at + d);
             }
         }
     }
 
     /// Older than three poll intervals (or never answered within them).
     pub fn is_stale(&self, now: Timestamp, every: Duration) -> bool {
-        let limit = chrono::Duration::from_std(every * STALE_AFTER_INTERVALS).unwrap_or(chrono::Duration::MAX);
+        let limit = chrono::Duration::from_std(every * STALE_AFTER_INTERVALS)
+            .unwrap_or(chrono::Duration::MAX);
         now - self.last_ok.unwrap_or(self.since) > limit
     }
 
@@ -341,12 +348,13 @@ async fn run(
         for (resource, entry) in entries.iter_mut() {
             if entry.wanted && !entry.in_flight && entry.due <= now {
                 entry.in_flight = true;
-                let (backend, resource, at) = (backend.clone(), resource.clone(), clock.now());
+                let (backend, resource) = (backend.clone(), resource.clone());
                 let (timeout, full) = (options.request_timeout, !entry.loaded);
                 flights.spawn(async move {
-                    let result = tokio::time::timeout(timeout, fetch(backend.as_ref(), &resource, at, full))
-                        .await
-                        .unwrap_or_else(|_| Err(BackendError::transient("timeout")));
+                    let result =
+                        tokio::time::timeout(timeout, fetch(backend.as_ref(), &resource, full))
+                            .await
+                            .unwrap_or_else(|_| Err(BackendError::transient("timeout")));
                     (resource, result)
                 });
             }

@@ -5,8 +5,8 @@ use super::command::{Command, StartRequest};
 use super::msg::Msg;
 use crate::backend::{Backend, BackendError};
 use crate::domain::{
-    Action, ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, MetricsQuery, MetricsScope,
-    Timestamp,
+    Action, ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, MetricsQuery,
+    MetricsScope, Timestamp,
 };
 
 /// The selected deployment against live.
@@ -44,11 +44,19 @@ pub struct LastGood {
 pub async fn execute(backend: &dyn Backend, command: Command) -> Option<Msg> {
     match command {
         Command::SetPollTargets(_) | Command::PollNow(_) | Command::Quit => None,
-        Command::FetchDetail { env, target, window } => {
+        Command::FetchDetail {
+            env,
+            target,
+            window,
+        } => {
             let data = detail(backend, &env, &target, window).await;
             Some(Msg::Detail { env, target, data })
         }
-        Command::Prepare { action, env, target } => {
+        Command::Prepare {
+            action,
+            env,
+            target,
+        } => {
             let result = prepare(backend, action, &env, &target).await.map(Box::new);
             Some(Msg::Prepared {
                 action,
@@ -104,7 +112,11 @@ async fn detail(
             to,
             step_secs: step_for(from, to),
         };
-        target_rate = backend.error_rate(&query).await.ok().and_then(|s| s.overall_error_rate());
+        target_rate = backend
+            .error_rate(&query)
+            .await
+            .ok()
+            .and_then(|s| s.overall_error_rate());
     }
     DetailData {
         diff,
@@ -129,7 +141,9 @@ async fn prepare(
     let availability = actions
         .into_iter()
         .find(|a| a.action == action)
-        .unwrap_or_else(|| ActionAvailability::refused(action, "unsupported", "this platform does not offer it"));
+        .unwrap_or_else(|| {
+            ActionAvailability::refused(action, "unsupported", "this platform does not offer it")
+        });
     let idempotency_key = uuid::Uuid::new_v4().to_string();
     if !availability.allowed {
         return Ok(Prepared {
@@ -144,7 +158,10 @@ async fn prepare(
     let diff = backend.diff(env, target).await.ok();
     let domains = match &diff {
         Some(diff) if !diff.domains.is_empty() => diff.domains.clone(),
-        _ => backend.domains_to_move(env, target).await.unwrap_or_default(),
+        _ => backend
+            .domains_to_move(env, target)
+            .await
+            .unwrap_or_default(),
     };
     Ok(Prepared {
         availability,

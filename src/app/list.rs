@@ -97,7 +97,12 @@ impl DeploymentList {
     }
 
     fn reindex(&mut self, keep: Option<DeploymentId>) {
-        self.index = self.items.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
         self.view = (!self.filter.is_empty()).then(|| self.matching(0..self.items.len()));
         self.selected = keep
             .and_then(|id| self.position_of(&id))
@@ -118,7 +123,8 @@ impl DeploymentList {
             return;
         }
         let keep = self.selected().map(|d| d.id.clone());
-        let narrowing = !self.filter.is_empty() && text.to_lowercase().starts_with(&self.filter.to_lowercase());
+        let narrowing =
+            !self.filter.is_empty() && text.to_lowercase().starts_with(&self.filter.to_lowercase());
         self.filter = text.to_owned();
         self.view = if text.is_empty() {
             None
@@ -164,14 +170,17 @@ impl DeploymentList {
     }
 
     pub fn scroll_into_view(&mut self, rows: usize) {
-        self.offset = visible_offset(self.offset, self.selected, rows);
+        self.offset = visible_offset(self.offset, self.selected, rows, self.len());
     }
 }
 
-/// The first row to draw so that `selected` is visible within `rows` rows.
-pub fn visible_offset(offset: usize, selected: usize, rows: usize) -> usize {
+/// The first row to draw so that `selected` is visible within `rows` rows, and the rows
+/// are filled when the list is long enough.
+pub fn visible_offset(offset: usize, selected: usize, rows: usize, len: usize) -> usize {
     let rows = rows.max(1);
-    offset.clamp(selected.saturating_sub(rows - 1), selected)
+    offset
+        .min(len.saturating_sub(rows))
+        .clamp(selected.saturating_sub(rows - 1), selected)
 }
 
 fn matches(deployment: &Deployment, needle: &str) -> bool {

@@ -11,9 +11,16 @@ pub enum Msg {
     Key(KeyPress),
     /// Text pasted at once (bracketed paste); goes to the field being typed in.
     Paste(String),
-    /// The clock moved; carries the time render will use.
-    Tick(Timestamp),
-    Resize { width: u16, height: u16 },
+    /// The clocks moved: `now` is the platform's time (ages, metric windows), `real` the
+    /// console's own (data freshness, toasts); they differ when the demo runs faster.
+    Tick {
+        now: Timestamp,
+        real: Timestamp,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     Poll(PollEvent),
     Detail {
         env: EnvRef,

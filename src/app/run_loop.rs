@@ -26,13 +26,21 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     // Fatal problems are found before the terminal is touched, so they print plainly.
     let keymap = Keymap::build(&setup.config.keys).wrap_err("the [keys] table in the config")?;
     let source = ThemeSource {
-        user_dir: directories::ProjectDirs::from("", "", "switchback").map(|d| d.config_dir().join("themes")),
+        user_dir: directories::ProjectDirs::from("", "", "switchback")
+            .map(|d| d.config_dir().join("themes")),
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::choose(setup.theme.as_deref(), setup.config.theme.as_deref(), no_color, &source)
-        .wrap_err("choosing the theme")?;
+    let theme = Theme::choose(
+        setup.theme.as_deref(),
+        setup.config.theme.as_deref(),
+        no_color,
+        &source,
+    )
+    .wrap_err("choosing the theme")?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!("the console needs a terminal; for scripts use `switchback list`, `switchback rollback`, ...");
+        bail!(
+            "the console needs a terminal; for scripts use `switchback list`, `switchback rollback`, ..."
+        );
     }
     let mut signals = Signals::new().wrap_err("listening for signals")?;
     let clock: SharedClock = Arc::new(TokioClock::starting_at(chrono::Utc::now()));
@@ -42,21 +50,35 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         backend.capabilities(),
         Settings::from_config(&setup.config),
         keymap,
-        clock.now(),
+        backend.now(),
     );
+    state.real_now = clock.now();
+    state.connection = crate::poller::Freshness::new(state.real_now);
 
-    let mut term = terminal::enter(setup.config.console.mouse).wrap_err("preparing the terminal")?;
+    let mut term =
+        terminal::enter(setup.config.console.mouse).wrap_err("preparing the terminal")?;
     let _guard = terminal::Guard;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input_reader(tx.clone());
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel();
-    let poller = poller::spawn(backend.clone(), clock.clone(), PollOptions::default(), poll_tx);
+    let poller = poller::spawn(
+        backend.clone(),
+        clock.clone(),
+        PollOptions::default(),
+        poll_tx,
+    );
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut detail_task: Option<JoinHandle<()>> = None;
 
     let size = term.size().wrap_err("reading the terminal size")?;
-    let mut pending = update(&mut state, Msg::Resize { width: size.width, height: size.height });
+    let mut pending = update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
     loop {
         for command in pending.drain(..) {
             if execute(command, &backend, &poller, &tx, &mut detail_task) {
@@ -74,7 +96,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             Some(event) = poll_rx.recv() => Msg::Poll(event),
-            _ = tick.tick() => Msg::Tick(clock.now()),
+            _ = tick.tick() => Msg::Tick { now: backend.now(), real: clock.now() },
             name = signals.next() => Msg::Signal(name),
         };
         pending = update(&mut state, msg);

@@ -6,8 +6,8 @@ use crate::backend::{Capabilities, Identity};
 use crate::config::keys::Keymap;
 use crate::config::{Config, PollConfig};
 use crate::domain::{
-    Action, ActionAvailability, Diff, EnvRef, Environment, LiveChange, MetricSeries, Operation, OperationId,
-    Project, ProjectId, Strategy, Timestamp,
+    Action, ActionAvailability, Diff, EnvRef, Environment, LiveChange, MetricSeries, Operation,
+    OperationId, Project, ProjectId, Strategy, Timestamp,
 };
 use crate::poller::{Freshness, Target};
 use ratatui_textarea::TextArea;
@@ -168,7 +168,10 @@ pub enum Overlay {
 /// The whole console.
 #[derive(Debug)]
 pub struct State {
+    /// The platform's time: ages and metric windows.
     pub now: Timestamp,
+    /// The console's time: data freshness and toasts.
+    pub real_now: Timestamp,
     pub started: Timestamp,
     pub backend_name: String,
     pub capabilities: Capabilities,
@@ -206,9 +209,16 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(backend_name: String, capabilities: Capabilities, settings: Settings, keymap: Keymap, now: Timestamp) -> Self {
+    pub fn new(
+        backend_name: String,
+        capabilities: Capabilities,
+        settings: Settings,
+        keymap: Keymap,
+        now: Timestamp,
+    ) -> Self {
         Self {
             now,
+            real_now: now,
             started: now,
             backend_name,
             capabilities,
@@ -248,11 +258,19 @@ impl State {
 
     pub fn project_name(&self) -> Option<&str> {
         let id = self.project.as_ref()?;
-        Some(self.projects.iter().find(|p| &p.id == id).map_or(id.as_str(), |p| p.name.as_str()))
+        Some(
+            self.projects
+                .iter()
+                .find(|p| &p.id == id)
+                .map_or(id.as_str(), |p| p.name.as_str()),
+        )
     }
 
     pub fn is_protected(&self, env_name: &str) -> bool {
-        self.settings.protected_environments.iter().any(|p| p == env_name)
+        self.settings
+            .protected_environments
+            .iter()
+            .any(|p| p == env_name)
     }
 
     pub fn focused_interval(&self) -> Duration {
@@ -268,8 +286,8 @@ impl State {
     pub fn stale(&self) -> Option<String> {
         let fresh = self.env_freshness.as_ref()?;
         fresh
-            .is_stale(self.now, self.settings.poll.focused)
-            .then(|| fresh.cause(self.now))
+            .is_stale(self.real_now, self.settings.poll.focused)
+            .then(|| fresh.cause(self.real_now))
     }
 
     /// The backend cannot be reached and nothing is loaded: the list gives way to a panel.
@@ -277,7 +295,10 @@ impl State {
         if self.list.is_loaded() || self.connection.failures == 0 {
             return None;
         }
-        Some((self.connection.cause(self.now), self.connection.next_retry))
+        Some((
+            self.connection.cause(self.real_now),
+            self.connection.next_retry,
+        ))
     }
 
     pub fn push_log(&mut self, level: Level, text: impl Into<String>) {
@@ -294,12 +315,17 @@ impl State {
         self.toast = Some(Toast {
             level,
             text,
-            until: self.now + chrono::Duration::seconds(TOAST_SECS),
+            until: self.real_now + chrono::Duration::seconds(TOAST_SECS),
         });
     }
 
     /// The error rate of the live deployment in the newest bucket with traffic.
     pub fn live_rate(&self) -> Option<f64> {
-        self.metrics.as_ref()?.points.iter().rev().find_map(|p| p.error_rate())
+        self.metrics
+            .as_ref()?
+            .points
+            .iter()
+            .rev()
+            .find_map(|p| p.error_rate())
     }
 }

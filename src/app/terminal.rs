@@ -20,7 +20,12 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
     ACTIVE.store(true, Ordering::SeqCst);
     MOUSE.store(mouse, Ordering::SeqCst);
     let mut stdout = io::stdout();
-    execute!(stdout, terminal::EnterAlternateScreen, event::EnableBracketedPaste, cursor::Hide)?;
+    execute!(
+        stdout,
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste,
+        cursor::Hide
+    )?;
     if mouse {
         execute!(stdout, event::EnableMouseCapture)?;
     }

@@ -124,7 +124,7 @@ impl KeyAction {
             Self::PageDown => "page down",
             Self::Details => "details of the selected deployment",
             Self::NextPane => "next pane",
-            Self::Rollback => "roll back the environment to the selected deployment",
+            Self::Rollback => "roll back to the selected deployment",
             Self::Promote => "promote the selected deployment",
             Self::Redeploy => "redeploy the selected deployment",
             Self::LastGood => "select the last known-good deployment",
@@ -134,7 +134,7 @@ impl KeyAction {
             Self::OperationsLog => "operations log",
             Self::Help => "help",
             Self::Cancel => "close a modal, clear a filter",
-            Self::Quit => "quit (an operation in flight goes on at the backend)",
+            Self::Quit => "quit (a running operation goes on)",
         }
     }
 
@@ -234,7 +234,8 @@ impl KeyPress {
             }
         }
         let code = parse_code(rest)?;
-        if ctrl && let KeyCode::Char(c) = code
+        if ctrl
+            && let KeyCode::Char(c) = code
             && !c.is_ascii_alphanumeric()
         {
             return Err(format!("ctrl- needs a letter or digit, not `{c}`"));
@@ -341,7 +342,9 @@ impl Keymap {
                 known: KeyAction::ALL.map(KeyAction::name).join(", "),
             })?;
             if keys.is_empty() {
-                return Err(KeymapError::Empty { action: name.clone() });
+                return Err(KeymapError::Empty {
+                    action: name.clone(),
+                });
             }
             let mut parsed = Vec::new();
             for key in keys {
@@ -388,12 +391,18 @@ impl Keymap {
     }
 
     pub fn keys(&self, action: KeyAction) -> &[KeyPress] {
-        self.by_action.get(&action).map(Vec::as_slice).unwrap_or(&[])
+        self.by_action
+            .get(&action)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The first key of an action as shown in hints (`r`, `?`), or empty when unbound.
     pub fn hint(&self, action: KeyAction) -> String {
-        self.keys(action).first().map(ToString::to_string).unwrap_or_default()
+        self.keys(action)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 }
 
@@ -405,7 +414,12 @@ mod tests {
         KeysConfig(
             entries
                 .iter()
-                .map(|(a, ks)| ((*a).to_owned(), ks.iter().map(|k| (*k).to_owned()).collect()))
+                .map(|(a, ks)| {
+                    (
+                        (*a).to_owned(),
+                        ks.iter().map(|k| (*k).to_owned()).collect(),
+                    )
+                })
                 .collect(),
         )
     }
@@ -415,8 +429,14 @@ mod tests {
         assert_eq!(KeyPress::parse("ctrl-c").unwrap(), KeyPress::ctrl('c'));
         assert_eq!(KeyPress::parse("CTRL-C").unwrap(), KeyPress::ctrl('c'));
         assert_eq!(KeyPress::parse("G").unwrap(), KeyPress::char('G'));
-        assert_eq!(KeyPress::parse("pgdn").unwrap(), KeyPress::plain(KeyCode::PageDown));
-        assert_eq!(KeyPress::parse("f5").unwrap(), KeyPress::plain(KeyCode::F(5)));
+        assert_eq!(
+            KeyPress::parse("pgdn").unwrap(),
+            KeyPress::plain(KeyCode::PageDown)
+        );
+        assert_eq!(
+            KeyPress::parse("f5").unwrap(),
+            KeyPress::plain(KeyCode::F(5))
+        );
         assert!(KeyPress::parse("ctrl-").is_err());
         assert!(KeyPress::parse("hyper-x").is_err());
         assert!(KeyPress::parse("").is_err());
@@ -445,10 +465,15 @@ mod tests {
     fn refuses_unknown_actions_bad_keys_and_duplicates_naming_them() {
         let err = Keymap::build(&config(&[("rollbak", &["r"])])).unwrap_err();
         assert!(matches!(&err, KeymapError::UnknownAction { name, .. } if name == "rollbak"));
-        assert!(err.to_string().contains("rollback"), "lists the known names: {err}");
+        assert!(
+            err.to_string().contains("rollback"),
+            "lists the known names: {err}"
+        );
 
         let err = Keymap::build(&config(&[("quit", &["ctrl-?!"])])).unwrap_err();
-        assert!(matches!(&err, KeymapError::BadKey { key, action, .. } if key == "ctrl-?!" && action == "quit"));
+        assert!(
+            matches!(&err, KeymapError::BadKey { key, action, .. } if key == "ctrl-?!" && action == "quit")
+        );
 
         let err = Keymap::build(&config(&[("quit", &["x"]), ("help", &["x"])])).unwrap_err();
         assert!(matches!(err, KeymapError::Duplicate { .. }));

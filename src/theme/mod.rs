@@ -13,7 +13,10 @@ use std::str::FromStr;
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -132,10 +135,13 @@ impl ThemeSource {
                 return parse_file(&text, &path);
             }
         }
-        let (_, text) = BUILT_IN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .ok_or_else(|| ThemeError::NotFound { name: name.to_owned() })?;
+        let (_, text) =
+            BUILT_IN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| ThemeError::NotFound {
+                    name: name.to_owned(),
+                })?;
         parse_file(text, Path::new(&format!("<built-in {name}>")))
     }
 
@@ -144,8 +150,13 @@ impl ThemeSource {
         let mut chain = Vec::new();
         let mut next = Some(name.to_owned());
         while let Some(current) = next {
-            if chain.iter().any(|(n, _): &(String, ThemeFile)| *n == current) {
-                return Err(ThemeError::Cycle { theme: name.to_owned() });
+            if chain
+                .iter()
+                .any(|(n, _): &(String, ThemeFile)| *n == current)
+            {
+                return Err(ThemeError::Cycle {
+                    theme: name.to_owned(),
+                });
             }
             let file = self.file(&current)?;
             next = file.inherits.clone();
@@ -173,7 +184,9 @@ impl Theme {
         no_color: bool,
         source: &ThemeSource,
     ) -> Result<Self, ThemeError> {
-        let name = flag.or(config).unwrap_or(if no_color { "mono" } else { "default" });
+        let name = flag
+            .or(config)
+            .unwrap_or(if no_color { "mono" } else { "default" });
         source.load(name)
     }
 }
@@ -199,11 +212,13 @@ fn resolve(
     let color = |slot: &str, value: &Option<String>| -> Result<Option<Color>, ThemeError> {
         let Some(value) = value else { return Ok(None) };
         let actual = palette.get(value).unwrap_or(value);
-        Color::from_str(actual).map(Some).map_err(|_| ThemeError::BadColor {
-            theme: theme.to_owned(),
-            slot: slot.to_owned(),
-            value: value.clone(),
-        })
+        Color::from_str(actual)
+            .map(Some)
+            .map_err(|_| ThemeError::BadColor {
+                theme: theme.to_owned(),
+                slot: slot.to_owned(),
+                value: value.clone(),
+            })
     };
     let style = |slot: &str| -> Result<Style, ThemeError> {
         let spec = slots.get(slot).ok_or_else(|| ThemeError::MissingSlot {
@@ -266,7 +281,13 @@ mod tests {
     #[test]
     fn mono_has_no_colour_and_danger_is_still_marked() {
         let mono = Theme::built_in("mono").unwrap();
-        for style in [mono.danger, mono.stale, mono.warning, mono.selection, mono.text] {
+        for style in [
+            mono.danger,
+            mono.stale,
+            mono.warning,
+            mono.selection,
+            mono.text,
+        ] {
             assert_eq!(style.fg, None);
             assert_eq!(style.bg, None);
         }
@@ -283,20 +304,37 @@ mod tests {
             "inherits = \"default\"\n[slots]\ndanger = { fg = \"#ff00ff\" }\n",
         )
         .unwrap();
-        let source = ThemeSource { user_dir: Some(dir.clone()) };
+        let source = ThemeSource {
+            user_dir: Some(dir.clone()),
+        };
         let theme = source.load("light").unwrap();
         assert_eq!(theme.danger.fg, Some(Color::Rgb(255, 0, 255)));
-        assert_eq!(theme.ok, Theme::default().ok, "other slots come from default");
+        assert_eq!(
+            theme.ok,
+            Theme::default().ok,
+            "other slots come from default"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]
     fn choice_order_is_flag_config_no_color_default() {
         let s = ThemeSource::default();
-        assert_eq!(Theme::choose(Some("light"), Some("mono"), true, &s).unwrap().name, "light");
-        assert_eq!(Theme::choose(None, Some("light"), true, &s).unwrap().name, "light");
+        assert_eq!(
+            Theme::choose(Some("light"), Some("mono"), true, &s)
+                .unwrap()
+                .name,
+            "light"
+        );
+        assert_eq!(
+            Theme::choose(None, Some("light"), true, &s).unwrap().name,
+            "light"
+        );
         assert_eq!(Theme::choose(None, None, true, &s).unwrap().name, "mono");
-        assert_eq!(Theme::choose(None, None, false, &s).unwrap().name, "default");
+        assert_eq!(
+            Theme::choose(None, None, false, &s).unwrap().name,
+            "default"
+        );
         assert!(matches!(
             Theme::choose(Some("nope"), None, false, &s),
             Err(ThemeError::NotFound { .. })
@@ -306,13 +344,18 @@ mod tests {
     #[test]
     fn bad_colours_and_unknown_slots_are_named() {
         let palette = BTreeMap::new();
-        let mut slots: BTreeMap<String, SlotSpec> =
-            SLOTS.iter().map(|s| ((*s).to_owned(), SlotSpec::default())).collect();
+        let mut slots: BTreeMap<String, SlotSpec> = SLOTS
+            .iter()
+            .map(|s| ((*s).to_owned(), SlotSpec::default()))
+            .collect();
         slots.get_mut("danger").unwrap().fg = Some("notacolour".into());
         let err = resolve("t", &palette, &slots).unwrap_err();
         assert!(matches!(err, ThemeError::BadColor { ref slot, .. } if slot == "danger"));
         slots.get_mut("danger").unwrap().fg = None;
         slots.insert("dangr".into(), SlotSpec::default());
-        assert!(matches!(resolve("t", &palette, &slots), Err(ThemeError::UnknownSlot { .. })));
+        assert!(matches!(
+            resolve("t", &palette, &slots),
+            Err(ThemeError::UnknownSlot { .. })
+        ));
     }
 }

@@ -15,13 +15,24 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let window = METRICS_WINDOW.as_secs() as f64;
     let source = state.metrics.as_ref().map_or("", |m| m.source.as_str());
-    let title_style = if state.focus == Pane::ErrorRate { theme.accent } else { theme.text };
+    let title_style = if state.focus == Pane::ErrorRate {
+        theme.accent
+    } else {
+        theme.text
+    };
     let block = Block::new()
         .borders(Borders::LEFT)
         .border_style(theme.border)
         .title(Line::from(vec![
             Span::styled(format!(" Error rate {}m", window as u64 / 60), title_style),
-            Span::styled(if source.is_empty() { String::new() } else { format!(" · {source}") }, theme.muted),
+            Span::styled(
+                if source.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {source}")
+                },
+                theme.muted,
+            ),
         ]));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -30,7 +41,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let threshold = state.settings.error_threshold;
     let live_rate = state.live_rate();
-    let live_style = if live_rate.is_some_and(|r| r >= threshold) { theme.danger } else { theme.ok };
+    let live_style = if live_rate.is_some_and(|r| r >= threshold) {
+        theme.danger
+    } else {
+        theme.ok
+    };
     let mut numbers = vec![
         Span::raw(" live "),
         Span::styled(format::rate(live_rate), live_style),
@@ -39,16 +54,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         numbers.push(Span::styled(" ▲", theme.danger));
     }
     if let Some(target) = super::detail::target_rate(state) {
-        numbers.extend([Span::raw("  target "), Span::styled(target, theme.chart_target)]);
+        numbers.extend([
+            Span::raw("  target "),
+            Span::styled(target, theme.chart_target),
+        ]);
     }
     let lines = vec![
         Line::from(numbers),
-        Line::from(Span::styled(format!(" ── {} threshold", format::percent(threshold)), theme.threshold)),
+        Line::from(Span::styled(
+            format!(" ── {} threshold", format::percent(threshold)),
+            theme.threshold,
+        )),
     ];
     frame.render_widget(Paragraph::new(lines), Rect { height: 2, ..inner });
     let marks = marks(state, window);
     let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
-    let plot = Rect::new(inner.x, inner.y + 2, inner.width, inner.height - 2 - marks_h);
+    let plot = Rect::new(
+        inner.x,
+        inner.y + 2,
+        inner.width,
+        inner.height - 2 - marks_h,
+    );
     let points: Vec<(f64, f64)> = state
         .metrics
         .as_ref()
@@ -65,7 +91,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .unwrap_or_default();
     if points.is_empty() {
         let text = Paragraph::new(Span::styled("no data", theme.muted)).centered();
-        frame.render_widget(text, Rect::new(plot.x, plot.y + plot.height / 2, plot.width, 1));
+        frame.render_widget(
+            text,
+            Rect::new(plot.x, plot.y + plot.height / 2, plot.width, 1),
+        );
     } else if plot.height >= 2 {
         let top = points
             .iter()
@@ -105,11 +134,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         );
         let chart = Chart::new(datasets)
             .x_axis(Axis::default().bounds([-window, 0.0]))
-            .y_axis(
-                Axis::default()
-                    .bounds([0.0, top])
-                    .labels([Span::styled("0", theme.muted), Span::styled(format!("{top:.0}%"), theme.muted)]),
-            );
+            .y_axis(Axis::default().bounds([0.0, top]).labels([
+                Span::styled("0", theme.muted),
+                Span::styled(format!("{top:.0}%"), theme.muted),
+            ]));
         frame.render_widget(chart, plot);
     }
     if marks_h > 0 {

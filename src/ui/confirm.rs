@@ -22,16 +22,29 @@ fn title_verb(action: Action) -> &'static str {
 /// The facts and warnings, as lines.
 pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let fact = |name: &str, value: String, style: Style| {
-        Line::from(vec![Span::styled(format!(" {name:<9}"), theme.muted), Span::styled(value, style)])
+        Line::from(vec![
+            Span::styled(format!(" {name:<9}"), theme.muted),
+            Span::styled(value, style),
+        ])
     };
     let warn = |text: String, style: Style| Line::from(Span::styled(format!(" ! {text}"), style));
     let target = &modal.target_label;
     let live = modal.live_label.as_deref().unwrap_or("nothing");
     let project = state.project_name().unwrap_or(modal.env.project.as_str());
-    let mut lines = vec![
-        fact("where", format!("{project} · {}", modal.env_name), theme.text),
-        fact("live", format!("{live} → {target}"), theme.accent),
-    ];
+    let mut lines = vec![fact(
+        "where",
+        format!("{project} · {}", modal.env_name),
+        theme.text,
+    )];
+    if modal.action == Action::Redeploy {
+        lines.push(fact(
+            "live",
+            format!("{live} now; the new deployment gets traffic like a push"),
+            theme.text,
+        ));
+    } else {
+        lines.push(fact("live", format!("{live} → {target}"), theme.accent));
+    }
     let prepared = &modal.prepared;
     let caps = &state.capabilities;
     if modal.action != Action::Redeploy {
@@ -42,17 +55,26 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
             .map(|d| d.hostname.as_str())
             .collect();
         let text = if moving.is_empty() {
-            if caps.domains_move { "none move".to_owned() } else { "stay on the same service (pods switch)".to_owned() }
+            if caps.domains_move {
+                "none move".to_owned()
+            } else {
+                "stay on the same service (pods switch)".to_owned()
+            }
         } else {
             format!("{} → {target}", moving.join(", "))
         };
         lines.push(fact("domains", text, theme.text));
         if let Some(diff) = &prepared.diff {
             lines.push(match diff.switch {
-                SwitchKind::Instant => fact("switch", format!("instant ({target} is running)"), theme.ok),
+                SwitchKind::Instant => {
+                    fact("switch", format!("instant ({target} is running)"), theme.ok)
+                }
                 SwitchKind::Cold { estimate_secs } => fact(
                     "switch",
-                    format!("cold start ~{}: {target} starts, passes a health check, then gets traffic", format::span(estimate_secs as i64)),
+                    format!(
+                        "cold start ~{}: {target} starts, passes a health check, then gets traffic",
+                        format::span(estimate_secs as i64)
+                    ),
                     theme.warning,
                 ),
             });
@@ -66,11 +88,15 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
         };
         lines.push(fact("creates", how, theme.text));
     }
-    if let Some(strategy) = modal.strategy {
+    if let Some(strategy) = modal.strategy.filter(|_| modal.action != Action::Redeploy) {
         lines.push(fact("strategy", strategy.describe(), theme.text));
     }
-    if caps.components || caps.regions {
-        lines.push(fact("scope", "all components, all regions".to_owned(), theme.text));
+    if (caps.components || caps.regions) && modal.action != Action::Redeploy {
+        lines.push(fact(
+            "scope",
+            "all components, all regions".to_owned(),
+            theme.text,
+        ));
     }
     if prepared.target.as_ref().is_some_and(|d| d.artifact.pruned) {
         lines.push(warn(
@@ -86,7 +112,10 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
         && modal.action == Action::Rollback
     {
         for migration in &diff.migrations_not_reverted {
-            lines.push(warn(format!("migration {migration} will not be reverted"), theme.warning));
+            lines.push(warn(
+                format!("migration {migration} will not be reverted"),
+                theme.warning,
+            ));
         }
         if !diff.config_drift.is_empty() {
             let names: Vec<String> = diff
@@ -95,28 +124,48 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
                 .map(|c| format!("{} {}", c.name, c.change.as_str()))
                 .collect();
             lines.push(warn(
-                format!("config {} since {target}: runs with today's values", names.join(", ")),
+                format!(
+                    "config {} since {target}: runs with today's values",
+                    names.join(", ")
+                ),
                 theme.warning,
             ));
         }
     }
     match modal.action {
         Action::Rollback if caps.rolled_back_mode => lines.push(warn(
-            format!("{} becomes ROLLED BACK: pushes get no traffic until a promote", modal.env_name),
+            format!(
+                "{} becomes ROLLED BACK: pushes get no traffic until a promote",
+                modal.env_name
+            ),
             theme.warning,
         )),
         Action::Promote if caps.rolled_back_mode => lines.push(fact(
             "mode",
-            format!("{} returns to normal: the next push gets traffic", modal.env_name),
+            format!(
+                "{} returns to normal: the next push gets traffic",
+                modal.env_name
+            ),
             theme.text,
         )),
         _ => {}
     }
-    if state.identity.as_ref().is_some_and(|i| i.role == Role::ReadOnly) {
-        lines.push(warn("your role is read-only: the platform will refuse".to_owned(), theme.danger));
+    if state
+        .identity
+        .as_ref()
+        .is_some_and(|i| i.role == Role::ReadOnly)
+    {
+        lines.push(warn(
+            "your role is read-only: the platform will refuse".to_owned(),
+            theme.danger,
+        ));
     }
     if caps.preconditions {
-        lines.push(fact("guard", format!("refused if {live} is no longer live when it arrives"), theme.muted));
+        lines.push(fact(
+            "guard",
+            format!("refused if {live} is no longer live when it arrives"),
+            theme.muted,
+        ));
     }
     lines
 }
@@ -124,21 +173,39 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
 pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, theme: &Theme) {
     let lines = facts(modal, state, theme);
     let width = area.width.saturating_sub(2).min(78);
-    let input_rows: u16 = if modal.protected { 5 } else { 2 };
+    let input_rows: u16 = if modal.protected { 5 } else { 1 };
     let height = (lines.len() as u16 + input_rows + 3).min(area.height);
     let rect = layout::centered(area, width, height);
-    let border = if modal.protected { theme.danger } else { theme.warning };
-    let title = Line::from(Span::styled(
-        format!(" {} {} to {} ", title_verb(modal.action), modal.env_name, modal.target_label),
-        border,
-    ));
+    let border = if modal.protected {
+        theme.danger
+    } else {
+        theme.warning
+    };
+    let title = match modal.action {
+        Action::Rollback => format!(" Roll back {} to {} ", modal.env_name, modal.target_label),
+        action => format!(
+            " {} {} in {} ",
+            title_verb(action),
+            modal.target_label,
+            modal.env_name
+        ),
+    };
+    let title = Line::from(Span::styled(title, border));
     let inner = modal_block(frame, rect, title, theme, border);
     let facts_h = inner.height.saturating_sub(input_rows + 1);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }),
-        Rect { height: facts_h, ..inner },
+        Rect {
+            height: facts_h,
+            ..inner
+        },
     );
-    let bottom = Rect::new(inner.x, inner.y + facts_h, inner.width, inner.height - facts_h);
+    let bottom = Rect::new(
+        inner.x,
+        inner.y + facts_h,
+        inner.width,
+        inner.height - facts_h,
+    );
     if modal.protected {
         protected_input(frame, bottom, modal, theme);
     } else {
@@ -152,7 +219,10 @@ fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme
     }
     let prompt = if modal.mismatch {
         Line::from(Span::styled(
-            format!(" ✗ that is not `{}`: type {} exactly, or Esc to cancel", modal.env_name, modal.env_name),
+            format!(
+                " ✗ that is not `{}`: type {} exactly, or Esc to cancel",
+                modal.env_name, modal.env_name
+            ),
             theme.danger,
         ))
     } else {
@@ -163,17 +233,34 @@ fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme
         ])
     };
     frame.render_widget(Paragraph::new(prompt), Rect { height: 1, ..area });
-    let field_style = if modal.focus == ConfirmFocus::Field { theme.accent } else { theme.border };
-    let field = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2).min(40), 3.min(area.height - 1));
+    let field_style = if modal.focus == ConfirmFocus::Field {
+        theme.accent
+    } else {
+        theme.border
+    };
+    let field = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2).min(40),
+        3.min(area.height - 1),
+    );
     let mut input = modal.input.clone();
     input.set_block(Block::bordered().border_style(field_style));
     input.set_cursor_line_style(Style::default());
     frame.render_widget(&input, field);
     if area.height >= 5 {
-        let cancel_style = if modal.focus == ConfirmFocus::Cancel { theme.selection } else { theme.muted };
+        let cancel_style = if modal.focus == ConfirmFocus::Cancel {
+            theme.selection
+        } else {
+            theme.muted
+        };
         let row = Rect::new(area.x, area.y + 4, area.width, 1);
         frame.render_widget(
-            Paragraph::new(Line::from(vec![Span::raw(" "), Span::styled("[ Cancel ]", cancel_style), Span::styled("  Tab moves focus", theme.muted)])),
+            Paragraph::new(Line::from(vec![
+                Span::raw(" "),
+                Span::styled("[ Cancel ]", cancel_style),
+                Span::styled("  Tab moves focus", theme.muted),
+            ])),
             row,
         );
     }

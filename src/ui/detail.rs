@@ -17,21 +17,35 @@ pub fn render(frame: &mut Frame, area: Rect, rates_in_title: bool, state: &State
     };
     let mut title = title;
     if rates_in_title {
-        title.push(Span::styled(format!(" · live {}", format::rate(state.live_rate())), theme.text));
+        title.push(Span::styled(
+            format!(" · live {}", format::rate(state.live_rate())),
+            theme.text,
+        ));
         if let Some(target) = target_rate(state) {
             title.push(Span::styled(format!(" · target {target}"), theme.text));
         }
     }
-    let title_style = if state.focus == Pane::Detail { theme.accent } else { theme.text };
+    let title_style = if state.focus == Pane::Detail {
+        theme.accent
+    } else {
+        theme.text
+    };
     let mut spans = vec![Span::styled("─ ", theme.border)];
     spans.extend(title.into_iter().map(|s| s.patch_style(title_style)));
     let used: usize = spans.iter().map(Span::width).sum();
     spans.push(Span::styled(
-        format!(" {}", "─".repeat(usize::from(area.width).saturating_sub(used + 1))),
+        format!(
+            " {}",
+            "─".repeat(usize::from(area.width).saturating_sub(used + 1))
+        ),
         theme.border,
     ));
     let mut all = vec![Line::from(spans)];
-    all.extend(lines.into_iter().take(usize::from(area.height.saturating_sub(1))));
+    all.extend(
+        lines
+            .into_iter()
+            .take(usize::from(area.height.saturating_sub(1))),
+    );
     frame.render_widget(Paragraph::new(all), area);
 }
 
@@ -42,7 +56,10 @@ pub fn target_rate(state: &State) -> Option<String> {
     if live == Some(&detail.target) {
         return None;
     }
-    let ever_live = state.live_history.iter().any(|c| c.deployment == detail.target);
+    let ever_live = state
+        .live_history
+        .iter()
+        .any(|c| c.deployment == detail.target);
     Some(match detail.target_rate {
         Some(rate) => format::percent(rate),
         None if ever_live => "no data".to_owned(),
@@ -51,7 +68,10 @@ pub fn target_rate(state: &State) -> Option<String> {
 }
 
 fn fact<'a>(name: &'a str, value: String, style: Style, theme: &Theme) -> Line<'a> {
-    Line::from(vec![Span::styled(format!(" {name:<8}"), theme.muted), Span::styled(value, style)])
+    Line::from(vec![
+        Span::styled(format!(" {name:<8}"), theme.muted),
+        Span::styled(value, style),
+    ])
 }
 
 fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) {
@@ -61,10 +81,18 @@ fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) 
     let live_id = state.environment().and_then(|e| e.live.clone());
     let live = live_id.as_ref().and_then(|id| state.list.by_id(id));
     if live_id.as_ref() == Some(&selected.id) {
-        return (vec![Span::raw(format!("Selected {} (live)", selected.label))], live_facts(selected, state, theme));
+        return (
+            vec![Span::raw(format!("Selected {} (live)", selected.label))],
+            live_facts(selected, state, theme),
+        );
     }
-    let live_label = live_id.as_ref().map_or("nothing", |id| state.list.label_of(id));
-    let title = vec![Span::raw(format!("Selected {} vs live {live_label}", selected.label))];
+    let live_label = live_id
+        .as_ref()
+        .map_or("nothing", |id| state.list.label_of(id));
+    let title = vec![Span::raw(format!(
+        "Selected {} vs live {live_label}",
+        selected.label
+    ))];
     let mut lines = Vec::new();
     if let Some(good) = &state.last_good
         && good.deployment == selected.id
@@ -81,7 +109,8 @@ fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) 
     if selected.artifact.pruned {
         lines.push(fact(
             "✗ pruned",
-            "artifact removed by retention: no rollback; redeploy rebuilds from the commit".to_owned(),
+            "artifact removed by retention: no rollback; redeploy rebuilds from the commit"
+                .to_owned(),
             theme.danger,
             theme,
         ));
@@ -109,7 +138,12 @@ fn diff_facts<'a>(
 ) {
     let label = &selected.label;
     lines.push(match diff.switch {
-        SwitchKind::Instant => fact("switch", format!("instant ({label} is running)"), theme.ok, theme),
+        SwitchKind::Instant => fact(
+            "switch",
+            format!("instant ({label} is running)"),
+            theme.ok,
+            theme,
+        ),
         SwitchKind::Cold { estimate_secs } => fact(
             "switch",
             format!(
@@ -170,7 +204,11 @@ fn diff_facts<'a>(
         .artifact_from
         .as_ref()
         .or(live.map(|l| &l.artifact))
-        .map(|a| a.digest.as_deref().map_or(a.image.clone(), format::short_digest));
+        .map(|a| {
+            a.digest
+                .as_deref()
+                .map_or(a.image.clone(), format::short_digest)
+        });
     let to = diff
         .artifact_to
         .digest
@@ -193,7 +231,12 @@ fn live_facts<'a>(d: &'a Deployment, state: &'a State, theme: &Theme) -> Vec<Lin
         lines.push(fact("domains", hosts.join(", "), theme.text, theme));
     }
     if let Some(c) = &d.commit {
-        lines.push(fact("commit", format!("{} {}", d.short_commit(), c.subject), theme.text, theme));
+        lines.push(fact(
+            "commit",
+            format!("{} {}", d.short_commit(), c.subject),
+            theme.text,
+            theme,
+        ));
     }
     let by = d.author.as_deref().unwrap_or("unknown");
     lines.push(fact(
@@ -206,11 +249,24 @@ fn live_facts<'a>(d: &'a Deployment, state: &'a State, theme: &Theme) -> Vec<Lin
     lines
 }
 
-fn operation<'a>(active: &'a ActiveOperation, state: &State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) {
+fn operation<'a>(
+    active: &'a ActiveOperation,
+    state: &State,
+    theme: &Theme,
+) -> (Vec<Span<'a>>, Vec<Line<'a>>) {
     let Some(op) = &active.operation else {
         return (
-            vec![Span::raw(format!("{} to {} · requested", active.action.as_str(), active.target_label))],
-            vec![fact("status", "waiting for the platform…".to_owned(), theme.muted, theme)],
+            vec![Span::raw(format!(
+                "{} to {} · requested",
+                active.action.as_str(),
+                active.target_label
+            ))],
+            vec![fact(
+                "status",
+                "waiting for the platform…".to_owned(),
+                theme.muted,
+                theme,
+            )],
         );
     };
     let elapsed = format::span((state.now - op.created_at).num_seconds());
@@ -231,7 +287,10 @@ fn operation<'a>(active: &'a ActiveOperation, state: &State, theme: &Theme) -> (
                 StepStatus::Skipped => ("-", theme.muted),
                 StepStatus::Pending => ("·", theme.muted),
             };
-            [Span::styled(format!("{symbol} {}", s.name), style), Span::raw("  ")]
+            [
+                Span::styled(format!("{symbol} {}", s.name), style),
+                Span::raw("  "),
+            ]
         })
         .collect();
     let mut lines = vec![Line::from(

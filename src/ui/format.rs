@@ -29,12 +29,16 @@ pub fn span(secs: i64) -> String {
 /// A fraction as a percentage with sensible precision: `8.1%`, `0.1%`, `0.04%`, `12%`.
 pub fn percent(fraction: f64) -> String {
     let p = fraction * 100.0;
-    if p >= 10.0 {
-        format!("{p:.0}%")
+    let text = if p >= 10.0 {
+        format!("{p:.0}")
     } else if p >= 0.1 || p == 0.0 {
-        format!("{p:.1}%")
+        format!("{p:.1}")
     } else {
-        format!("{p:.2}%")
+        format!("{p:.2}")
+    };
+    match text.strip_suffix(".0") {
+        Some(whole) => format!("{whole}%"),
+        None => format!("{text}%"),
     }
 }
 
@@ -48,7 +52,7 @@ pub fn data_age(state: &State) -> String {
     let Some(last_ok) = state.env_freshness.as_ref().and_then(|f| f.last_ok) else {
         return "loading…".to_owned();
     };
-    let secs = (state.now - last_ok).num_seconds();
+    let secs = (state.real_now - last_ok).num_seconds();
     if secs < 5 {
         "polled just now".to_owned()
     } else {

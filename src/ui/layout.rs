@@ -48,11 +48,20 @@ pub fn areas(area: Rect) -> Option<Areas> {
     let footer = Rect::new(area.x, area.bottom() - 1, area.width, 1);
     let detail_h = detail_height(area.height);
     let detail = Rect::new(area.x, footer.y - detail_h, area.width, detail_h);
-    let body = Rect::new(area.x, header.bottom(), area.width, detail.y - header.bottom());
+    let body = Rect::new(
+        area.x,
+        header.bottom(),
+        area.width,
+        detail.y - header.bottom(),
+    );
     let (list, chart) = if area.width < 80 {
         (body, None)
     } else {
-        let chart_w = if area.width >= 120 { area.width / 2 } else { 34 };
+        let chart_w = if area.width >= 120 {
+            area.width / 2
+        } else {
+            32
+        };
         let list = Rect::new(body.x, body.y, body.width - chart_w, body.height);
         let chart = Rect::new(list.right(), body.y, chart_w, body.height);
         (list, Some(chart))
@@ -69,14 +78,20 @@ pub fn areas(area: Rect) -> Option<Areas> {
 
 /// How many deployments the list shows at this size.
 pub fn list_rows(width: u16, height: u16) -> usize {
-    areas(Rect::new(0, 0, width, height)).map_or(1, |a| usize::from(a.list.height.saturating_sub(1)).max(1))
+    areas(Rect::new(0, 0, width, height))
+        .map_or(1, |a| usize::from(a.list.height.saturating_sub(1)).max(1))
 }
 
 /// A centred rectangle of at most `width` x `height` inside `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 #[cfg(test)]

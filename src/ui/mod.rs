@@ -35,7 +35,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::help(frame, area, *scroll, state, theme),
-        Overlay::OperationsLog { scroll } => overlay::operations_log(frame, area, *scroll, state, theme),
+        Overlay::OperationsLog { scroll } => {
+            overlay::operations_log(frame, area, *scroll, state, theme)
+        }
         Overlay::Details { scroll } => overlay::details(frame, area, *scroll, state, theme),
         Overlay::Picker(picker) => overlay::picker(frame, area, picker, theme),
         Overlay::Confirm(modal) => confirm::render(frame, area, modal, state, theme),
@@ -55,11 +57,20 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
         Line::from(Span::styled("q quits", theme.muted)),
     ];
     let rect = layout::centered(area, area.width, 3);
-    frame.render_widget(Paragraph::new(text).centered().wrap(Wrap { trim: true }), rect);
+    frame.render_widget(
+        Paragraph::new(text).centered().wrap(Wrap { trim: true }),
+        rect,
+    );
 }
 
 /// A bordered box over the screen, cleared underneath.
-fn modal_block<'a>(frame: &mut Frame, rect: Rect, title: Line<'a>, theme: &Theme, border: Style) -> Rect {
+fn modal_block<'a>(
+    frame: &mut Frame,
+    rect: Rect,
+    title: Line<'a>,
+    theme: &Theme,
+    border: Style,
+) -> Rect {
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(title)

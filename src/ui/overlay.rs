@@ -10,20 +10,34 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 fn page(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: u16, theme: &Theme) {
-    let rect = layout::centered(area, area.width.saturating_sub(4).min(100), area.height.saturating_sub(2));
+    let rect = layout::centered(
+        area,
+        area.width.saturating_sub(4).min(100),
+        area.height.saturating_sub(2),
+    );
     let title = Line::from(vec![
         Span::styled(format!(" {title} "), theme.accent),
-        Span::styled("Esc closes · j/k scroll ", theme.muted),
+        Span::styled("· Esc closes · j/k scroll ", theme.muted),
     ]);
     let inner = modal_block(frame, rect, title, theme, theme.border);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
 }
 
 /// Generated from the keymap, so it always tells the real bindings.
 pub fn help(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     for action in KeyAction::ALL {
-        let keys: Vec<String> = state.keymap.keys(action).iter().map(ToString::to_string).collect();
+        let keys: Vec<String> = state
+            .keymap
+            .keys(action)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<14}", keys.join(" ")), theme.key),
             Span::raw(action.describe().to_owned()),
@@ -37,7 +51,9 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &T
     )));
     let protected = state.settings.protected_environments.join(", ");
     lines.push(Line::from(Span::styled(
-        format!(" Confirming in {protected}: type the environment's name, then Enter. Elsewhere: y."),
+        format!(
+            " Confirming in {protected}: type the environment's name, then Enter. Elsewhere: y."
+        ),
         theme.muted,
     )));
     page(frame, area, "Help", lines, scroll, theme);
@@ -45,9 +61,15 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &T
 
 pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
-    lines.push(Line::from(Span::styled(" At the platform (newest first)", theme.accent)));
+    lines.push(Line::from(Span::styled(
+        " At the platform (newest first)",
+        theme.accent,
+    )));
     if state.operations.is_empty() {
-        lines.push(Line::from(Span::styled("   no operations recorded", theme.muted)));
+        lines.push(Line::from(Span::styled(
+            "   no operations recorded",
+            theme.muted,
+        )));
     }
     for op in &state.operations {
         let style = match op.status {
@@ -55,9 +77,16 @@ pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State,
             crate::domain::OperationStatus::Completed => theme.text,
             _ => theme.warning,
         };
-        let why = op.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
+        let why = op
+            .error
+            .as_ref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(format!("   {:>4} ago  ", format::age(state.now, op.created_at)), theme.muted),
+            Span::styled(
+                format!("   {:>4} ago  ", format::age(state.now, op.created_at)),
+                theme.muted,
+            ),
             Span::styled(
                 format!(
                     "{} to {} by {} · {}{why}",
@@ -71,7 +100,10 @@ pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State,
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(" In this console (newest first)", theme.accent)));
+    lines.push(Line::from(Span::styled(
+        " In this console (newest first)",
+        theme.accent,
+    )));
     if state.log.is_empty() {
         lines.push(Line::from(Span::styled("   nothing yet", theme.muted)));
     }
@@ -83,7 +115,10 @@ pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State,
             Level::Info => theme.text,
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("   {:>4} ago  ", format::age(state.now, entry.at)), theme.muted),
+            Span::styled(
+                format!("   {:>4} ago  ", format::age(state.now, entry.at)),
+                theme.muted,
+            ),
             Span::styled(format!("{} {}", entry.level.symbol(), entry.text), style),
         ]));
     }
@@ -92,23 +127,42 @@ pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State,
 
 pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let Some(d) = state.list.selected() else {
-        return page(frame, area, "Details", vec![Line::raw(" nothing selected")], scroll, theme);
+        return page(
+            frame,
+            area,
+            "Details",
+            vec![Line::raw(" nothing selected")],
+            scroll,
+            theme,
+        );
     };
     let row = |name: &str, value: String| {
-        Line::from(vec![Span::styled(format!(" {name:<12}"), theme.muted), Span::raw(value)])
+        Line::from(vec![
+            Span::styled(format!(" {name:<12}"), theme.muted),
+            Span::raw(value),
+        ])
     };
     let mut lines = vec![
         row("label", d.label.clone()),
         row("id", d.id.to_string()),
-        row("created", format!("{} ago", format::age(state.now, d.created_at))),
+        row(
+            "created",
+            format!("{} ago", format::age(state.now, d.created_at)),
+        ),
         row("author", d.author.clone().unwrap_or_else(|| "-".into())),
         row("build", d.build_status.as_str().to_owned()),
         row("runtime", d.runtime_state.as_str().to_owned()),
         row("image", d.artifact.image.clone()),
-        row("digest", d.artifact.digest.clone().unwrap_or_else(|| "-".into())),
+        row(
+            "digest",
+            d.artifact.digest.clone().unwrap_or_else(|| "-".into()),
+        ),
     ];
     if d.artifact.pruned {
-        lines.push(Line::from(Span::styled(" ✗ artifact pruned by retention", theme.danger)));
+        lines.push(Line::from(Span::styled(
+            " ✗ artifact pruned by retention",
+            theme.danger,
+        )));
     }
     if let Some(c) = &d.commit {
         lines.push(row("commit", format!("{} {}", c.sha, c.subject)));
@@ -129,7 +183,10 @@ pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme:
         lines.push(row("config", format!("{} ({})", c.name, c.hash)));
     }
     if d.is_rollback {
-        let from = d.rolled_back_from.as_ref().map_or("?", |id| state.list.label_of(id));
+        let from = d
+            .rolled_back_from
+            .as_ref()
+            .map_or("?", |id| state.list.label_of(id));
         lines.push(row("rollback", format!("made by a rollback from {from}")));
     }
     if let Some(detail) = state.detail.as_ref().filter(|x| x.target == d.id) {
@@ -143,11 +200,21 @@ pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme:
         }
         if let Some(diff) = &detail.diff {
             for c in &diff.commits_between {
-                lines.push(row("between", format!("{} {}", &c.sha[..c.sha.len().min(7)], c.subject)));
+                lines.push(row(
+                    "between",
+                    format!("{} {}", &c.sha[..c.sha.len().min(7)], c.subject),
+                ));
             }
         }
     }
-    page(frame, area, &format!("Deployment {}", d.label), lines, scroll, theme);
+    page(
+        frame,
+        area,
+        &format!("Deployment {}", d.label),
+        lines,
+        scroll,
+        theme,
+    );
 }
 
 pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
@@ -157,7 +224,13 @@ pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
     };
     let height = (picker.items.len() as u16 + 2).min(area.height.saturating_sub(2));
     let rect = layout::centered(area, 50, height);
-    let inner = modal_block(frame, rect, Line::from(Span::styled(title, theme.accent)), theme, theme.border);
+    let inner = modal_block(
+        frame,
+        rect,
+        Line::from(Span::styled(title, theme.accent)),
+        theme,
+        theme.border,
+    );
     let rows = usize::from(inner.height).max(1);
     let offset = picker.selected.saturating_sub(rows - 1);
     let lines: Vec<Line> = picker
@@ -169,7 +242,11 @@ pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
         .map(|(i, (_, label))| {
             let marker = if i == picker.selected { "▶ " } else { "  " };
             let line = Line::raw(format!("{marker}{label}"));
-            if i == picker.selected { line.patch_style(theme.selection) } else { line }
+            if i == picker.selected {
+                line.patch_style(theme.selection)
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

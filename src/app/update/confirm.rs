@@ -25,7 +25,10 @@ pub(super) fn on_prepared(
         Ok(prepared) => prepared,
         Err(error) => {
             tracing::warn!(error = ?error, "could not check the action");
-            state.toast(Level::Error, format!("{} {label}: could not check: {error}", action.as_str()));
+            state.toast(
+                Level::Error,
+                format!("{} {label}: could not check: {error}", action.as_str()),
+            );
             return;
         }
     };
@@ -38,16 +41,27 @@ pub(super) fn on_prepared(
         let hint = prepared
             .availability
             .suggestion
-            .map(|s| format!(" — try {} ({})", s.as_str(), state.keymap.hint(super::keys::key_action(s))))
+            .map(|s| {
+                format!(
+                    " — try {} ({})",
+                    s.as_str(),
+                    state.keymap.hint(super::keys::key_action(s))
+                )
+            })
             .unwrap_or_default();
-        state.toast(Level::Error, format!("cannot {} to {label}: {reason}{hint}", verb(action)));
+        state.toast(
+            Level::Error,
+            format!("cannot {} to {label}: {reason}{hint}", verb(action)),
+        );
         return;
     }
     let env_name = state
         .environment()
         .map_or_else(|| env.environment.to_string(), |e| e.name.clone());
     let expected_live = state.environment().and_then(|e| e.live.clone());
-    let live_label = expected_live.as_ref().map(|id| state.list.label_of(id).to_owned());
+    let live_label = expected_live
+        .as_ref()
+        .map(|id| state.list.label_of(id).to_owned());
     let protected = state.is_protected(&env_name);
     let caps = &state.capabilities;
     let strategy = if caps.strategies.contains(&Strategy::Rolling) {
@@ -56,7 +70,8 @@ pub(super) fn on_prepared(
         caps.strategies.first().copied()
     };
     let pruned = prepared.target.as_ref().is_some_and(|d| d.artifact.pruned);
-    let rebuild = action == Action::Redeploy && (pruned || !caps.redeploy_artifact) && caps.redeploy_rebuild;
+    let rebuild =
+        action == Action::Redeploy && (pruned || !caps.redeploy_artifact) && caps.redeploy_rebuild;
     let mut input = TextArea::default();
     input.set_placeholder_text(format!("type {env_name}"));
     state.overlay = Overlay::Confirm(Box::new(Confirm {
@@ -69,7 +84,11 @@ pub(super) fn on_prepared(
         target_label: label,
         protected,
         input,
-        focus: if protected { ConfirmFocus::Field } else { ConfirmFocus::Cancel },
+        focus: if protected {
+            ConfirmFocus::Field
+        } else {
+            ConfirmFocus::Cancel
+        },
         mismatch: false,
         strategy,
         rebuild,
@@ -86,7 +105,9 @@ pub fn verb(action: Action) -> &'static str {
 }
 
 pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) {
-    let Overlay::Confirm(modal) = &mut state.overlay else { return };
+    let Overlay::Confirm(modal) = &mut state.overlay else {
+        return;
+    };
     state.dirty = true;
     if key.code == KeyCode::Esc || key == KeyPress::ctrl('c') {
         let text = format!("{} to {} cancelled", verb(modal.action), modal.target_label);
@@ -109,7 +130,8 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
                 state.push_log(Level::Info, text);
             }
             (KeyCode::Enter, _) => {
-                if modal.input.lines().first().map(String::as_str) == Some(modal.env_name.as_str()) {
+                if modal.input.lines().first().map(String::as_str) == Some(modal.env_name.as_str())
+                {
                     confirm(state, commands);
                 } else {
                     modal.mismatch = true;
@@ -126,9 +148,16 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         return;
     }
     match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') if !key.ctrl && !key.alt => confirm(state, commands),
+        KeyCode::Char('y') | KeyCode::Char('Y') if !key.ctrl && !key.alt => {
+            confirm(state, commands)
+        }
         KeyCode::Char('n') | KeyCode::Char('N') => close_overlay(state),
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l') => {
+        KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Char('h')
+        | KeyCode::Char('l') => {
             modal.focus = if modal.focus == ConfirmFocus::Cancel {
                 ConfirmFocus::Confirm
             } else {
@@ -166,7 +195,9 @@ fn textarea_input(key: KeyPress) -> Option<Input> {
 
 fn confirm(state: &mut State, commands: &mut Vec<Command>) {
     let overlay = std::mem::take(&mut state.overlay);
-    let Overlay::Confirm(modal) = overlay else { return };
+    let Overlay::Confirm(modal) = overlay else {
+        return;
+    };
     let actor = state
         .identity
         .as_ref()

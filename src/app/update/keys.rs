@@ -38,8 +38,10 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
 pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) {
     match &mut state.overlay {
         Overlay::Confirm(_) => return confirm::on_key(state, key, commands),
-        Overlay::Picker(_) => return on_picker_key(state, key, commands),
-        Overlay::Help { scroll } | Overlay::OperationsLog { scroll } | Overlay::Details { scroll } => {
+        Overlay::Picker(_) => return on_picker_key(state, key),
+        Overlay::Help { scroll }
+        | Overlay::OperationsLog { scroll }
+        | Overlay::Details { scroll } => {
             let action = state.keymap.action(key);
             match action {
                 Some(KeyAction::Down) => *scroll = scroll.saturating_add(1),
@@ -47,10 +49,16 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
                 Some(KeyAction::PageDown) => *scroll = scroll.saturating_add(10),
                 Some(KeyAction::PageUp) => *scroll = scroll.saturating_sub(10),
                 Some(KeyAction::Top) => *scroll = 0,
-                Some(KeyAction::Quit) if key == KeyPress::ctrl('c') => return quit(state, commands),
-                Some(KeyAction::Cancel | KeyAction::Quit | KeyAction::Help | KeyAction::OperationsLog | KeyAction::Details) => {
-                    close_overlay(state)
+                Some(KeyAction::Quit) if key == KeyPress::ctrl('c') => {
+                    return quit(state, commands);
                 }
+                Some(
+                    KeyAction::Cancel
+                    | KeyAction::Quit
+                    | KeyAction::Help
+                    | KeyAction::OperationsLog
+                    | KeyAction::Details,
+                ) => close_overlay(state),
                 _ => return,
             }
             state.dirty = true;
@@ -61,7 +69,9 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
     if state.filtering {
         return on_filter_key(state, key);
     }
-    let Some(action) = state.keymap.action(key) else { return };
+    let Some(action) = state.keymap.action(key) else {
+        return;
+    };
     let rows = list_rows(state);
     match action {
         KeyAction::Up => move_by(state, -1, rows),
@@ -172,14 +182,22 @@ fn open_picker(state: &mut State, kind: PickerKind) {
                         .as_ref()
                         .map(|id| format!("  live {}", state.list.label_of(id)))
                         .unwrap_or_default();
-                    let branch = e.branch.as_ref().map(|b| format!("  ({b})")).unwrap_or_default();
+                    let branch = e
+                        .branch
+                        .as_ref()
+                        .map(|b| format!("  ({b})"))
+                        .unwrap_or_default();
                     (e.id.to_string(), format!("{}{branch}{live}", e.name))
                 })
                 .collect(),
             state.env.as_ref().map(|e| e.environment.to_string()),
         ),
         PickerKind::Project => (
-            state.projects.iter().map(|p| (p.id.to_string(), p.name.clone())).collect(),
+            state
+                .projects
+                .iter()
+                .map(|p| (p.id.to_string(), p.name.clone()))
+                .collect(),
             state.project.as_ref().map(ToString::to_string),
         ),
     };
@@ -190,11 +208,20 @@ fn open_picker(state: &mut State, kind: PickerKind) {
     let selected = current
         .and_then(|c| items.iter().position(|(id, _)| *id == c))
         .unwrap_or(0);
-    open(state, Overlay::Picker(Picker { kind, items, selected }));
+    open(
+        state,
+        Overlay::Picker(Picker {
+            kind,
+            items,
+            selected,
+        }),
+    );
 }
 
-fn on_picker_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) {
-    let Overlay::Picker(picker) = &mut state.overlay else { return };
+fn on_picker_key(state: &mut State, key: KeyPress) {
+    let Overlay::Picker(picker) = &mut state.overlay else {
+        return;
+    };
     let action = state.keymap.action(key);
     let last = picker.items.len().saturating_sub(1);
     match (key.code, action) {
@@ -205,17 +232,20 @@ fn on_picker_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) 
         (KeyCode::Enter, _) => {
             let (kind, id) = (picker.kind, picker.items[picker.selected].0.clone());
             close_overlay(state);
-            choose(state, kind, id, commands);
+            choose(state, kind, id);
         }
-        (_, Some(KeyAction::Cancel | KeyAction::Quit | KeyAction::Environments | KeyAction::Projects)) => {
-            close_overlay(state)
-        }
+        (
+            _,
+            Some(
+                KeyAction::Cancel | KeyAction::Quit | KeyAction::Environments | KeyAction::Projects,
+            ),
+        ) => close_overlay(state),
         _ => return,
     }
     state.dirty = true;
 }
 
-fn choose(state: &mut State, kind: PickerKind, id: String, _commands: &mut [Command]) {
+fn choose(state: &mut State, kind: PickerKind, id: String) {
     match kind {
         PickerKind::Environment => {
             if let Some(project) = state.project.clone() {
@@ -243,7 +273,10 @@ fn choose(state: &mut State, kind: PickerKind, id: String, _commands: &mut [Comm
 /// `r` / `p` / `d`: check with the platform first; the modal opens only when it is allowed.
 fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
     let (Some(env), Some(target)) = (state.env.clone(), state.list.selected()) else {
-        state.toast(Level::Warn, format!("{}: no deployment selected", action.as_str()));
+        state.toast(
+            Level::Warn,
+            format!("{}: no deployment selected", action.as_str()),
+        );
         return;
     };
     let target = target.id.clone();
@@ -257,7 +290,11 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
     if unsupported {
         state.toast(
             Level::Warn,
-            format!("{} is not available on this platform ({})", action.as_str(), state.backend_name),
+            format!(
+                "{} is not available on this platform ({})",
+                action.as_str(),
+                state.backend_name
+            ),
         );
         return;
     }
@@ -271,5 +308,9 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
         return;
     }
     tracing::debug!(action = action.as_str(), target = %label, "checking action");
-    commands.push(Command::Prepare { action, env, target });
+    commands.push(Command::Prepare {
+        action,
+        env,
+        target,
+    });
 }

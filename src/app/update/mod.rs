@@ -20,7 +20,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) => keys::on_key(state, key, &mut commands),
         Msg::Paste(text) => keys::on_paste(state, &text),
-        Msg::Tick(now) => on_tick(state, now),
+        Msg::Tick { now, real } => on_tick(state, now, real),
         Msg::Resize { width, height } => {
             state.width = width;
             state.height = height;
@@ -38,7 +38,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     actions: data.actions,
                     target_rate: data.target_rate,
                 };
-                if state.detail.as_ref().is_some_and(|d| d.target == detail.target) {
+                if state
+                    .detail
+                    .as_ref()
+                    .is_some_and(|d| d.target == detail.target)
+                {
                     state.detail = Some(detail);
                     state.dirty = true;
                 }
@@ -76,7 +80,7 @@ fn clock_view(state: &State) -> (String, Option<String>, bool, i64, Option<i64>,
     let retry = state
         .unreachable()
         .and_then(|(_, next)| next)
-        .map(|t| (t - now).num_seconds());
+        .map(|t| (t - state.real_now).num_seconds());
     let op_elapsed = state
         .active
         .as_ref()
@@ -85,17 +89,21 @@ fn clock_view(state: &State) -> (String, Option<String>, bool, i64, Option<i64>,
     (
         crate::ui::format::data_age(state),
         state.stale(),
-        state.toast.as_ref().is_some_and(|t| t.until > now),
+        state
+            .toast
+            .as_ref()
+            .is_some_and(|t| t.until > state.real_now),
         now.timestamp() / 60,
         retry,
         op_elapsed,
     )
 }
 
-fn on_tick(state: &mut State, now: Timestamp) {
+fn on_tick(state: &mut State, now: Timestamp, real: Timestamp) {
     let before = clock_view(state);
     state.now = now;
-    if state.toast.as_ref().is_some_and(|t| t.until <= now) {
+    state.real_now = real;
+    if state.toast.as_ref().is_some_and(|t| t.until <= real) {
         state.toast = None;
     }
     if clock_view(state) != before {
@@ -169,7 +177,10 @@ pub fn poll_targets(state: &State) -> Vec<Target> {
             Resource::Metrics(env.clone()),
             Resource::LiveHistory(env.clone()),
         ] {
-            targets.push(Target { resource, every: focused });
+            targets.push(Target {
+                resource,
+                every: focused,
+            });
         }
         targets.push(Target {
             resource: Resource::Operations(env.clone()),
@@ -214,7 +225,10 @@ fn on_started(
     result: Result<crate::backend::OperationHandle, BackendError>,
     commands: &mut Vec<Command>,
 ) {
-    let label = state.list.label_of(&DeploymentId::new(target_label.clone())).to_owned();
+    let label = state
+        .list
+        .label_of(&DeploymentId::new(target_label.clone()))
+        .to_owned();
     state.dirty = true;
     match result {
         Ok(handle) => {
@@ -250,20 +264,40 @@ fn refusal_text(state: &State, action: Action, label: &str, error: &BackendError
         } => {
             let now_live = live_label
                 .clone()
-                .or_else(|| live_now.as_ref().map(|id| state.list.label_of(id).to_owned()))
+                .or_else(|| {
+                    live_now
+                        .as_ref()
+                        .map(|id| state.list.label_of(id).to_owned())
+                })
                 .unwrap_or_else(|| "another deployment".to_owned());
-            let by = changed_by.as_ref().map(|b| format!(" (changed by {b})")).unwrap_or_default();
-            format!("{} to {label} refused: {now_live} is live now{by}; nothing was done", action.as_str())
+            let by = changed_by
+                .as_ref()
+                .map(|b| format!(" (changed by {b})"))
+                .unwrap_or_default();
+            format!(
+                "{} to {label} refused: {now_live} is live now{by}; nothing was done",
+                action.as_str()
+            )
         }
         BackendError::Precondition {
-            message, suggestion, ..
+            message,
+            suggestion,
+            ..
         } => {
             let hint = suggestion
-                .map(|s| format!(" — try {} ({})", s.as_str(), state.keymap.hint(keys::key_action(s))))
+                .map(|s| {
+                    format!(
+                        " — try {} ({})",
+                        s.as_str(),
+                        state.keymap.hint(keys::key_action(s))
+                    )
+                })
                 .unwrap_or_default();
             format!("{} to {label} refused: {message}{hint}", action.as_str())
         }
-        BackendError::Forbidden { reason, .. } => format!("{} to {label} not permitted: {reason}", action.as_str()),
+        BackendError::Forbidden { reason, .. } => {
+            format!("{} to {label} not permitted: {reason}", action.as_str())
+        }
         other => format!("{} to {label} failed to start: {other}", action.as_str()),
     }
 }
@@ -287,7 +321,10 @@ fn on_last_good(
                 state.list.scroll_into_view(rows);
                 refresh_detail(state, false, commands);
             } else {
-                state.toast(Level::Warn, format!("last good is {id}, which is not in the loaded list"));
+                state.toast(
+                    Level::Warn,
+                    format!("last good is {id}, which is not in the loaded list"),
+                );
             }
         }
         Ok(None) => {
@@ -299,7 +336,10 @@ fn on_last_good(
         }
         Err(error) => {
             tracing::warn!(error = ?error, "last good lookup failed");
-            state.toast(Level::Error, format!("could not find the last good deployment: {error}"));
+            state.toast(
+                Level::Error,
+                format!("could not find the last good deployment: {error}"),
+            );
         }
     }
 }

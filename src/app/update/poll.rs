@@ -45,7 +45,11 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                 return;
             }
             let live_before = state.environment().and_then(|e| e.live.clone());
-            match state.environments.iter_mut().find(|e| e.id == environment.id) {
+            match state
+                .environments
+                .iter_mut()
+                .find(|e| e.id == environment.id)
+            {
                 Some(existing) if *existing == environment => {}
                 Some(existing) => {
                     *existing = environment;
@@ -60,7 +64,11 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                 on_live_changed(state, commands);
             }
         }
-        Fetched::Deployments { env, items, complete } => {
+        Fetched::Deployments {
+            env,
+            items,
+            complete,
+        } => {
             if state.env.as_ref() != Some(&env) {
                 return;
             }
@@ -93,7 +101,9 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             }
         }
         Fetched::Operation(operation) => {
-            let Some(active) = state.active.as_mut() else { return };
+            let Some(active) = state.active.as_mut() else {
+                return;
+            };
             if active.id != operation.id {
                 return;
             }
@@ -106,9 +116,14 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                 let active = state.active.take().expect("active checked above");
                 let what = format!("{} to {}", active.action.as_str(), active.target_label);
                 match operation.status {
-                    OperationStatus::Completed => state.toast(Level::Ok, format!("{what} completed")),
+                    OperationStatus::Completed => {
+                        state.toast(Level::Ok, format!("{what} completed"))
+                    }
                     _ => {
-                        let why = operation.error.clone().unwrap_or_else(|| "no reason given".to_owned());
+                        let why = operation
+                            .error
+                            .clone()
+                            .unwrap_or_else(|| "no reason given".to_owned());
                         tracing::warn!(operation = %operation.id, error = %why, "operation failed");
                         state.toast(Level::Error, format!("{what} failed: {why}"));
                     }
@@ -136,7 +151,9 @@ fn track_freshness(state: &mut State, event: &PollEvent) {
             }
         }
         Resource::Environment(env) if state.env.as_ref() == Some(env) => {
-            let fresh = state.env_freshness.get_or_insert_with(|| Freshness::new(event.at));
+            let fresh = state
+                .env_freshness
+                .get_or_insert_with(|| Freshness::new(event.at));
             fresh.record(event);
         }
         _ => {}
@@ -164,7 +181,7 @@ pub(crate) fn switch_env(state: &mut State, env: EnvRef) {
     state.live_history.clear();
     state.operations.clear();
     state.last_good = None;
-    state.env_freshness = Some(Freshness::new(state.now));
+    state.env_freshness = Some(Freshness::new(state.real_now));
     state.dirty = true;
 }
 
