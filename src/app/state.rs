@@ -266,11 +266,13 @@ impl State {
         )
     }
 
-    pub fn is_protected(&self, env_name: &str) -> bool {
+    /// Whether confirming in this environment means typing its name; `protected_environments`
+    /// may name an environment by id or by display name, in any case.
+    pub fn is_protected(&self, env: &Environment) -> bool {
         self.settings
             .protected_environments
             .iter()
-            .any(|p| p == env_name)
+            .any(|p| p.eq_ignore_ascii_case(env.id.as_str()) || p.eq_ignore_ascii_case(&env.name))
     }
 
     pub fn focused_interval(&self) -> Duration {

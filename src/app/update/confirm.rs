@@ -55,14 +55,13 @@ pub(super) fn on_prepared(
         );
         return;
     }
-    let env_name = state
-        .environment()
-        .map_or_else(|| env.environment.to_string(), |e| e.name.clone());
+    // The name to type is the environment's id (`production`): short, lower case, exact.
+    let env_name = env.environment.to_string();
     let expected_live = state.environment().and_then(|e| e.live.clone());
     let live_label = expected_live
         .as_ref()
         .map(|id| state.list.label_of(id).to_owned());
-    let protected = state.is_protected(&env_name);
+    let protected = state.environment().is_some_and(|e| state.is_protected(e));
     let caps = &state.capabilities;
     let strategy = if caps.strategies.contains(&Strategy::Rolling) {
         Some(Strategy::Rolling)
