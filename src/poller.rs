@@ -21,7 +21,7 @@ use tokio::time::Instant;
 /// The error-rate window the console shows.
 pub const METRICS_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Bucket size of that window.
-pub const METRICS_STEP_SECS: u32 = 30;
+pub const METRICS_STEP_SECS: u32 = 15;
 /// Deployments per page when listing.
 pub const PAGE_SIZE: usize = 500;
 /// The most deployments loaded into the list.
@@ -125,12 +125,17 @@ pub async fn fetch(
         }
         Resource::Metrics(env) => {
             let window = chrono::Duration::from_std(METRICS_WINDOW).expect("window in range");
-            let now = backend.now();
+            // Whole buckets only, aligned to the step: the answer changes when a bucket
+            // completes, not on every poll, so an idle screen stays still.
+            let step = i64::from(METRICS_STEP_SECS);
+            let now = backend.now().timestamp();
+            let to =
+                chrono::DateTime::from_timestamp(now - now.rem_euclid(step), 0).unwrap_or_default();
             let query = MetricsQuery {
                 env: env.clone(),
                 scope: MetricsScope::Environment,
-                from: now - window,
-                to: now,
+                from: to - window,
+                to,
                 step_secs: METRICS_STEP_SECS,
             };
             Fetched::Metrics {

@@ -48,3 +48,21 @@ pub enum Msg {
     /// SIGTERM, SIGHUP or SIGINT.
     Signal(&'static str),
 }
+
+impl Msg {
+    /// A short name for logs (`key`, `poll`, `tick`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Key(_) => "key",
+            Self::Paste(_) => "paste",
+            Self::Tick { .. } => "tick",
+            Self::Resize { .. } => "resize",
+            Self::Poll(_) => "poll",
+            Self::Detail { .. } => "detail",
+            Self::Prepared { .. } => "prepared",
+            Self::Started { .. } => "started",
+            Self::LastGood { .. } => "last-good",
+            Self::Signal(_) => "signal",
+        }
+    }
+}

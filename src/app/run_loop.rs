@@ -26,7 +26,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     // Fatal problems are found before the terminal is touched, so they print plainly.
     let keymap = Keymap::build(&setup.config.keys).wrap_err("the [keys] table in the config")?;
     let source = ThemeSource {
-        user_dir: directories::ProjectDirs::from("", "", "switchback")
+        user_dir: directories::ProjectDirs::from("dev", "switchback", "switchback")
             .map(|d| d.config_dir().join("themes")),
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -99,7 +99,14 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             _ = tick.tick() => Msg::Tick { now: backend.now(), real: clock.now() },
             name = signals.next() => Msg::Signal(name),
         };
+        let (name, resource) = match &msg {
+            Msg::Poll(event) => (msg.name(), Some(event.resource.clone())),
+            other => (other.name(), None),
+        };
         pending = update(&mut state, msg);
+        if state.dirty {
+            tracing::trace!(msg = name, resource = ?resource, "screen changed");
+        }
     }
     drop(poller);
     if let Some(task) = detail_task {

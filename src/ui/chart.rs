@@ -75,6 +75,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         inner.width,
         inner.height - 2 - marks_h,
     );
+    // Positions are measured from the end of the newest whole bucket, not from `now`, so the
+    // chart only moves when the data does.
+    let end = aligned_end(state);
     let points: Vec<(f64, f64)> = state
         .metrics
         .as_ref()
@@ -82,7 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             m.points
                 .iter()
                 .filter_map(|p| {
-                    let x = (p.at - state.now).num_seconds() as f64;
+                    let x = (p.at - end).num_seconds() as f64;
                     Some((x, p.error_rate()? * 100.0))
                 })
                 .filter(|(x, _)| *x >= -window)
@@ -105,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let mark_lines: Vec<[(f64, f64); 2]> = state
             .live_history
             .iter()
-            .map(|c| (c.at - state.now).num_seconds() as f64)
+            .map(|c| (c.at - end).num_seconds() as f64)
             .filter(|x| *x >= -window)
             .map(|x| [(x, 0.0), (x, top)])
             .collect();
@@ -168,4 +171,11 @@ fn marks(state: &State, window: f64) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// `now` rounded down to the metric step: the end of the window the poller asked for.
+fn aligned_end(state: &State) -> crate::domain::Timestamp {
+    let step = i64::from(crate::poller::METRICS_STEP_SECS);
+    let now = state.now.timestamp();
+    chrono::DateTime::from_timestamp(now - now.rem_euclid(step), 0).unwrap_or(state.now)
 }

@@ -145,8 +145,9 @@ fn set<T: PartialEq>(state: &mut State, field: impl FnOnce(&mut State) -> &mut T
 fn track_freshness(state: &mut State, event: &PollEvent) {
     match &event.resource {
         Resource::Projects | Resource::Environments(_) | Resource::Deployments(_) => {
+            let before = state.unreachable();
             state.connection.record(event);
-            if state.connection.failures == 1 || event.outcome.is_ok() {
+            if state.unreachable() != before {
                 state.dirty = true;
             }
         }
