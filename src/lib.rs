@@ -4,10 +4,14 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod net;
+pub mod paths;
 pub mod poller;
 pub mod theme;
 pub mod ui;

@@ -4,6 +4,7 @@
 mod capabilities;
 pub mod demo;
 mod error;
+pub mod factory;
 mod request;
 
 pub use capabilities::Capabilities;
