@@ -18,6 +18,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// Set, the console panics right after its first frame: shows (and tests) that a panic
+/// restores the terminal before the report prints.
+pub const PANIC_VAR: &str = "SWITCHBACK_PANIC_AFTER_DRAW";
+
 /// A pause before fetching the detail of a new selection, so holding `j` over a long list
 /// does not send a request per row.
 const DETAIL_DEBOUNCE: Duration = Duration::from_millis(120);
@@ -71,6 +75,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut detail_task: Option<JoinHandle<()>> = None;
 
+    let panic_on_purpose = std::env::var_os(PANIC_VAR).is_some();
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut pending = update(
         &mut state,
@@ -92,6 +97,9 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             term.draw(|frame| crate::ui::render(frame, &state, &theme))
                 .wrap_err("drawing the screen")?;
             state.dirty = false;
+            if panic_on_purpose {
+                panic!("{PANIC_VAR} is set: panicking on purpose after the first frame");
+            }
         }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
