@@ -56,10 +56,7 @@ pub fn target_rate(state: &State) -> Option<String> {
     if live == Some(&detail.target) {
         return None;
     }
-    let ever_live = state
-        .live_history
-        .iter()
-        .any(|c| c.deployment == detail.target);
+    let ever_live = state.live_history.was_live(&detail.target);
     Some(match detail.target_rate {
         Some(rate) => format::percent(rate),
         None if ever_live => "no data".to_owned(),
