@@ -146,6 +146,8 @@ pub struct Confirm {
     pub strategy: Option<Strategy>,
     /// Redeploy rebuilds from the commit (the artifact is gone or cannot be reused).
     pub rebuild: bool,
+    /// Rows the facts are scrolled by, when they do not fit.
+    pub scroll: u16,
 }
 
 #[derive(Debug, Default)]

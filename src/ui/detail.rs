@@ -158,10 +158,11 @@ fn diff_facts<'a>(
         .filter(|d| d.moves)
         .map(|d| d.hostname.as_str())
         .collect();
-    let domains = if moving.is_empty() {
-        "none move".to_owned()
-    } else {
-        format!("{} → {label}", moving.join(", "))
+    // The count first, so a cut line still says how many hostnames move.
+    let domains = match moving.len() {
+        0 => "none move".to_owned(),
+        1 => format!("{} → {label}", moving[0]),
+        n => format!("{n} move to {label}: {}", moving.join(", ")),
     };
     lines.push(fact("domains", domains, theme.text, theme));
     for migration in &diff.migrations_not_reverted {
