@@ -906,3 +906,100 @@ fn ten_thousand_rows_draw_only_what_is_visible() {
         "{screen}"
     );
 }
+
+/// A Kubernetes-shaped diff: pod template details, hosts that stay on the Service.
+fn diff_kubernetes(details: usize) -> Diff {
+    let all = [
+        ("image", "app", "shop:v42", "shop:v41"),
+        ("env", "app/LOG_LEVEL", "debug", "info"),
+        ("resources", "app", "cpu 500m memory 512Mi", "cpu 250m memory 256Mi"),
+        ("args", "app", "--workers=8", "--workers=4"),
+        ("change-cause", "kubernetes.io/change-cause", "deploy v42", "deploy v41"),
+    ];
+    let mut diff = diff_v41();
+    diff.migrations_not_reverted.clear();
+    diff.config_drift.clear();
+    diff.details = all
+        .into_iter()
+        .take(details)
+        .map(|(section, name, live, target)| DiffDetail {
+            section: section.into(),
+            name: name.into(),
+            live: Some(live.into()),
+            target: Some(target.into()),
+        })
+        .collect();
+    for d in &mut diff.domains {
+        d.moves = false;
+        d.from = None;
+        d.to = None;
+    }
+    diff
+}
+
+/// The bad-deploy picture on a platform whose switches never move hostnames.
+fn kubernetes_state(details: usize) -> State {
+    let mut s = bad_deploy();
+    s.capabilities.domains_move = false;
+    s.capabilities.rolled_back_mode = false;
+    s.capabilities.strategies.clear();
+    s.capabilities.components = false;
+    s.capabilities.regions = false;
+    update(
+        &mut s,
+        Msg::Detail {
+            env: env_ref(),
+            target: DeploymentId::new("dep_041"),
+            data: DetailData {
+                diff: Ok(diff_kubernetes(details)),
+                actions: vec![ActionAvailability::allowed(Action::Rollback)],
+                target_rate: Some(0.001),
+            },
+        },
+    );
+    s
+}
+
+fn prepared_kubernetes(details: usize) -> Msg {
+    let diff = diff_kubernetes(details);
+    Msg::Prepared {
+        action: Action::Rollback,
+        env: env_ref(),
+        target: DeploymentId::new("dep_041"),
+        result: Ok(Box::new(Prepared {
+            availability: ActionAvailability::allowed(Action::Rollback),
+            domains: diff.domains.clone(),
+            target: Some(deployments()[1].clone()),
+            diff: Some(diff),
+            idempotency_key: "key-k8s".into(),
+        })),
+    }
+}
+
+#[test]
+fn kubernetes_details_and_hosts_that_stay() {
+    snap_both("kubernetes_detail", || kubernetes_state(5));
+    snap_both("kubernetes_confirm", || {
+        let mut s = kubernetes_state(5);
+        update(&mut s, prepared_kubernetes(5));
+        s
+    });
+    // A few details are all drawn, with no `+N more`.
+    let theme = Theme::default();
+    let mut s = kubernetes_state(2);
+    let screen = text(&draw(&mut s, 120, 40, &theme));
+    assert!(screen.contains("env app/LOG_LEVEL debug → info"), "{screen}");
+    assert!(!screen.contains("more"), "{screen}");
+    assert!(!screen.contains("→ v41"), "hosts must not be said to move:\n{screen}");
+}
+
+#[test]
+fn moving_hosts_and_no_details_say_nothing_of_the_service() {
+    let theme = Theme::default();
+    let mut s = bad_deploy();
+    update(&mut s, prepared(Action::Rollback, deployments()[1].clone()));
+    let screen = text(&draw(&mut s, 120, 40, &theme));
+    assert!(screen.contains("shop.example.com → v41"), "{screen}");
+    assert!(!screen.contains("same Service"), "{screen}");
+    assert!(!screen.contains("changes"), "{screen}");
+}

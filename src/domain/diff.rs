@@ -36,6 +36,20 @@ pub struct DiffDetail {
     pub target: Option<String>,
 }
 
+impl DiffDetail {
+    /// `section name live → target`, with `unset` for a side that has no value.
+    pub fn describe(&self) -> String {
+        let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".to_owned());
+        format!(
+            "{} {} {} → {}",
+            self.section,
+            self.name,
+            side(&self.live),
+            side(&self.target)
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitRef {
     pub sha: String,
@@ -65,6 +79,16 @@ impl ConfigChangeKind {
             Self::Changed => "changed",
         }
     }
+}
+
+/// What a switch that leaves hostnames in place does instead (Kubernetes: the Service stays,
+/// the pods it selects change); followed on screen by ` to <target>`.
+pub const HOSTS_STAY: &str = "hosts stay on the same Service; the pods behind it change";
+
+/// Whether a switch leaves every hostname where it is: the platform never moves hosts, or
+/// none of the listed ones moves. A list with nothing in it moves nothing worth saying.
+pub fn hosts_stay(domains_move: bool, domains: &[DomainMove]) -> bool {
+    !domains_move || (!domains.is_empty() && domains.iter().all(|d| !d.moves))
 }
 
 /// A hostname and where a switch would leave it.

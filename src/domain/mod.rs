@@ -12,7 +12,8 @@ pub use deployment::{
     Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState,
 };
 pub use diff::{
-    CommitRef, ConfigChange, ConfigChangeKind, Diff, DiffDetail, DomainMove, SwitchKind,
+    CommitRef, ConfigChange, ConfigChangeKind, Diff, DiffDetail, DomainMove, HOSTS_STAY,
+    SwitchKind, hosts_stay,
 };
 pub use environment::{
     Domain, DomainKind, EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange,

@@ -3,13 +3,16 @@
 use super::{format, layout, modal_block};
 use crate::app::state::{Confirm, ConfirmFocus, State};
 use crate::backend::Role;
-use crate::domain::{Action, SwitchKind};
+use crate::domain::{Action, HOSTS_STAY, SwitchKind, hosts_stay};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
+
+/// Platform diff details in the modal; the rest is summed up as `+N more`.
+const DETAIL_LINES: usize = 4;
 
 fn title_verb(action: Action) -> &'static str {
     match action {
@@ -48,24 +51,30 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
     let prepared = &modal.prepared;
     let caps = &state.capabilities;
     if modal.action != Action::Redeploy {
-        let moving: Vec<&str> = prepared
-            .domains
-            .iter()
-            .filter(|d| d.moves)
-            .map(|d| d.hostname.as_str())
-            .collect();
-        if moving.is_empty() {
-            let text = if caps.domains_move {
-                "none move".to_owned()
-            } else {
-                "stay on the same service (pods switch)".to_owned()
-            };
-            lines.push(fact("domains", text, theme.text));
-        }
-        // One hostname a line: every one that moves is read, none is cut.
-        for (i, host) in moving.iter().enumerate() {
-            let name = if i == 0 { "domains" } else { "" };
-            lines.push(fact(name, format!("{host} → {target}"), theme.text));
+        if hosts_stay(caps.domains_move, &prepared.domains) {
+            lines.push(fact(
+                "domains",
+                format!("{HOSTS_STAY} to {target}"),
+                theme.text,
+            ));
+            for d in &prepared.domains {
+                lines.push(fact("", d.hostname.clone(), theme.muted));
+            }
+        } else {
+            let moving: Vec<&str> = prepared
+                .domains
+                .iter()
+                .filter(|d| d.moves)
+                .map(|d| d.hostname.as_str())
+                .collect();
+            if moving.is_empty() {
+                lines.push(fact("domains", "none move".to_owned(), theme.text));
+            }
+            // One hostname a line: every one that moves is read, none is cut.
+            for (i, host) in moving.iter().enumerate() {
+                let name = if i == 0 { "domains" } else { "" };
+                lines.push(fact(name, format!("{host} → {target}"), theme.text));
+            }
         }
         if let Some(diff) = &prepared.diff {
             lines.push(match diff.switch {
@@ -90,6 +99,17 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
             "new deployment from the same artifact (no build)".to_owned()
         };
         lines.push(fact("creates", how, theme.text));
+    }
+    if let Some(diff) = &prepared.diff
+        && modal.action != Action::Redeploy
+    {
+        for (i, text) in format::diff_details(&diff.details, DETAIL_LINES)
+            .into_iter()
+            .enumerate()
+        {
+            let name = if i == 0 { "changes" } else { "" };
+            lines.push(fact(name, text, theme.text));
+        }
     }
     if let Some(strategy) = modal.strategy.filter(|_| modal.action != Action::Redeploy) {
         lines.push(fact("strategy", strategy.describe(), theme.text));

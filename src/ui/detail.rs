@@ -2,13 +2,16 @@
 
 use super::format;
 use crate::app::state::{ActiveOperation, Pane, State};
-use crate::domain::{Deployment, Diff, StepStatus, SwitchKind};
+use crate::domain::{Deployment, Diff, HOSTS_STAY, StepStatus, SwitchKind, hosts_stay};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// Platform diff details shown in the pane; the rest is summed up as `+N more`.
+const DETAIL_LINES: usize = 3;
 
 pub fn render(frame: &mut Frame, area: Rect, rates_in_title: bool, state: &State, theme: &Theme) {
     let (title, lines) = match &state.active {
@@ -152,17 +155,21 @@ fn diff_facts<'a>(
             theme,
         ),
     });
-    let moving: Vec<&str> = diff
-        .domains
-        .iter()
-        .filter(|d| d.moves)
-        .map(|d| d.hostname.as_str())
-        .collect();
-    // The count first, so a cut line still says how many hostnames move.
-    let domains = match moving.len() {
-        0 => "none move".to_owned(),
-        1 => format!("{} → {label}", moving[0]),
-        n => format!("{n} move to {label}: {}", moving.join(", ")),
+    let domains = if hosts_stay(state.capabilities.domains_move, &diff.domains) {
+        format!("{HOSTS_STAY} to {label}")
+    } else {
+        let moving: Vec<&str> = diff
+            .domains
+            .iter()
+            .filter(|d| d.moves)
+            .map(|d| d.hostname.as_str())
+            .collect();
+        // The count first, so a cut line still says how many hostnames move.
+        match moving.len() {
+            0 => "none move".to_owned(),
+            1 => format!("{} → {label}", moving[0]),
+            n => format!("{n} move to {label}: {}", moving.join(", ")),
+        }
     };
     lines.push(fact("domains", domains, theme.text, theme));
     for migration in &diff.migrations_not_reverted {
@@ -185,6 +192,13 @@ fn diff_facts<'a>(
             theme.warning,
             theme,
         ));
+    }
+    for (i, text) in format::diff_details(&diff.details, DETAIL_LINES)
+        .into_iter()
+        .enumerate()
+    {
+        let name = if i == 0 { "changes" } else { "" };
+        lines.push(fact(name, text, theme.text, theme));
     }
     let subject = selected.commit.as_ref().map_or("", |c| c.subject.as_str());
     let distance = match diff.commits_back {
@@ -217,7 +231,6 @@ fn diff_facts<'a>(
         None => format!("{} @{to}", diff.artifact_to.image),
     };
     lines.push(fact("image", image, theme.muted, theme));
-    let _ = state;
 }
 
 fn live_facts<'a>(d: &'a Deployment, state: &'a State, theme: &Theme) -> Vec<Line<'a>> {

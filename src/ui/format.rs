@@ -1,7 +1,21 @@
 //! Words and numbers for the screen: ages, percentages, the data age.
 
 use crate::app::state::State;
-use crate::domain::Timestamp;
+use crate::domain::{DiffDetail, Timestamp};
+
+/// At most `max` lines of platform diff details; past that, the last line says `+N more`.
+pub fn diff_details(details: &[DiffDetail], max: usize) -> Vec<String> {
+    let max = max.max(1);
+    if details.len() <= max {
+        return details.iter().map(DiffDetail::describe).collect();
+    }
+    let mut lines: Vec<String> = details[..max - 1]
+        .iter()
+        .map(DiffDetail::describe)
+        .collect();
+    lines.push(format!("+{} more", details.len() - (max - 1)));
+    lines
+}
 
 /// A compact age: `<1m`, `5m`, `3h`, `2d`, `7w`.
 pub fn age(now: Timestamp, then: Timestamp) -> String {
