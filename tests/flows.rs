@@ -48,7 +48,13 @@ impl Harness {
             Arc::new(clock.clone()),
             identity,
         );
-        let backend: Arc<dyn Backend> = Arc::new(demo);
+        Self::on(Arc::new(demo), clock).await
+    }
+
+    /// A console over any backend, on `clock`, after its first poll.
+    async fn on(backend: Arc<dyn Backend>, clock: VirtualClock) -> Self {
+        // Some backends learn their capabilities with the identity, as the run loop does.
+        backend.identity().await.unwrap();
         let state = State::new(
             "demo".into(),
             backend.capabilities(),
@@ -218,6 +224,9 @@ impl Harness {
         self.key(KeyPress::plain(KeyCode::Enter)).await;
     }
 }
+
+#[path = "flows/two_consoles.rs"]
+mod two_consoles;
 
 fn enter() -> KeyPress {
     KeyPress::plain(KeyCode::Enter)

@@ -912,9 +912,19 @@ fn diff_kubernetes(details: usize) -> Diff {
     let all = [
         ("image", "app", "shop:v42", "shop:v41"),
         ("env", "app/LOG_LEVEL", "debug", "info"),
-        ("resources", "app", "cpu 500m memory 512Mi", "cpu 250m memory 256Mi"),
+        (
+            "resources",
+            "app",
+            "cpu 500m memory 512Mi",
+            "cpu 250m memory 256Mi",
+        ),
         ("args", "app", "--workers=8", "--workers=4"),
-        ("change-cause", "kubernetes.io/change-cause", "deploy v42", "deploy v41"),
+        (
+            "change-cause",
+            "kubernetes.io/change-cause",
+            "deploy v42",
+            "deploy v41",
+        ),
     ];
     let mut diff = diff_v41();
     diff.migrations_not_reverted.clear();
@@ -988,9 +998,15 @@ fn kubernetes_details_and_hosts_that_stay() {
     let theme = Theme::default();
     let mut s = kubernetes_state(2);
     let screen = text(&draw(&mut s, 120, 40, &theme));
-    assert!(screen.contains("env app/LOG_LEVEL debug → info"), "{screen}");
+    assert!(
+        screen.contains("env app/LOG_LEVEL debug → info"),
+        "{screen}"
+    );
     assert!(!screen.contains("more"), "{screen}");
-    assert!(!screen.contains("→ v41"), "hosts must not be said to move:\n{screen}");
+    assert!(
+        !screen.contains("→ v41"),
+        "hosts must not be said to move:\n{screen}"
+    );
 }
 
 #[test]

@@ -253,6 +253,18 @@ fn on_started(
 /// One line for the engineer on why the platform said no.
 fn refusal_text(state: &State, action: Action, label: &str, error: &BackendError) -> String {
     match error {
+        // Live is what this console believes: the platform refused for another reason (a
+        // switch already under way), which its message names.
+        BackendError::Conflict {
+            live_now, message, ..
+        } if live_now.is_some()
+            && state.environment().and_then(|e| e.live.as_ref()) == live_now.as_ref() =>
+        {
+            format!(
+                "{} to {label} refused: {message}; nothing was done",
+                action.as_str()
+            )
+        }
         BackendError::Conflict {
             live_now,
             live_label,

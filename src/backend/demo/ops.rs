@@ -67,6 +67,11 @@ impl World {
         }
         let machines = self.machines(p, d, &req.scope)?;
         self.expected_live_check(p, e, req.expected_live.as_ref())?;
+        if req.expected_live.is_some() {
+            // A caller that names the live it saw also expects nothing to be moving it; one
+            // that names none may overtake a slow switch (which then fails at switch time).
+            self.switch_under_way_check(p, e)?;
+        }
         match kind {
             OperationKind::Rollback => self.rollback_gate(p, e, d)?,
             _ => self.promote_gate(p, e, d)?,

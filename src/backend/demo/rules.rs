@@ -3,7 +3,9 @@
 
 use super::world::World;
 use crate::backend::{BackendError, Identity, PreconditionCode, Role};
-use crate::domain::{Action, ActionAvailability, BuildStatus, DeploymentId, EnvMode};
+use crate::domain::{
+    Action, ActionAvailability, BuildStatus, DeploymentId, EnvMode, OperationKind,
+};
 
 pub(crate) fn check_role(identity: &Identity, action: Action) -> Result<(), BackendError> {
     match identity.role {
@@ -197,6 +199,35 @@ impl World {
             live_label: live.map(|l| l.label.clone()),
             changed_by,
             message,
+        })
+    }
+
+    /// A switch while another is under way in the environment would race it to the live
+    /// pointer: refused, naming the operation under way and what is live meanwhile.
+    pub(crate) fn switch_under_way_check(&self, p: usize, e: usize) -> Result<(), BackendError> {
+        let Some((job, rec)) = self.jobs.iter().find_map(|job| {
+            let rec = &self.operations[job.op?];
+            let switch = matches!(
+                rec.op.kind,
+                OperationKind::Rollback | OperationKind::Promote
+            );
+            (switch && job.project == p && job.env == e).then_some((job, rec))
+        }) else {
+            return Ok(());
+        };
+        let live = self.env(p, e).live.map(|d| &self.deployments[d].dep);
+        let live_text = live.map_or("nothing".to_owned(), |l| l.label.clone());
+        Err(BackendError::Conflict {
+            live_now: live.map(|l| l.id.clone()),
+            live_label: live.map(|l| l.label.clone()),
+            changed_by: self.last_change(p, e).and_then(|c| c.actor.clone()),
+            message: format!(
+                "{} to {} by {} already under way ({}); {live_text} stays live until it ends",
+                rec.op.kind.as_str(),
+                self.label(job.target),
+                job.actor,
+                rec.op.id
+            ),
         })
     }
 
