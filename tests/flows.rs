@@ -225,6 +225,8 @@ impl Harness {
     }
 }
 
+#[path = "flows/failed_build.rs"]
+mod failed_build;
 #[path = "flows/two_consoles.rs"]
 mod two_consoles;
 

@@ -6,7 +6,7 @@ use crate::app::effects::Prepared;
 use crate::app::state::{Confirm, ConfirmFocus, Level, Overlay, State};
 use crate::backend::{BackendError, OperationRequest, RedeployRequest};
 use crate::config::keys::{KeyCode, KeyPress};
-use crate::domain::{Action, DeploymentId, EnvRef, Scope, Strategy};
+use crate::domain::{Action, BuildStatus, DeploymentId, EnvRef, Scope, Strategy};
 use ratatui_textarea::{Input, Key, TextArea};
 
 pub(super) fn on_prepared(
@@ -68,9 +68,14 @@ pub(super) fn on_prepared(
     } else {
         caps.strategies.first().copied()
     };
-    let pruned = prepared.target.as_ref().is_some_and(|d| d.artifact.pruned);
-    let rebuild =
-        action == Action::Redeploy && (pruned || !caps.redeploy_artifact) && caps.redeploy_rebuild;
+    // No artifact to reuse: removed by retention, or the build never produced one.
+    let no_artifact = prepared
+        .target
+        .as_ref()
+        .is_some_and(|d| d.artifact.pruned || d.build_status != BuildStatus::Ready);
+    let rebuild = action == Action::Redeploy
+        && (no_artifact || !caps.redeploy_artifact)
+        && caps.redeploy_rebuild;
     let mut input = TextArea::default();
     input.set_placeholder_text(format!("type {env_name}"));
     state.overlay = Overlay::Confirm(Box::new(Confirm {
