@@ -23,6 +23,9 @@ pub struct Config {
     pub console: ConsoleConfig,
     #[serde(default)]
     pub keys: keys::KeysConfig,
+    /// Where error rates come from; absent: each backend's own numbers.
+    #[serde(default)]
+    pub metrics: Option<crate::metrics::MetricsConfig>,
 }
 
 /// One backend entry; `kind` picks the adapter.

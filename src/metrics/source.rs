@@ -1,0 +1,258 @@
+//! A Prometheus error-rate source: the configured templates, filled for one environment or
+//! deployment, asked as range queries (the panel) or instant queries (the header figure).
+
+use super::api::{PrometheusClient, Token};
+use super::config::PrometheusConfig;
+use super::promql::{Template, TemplateError, Values};
+use super::series::{one_series, points};
+use crate::backend::BackendError;
+use crate::domain::{MetricSeries, MetricSource, MetricsQuery, MetricsScope, Timestamp};
+use std::time::Duration;
+
+/// Why `[metrics]` cannot be used, found when the config is read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("[metrics] url {url:?} is not usable: {reason}")]
+    Url { url: String, reason: String },
+    #[error("[metrics] {key}: {source}")]
+    Template {
+        key: &'static str,
+        source: TemplateError,
+    },
+    #[error("[metrics] token-env names {name}, which is not set in the environment")]
+    MissingToken { name: String },
+    #[error("[metrics] window must be at least one second")]
+    Window,
+}
+
+/// Which configured query a message is about.
+const ERROR_RATE: &str = "error-rate";
+const REQUEST_RATE: &str = "request-rate";
+const LATENCY_P95: &str = "latency-p95";
+
+#[derive(Clone, Debug)]
+pub struct PrometheusSource {
+    client: PrometheusClient,
+    error_rate: Template,
+    request_rate: Template,
+    latency_p95: Option<Template>,
+    window: Duration,
+}
+
+impl PrometheusSource {
+    /// Checks every template and reads the token from the variable `token-env` names.
+    pub fn from_config(config: &PrometheusConfig) -> Result<Self, SetupError> {
+        Self::with_env(config, |name| std::env::var(name).ok())
+    }
+
+    /// As `from_config`, with the environment given (tests, and callers that hold it).
+    pub fn with_env(
+        config: &PrometheusConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SetupError> {
+        let parse = |key: &'static str, source: &str| {
+            Template::parse(source).map_err(|source| SetupError::Template { key, source })
+        };
+        let error_rate = parse(ERROR_RATE, &config.error_rate)?;
+        let request_rate = parse(REQUEST_RATE, &config.request_rate)?;
+        let latency_p95 = if config.latency_p95.trim().is_empty() {
+            None
+        } else {
+            Some(parse(LATENCY_P95, &config.latency_p95)?)
+        };
+        if config.window < Duration::from_secs(1) {
+            return Err(SetupError::Window);
+        }
+        let token = match &config.token_env {
+            None => None,
+            Some(name) => match env(name).filter(|v| !v.is_empty()) {
+                Some(value) => Some(Token::new(value)),
+                None => return Err(SetupError::MissingToken { name: name.clone() }),
+            },
+        };
+        let client =
+            PrometheusClient::new(&config.url, token, config.timeout).map_err(|reason| {
+                SetupError::Url {
+                    url: config.url.clone(),
+                    reason,
+                }
+            })?;
+        Ok(Self {
+            client,
+            error_rate,
+            request_rate,
+            latency_p95,
+            window: config.window,
+        })
+    }
+
+    pub fn client(&self) -> &PrometheusClient {
+        &self.client
+    }
+
+    /// The panel's series over `[from, to]`, on Prometheus' clock. The window is aligned to
+    /// whole steps so successive refreshes show the same buckets; each point stands for the
+    /// step before its evaluation time.
+    pub async fn range(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+        let step = Duration::from_secs(u64::from(query.step_secs.max(1)));
+        let window = self.window.max(step);
+        let start = align_down(query.from, step);
+        let end = align_down(query.to, step);
+        if end < start {
+            return Err(BackendError::invalid(
+                "the metrics window ends before it starts",
+            ));
+        }
+        let ask = |key: &'static str, template: &Template| {
+            let promql = self.render(template, query, window);
+            async move {
+                let data = self.client.range(&promql?, start, end, step).await;
+                one_series(key, with_key(key, data)?.into_series()?)
+            }
+        };
+        self.collect(ask, step).await
+    }
+
+    /// The header figure: the rate over the last `window` at `query.to`, as a series of at
+    /// most one point (none: no data).
+    pub async fn instant(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+        let window = self.window;
+        let at = query.to;
+        let ask = |key: &'static str, template: &Template| {
+            let promql = self.render(template, query, window);
+            async move {
+                let data = self.client.instant(&promql?, at).await;
+                one_series(key, with_key(key, data)?.into_series()?)
+            }
+        };
+        self.collect(ask, window).await
+    }
+
+    /// Asks the three queries at once; the first failure in the order error rate, request
+    /// rate, latency is the one reported.
+    async fn collect<'a, F, Fut>(
+        &'a self,
+        ask: F,
+        bucket: Duration,
+    ) -> Result<MetricSeries, BackendError>
+    where
+        F: Fn(&'static str, &'a Template) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<super::answer::Sample>, BackendError>>,
+    {
+        let latency = async {
+            match &self.latency_p95 {
+                Some(template) => ask(LATENCY_P95, template).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (errors, requests, latency) = tokio::join!(
+            ask(ERROR_RATE, &self.error_rate),
+            ask(REQUEST_RATE, &self.request_rate),
+            latency
+        );
+        let (errors, requests, latency) = (errors?, requests?, latency?);
+        Ok(MetricSeries {
+            source: MetricSource::Prometheus,
+            step_secs: bucket.as_secs().max(1) as u32,
+            points: points(&errors, &requests, &latency, bucket),
+        })
+    }
+
+    fn render(
+        &self,
+        template: &Template,
+        query: &MetricsQuery,
+        window: Duration,
+    ) -> Result<String, BackendError> {
+        let deployment = match &query.scope {
+            MetricsScope::Environment => None,
+            MetricsScope::Deployment(id) => Some(id.as_str()),
+        };
+        template.render(&Values {
+            project: query.env.project.as_str(),
+            environment: query.env.environment.as_str(),
+            deployment,
+            window,
+        })
+    }
+}
+
+/// Names the configured query in a refusal, so the engineer knows which one to fix.
+fn with_key<T>(key: &str, result: Result<T, BackendError>) -> Result<T, BackendError> {
+    result.map_err(|error| match error {
+        BackendError::Invalid { message } => BackendError::invalid(format!("{key}: {message}")),
+        other => other,
+    })
+}
+
+fn align_down(at: Timestamp, step: Duration) -> Timestamp {
+    let step_ms = step.as_millis().max(1) as i64;
+    let ms = at.timestamp_millis();
+    Timestamp::from_timestamp_millis(ms - ms.rem_euclid(step_ms)).unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_settings_are_found_at_start() {
+        let config = PrometheusConfig {
+            error_rate: "x{a=\"{env}\"}".into(),
+            ..PrometheusConfig::default()
+        };
+        let err = PrometheusSource::with_env(&config, |_| None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SetupError::Template {
+                    key: "error-rate",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("{env}"), "{err}");
+
+        let config = PrometheusConfig {
+            token_env: Some("PROM_TOKEN".into()),
+            ..PrometheusConfig::default()
+        };
+        let err = PrometheusSource::with_env(&config, |_| None).unwrap_err();
+        assert_eq!(
+            err,
+            SetupError::MissingToken {
+                name: "PROM_TOKEN".into()
+            }
+        );
+        assert!(PrometheusSource::with_env(&config, |_| Some("t".into())).is_ok());
+
+        let config = PrometheusConfig {
+            url: "localhost:9090".into(),
+            ..PrometheusConfig::default()
+        };
+        assert!(matches!(
+            PrometheusSource::with_env(&config, |_| None),
+            Err(SetupError::Url { .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_latency_query_turns_latency_off() {
+        let config = PrometheusConfig {
+            latency_p95: " ".into(),
+            ..PrometheusConfig::default()
+        };
+        let source = PrometheusSource::with_env(&config, |_| None).unwrap();
+        assert!(source.latency_p95.is_none());
+    }
+
+    #[test]
+    fn windows_align_to_whole_steps() {
+        let at = Timestamp::from_timestamp(1_700_000_047, 0).unwrap();
+        assert_eq!(
+            align_down(at, Duration::from_secs(15)).timestamp(),
+            1_700_000_040
+        );
+    }
+}
