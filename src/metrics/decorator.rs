@@ -43,6 +43,17 @@ impl WithPrometheus {
         &self.prom
     }
 
+    /// The deployment's label, when its series is asked and a template matches by label.
+    async fn deployment_label(&self, query: &MetricsQuery) -> Result<Option<String>, BackendError> {
+        match &query.scope {
+            MetricsScope::Deployment(id) if self.prom.needs_deployment_label() => {
+                let deployment = self.inner.get_deployment(&query.env, id).await?;
+                Ok(Some(deployment.label))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Prometheus stamps samples with the wall clock; a platform running on its own clock
     /// (the demo, faster than real time) is mapped onto it by the difference between the two
     /// "now"s. Under a second apart they are taken as the same clock.
@@ -115,13 +126,19 @@ impl Backend for WithPrometheus {
     }
 
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
-        self.on_platform_clock(query, |q| async move { self.prom.range(&q).await })
-            .await
+        let label = self.deployment_label(query).await?;
+        self.on_platform_clock(query, |q| async move {
+            self.prom.range(&q, label.as_deref()).await
+        })
+        .await
     }
 
     async fn current_error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
-        self.on_platform_clock(query, |q| async move { self.prom.instant(&q).await })
-            .await
+        let label = self.deployment_label(query).await?;
+        self.on_platform_clock(query, |q| async move {
+            self.prom.instant(&q, label.as_deref()).await
+        })
+        .await
     }
 
     async fn identity(&self) -> Result<Identity, BackendError> {

@@ -6,19 +6,26 @@ use crate::backend::BackendError;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Label {
+enum Placeholder {
     Project,
     Environment,
     Deployment,
+    DeploymentLabel,
 }
 
-impl Label {
+impl Placeholder {
     fn name(self) -> &'static str {
         match self {
             Self::Project => "project",
             Self::Environment => "environment",
             Self::Deployment => "deployment",
+            Self::DeploymentLabel => "deployment-label",
         }
+    }
+
+    /// Stands for one deployment, or for all of them in the environment-wide view.
+    fn is_deployment(self) -> bool {
+        matches!(self, Self::Deployment | Self::DeploymentLabel)
     }
 }
 
@@ -52,7 +59,7 @@ impl Quote {
 enum Part {
     Text(String),
     Value {
-        label: Label,
+        label: Placeholder,
         quote: Quote,
         regex: bool,
     },
@@ -65,7 +72,7 @@ pub enum TemplateError {
     #[error("the query is empty")]
     Empty,
     #[error(
-        "unknown placeholder {{{0}}}; known: {{project}}, {{environment}}, {{deployment}}, {{window}}"
+        "unknown placeholder {{{0}}}; known: {{project}}, {{environment}}, {{deployment}}, {{deployment-label}}, {{window}}"
     )]
     Unknown(String),
     #[error("{{{0}}} must be inside a quoted label value, e.g. {0}=\"{{{0}}}\"")]
@@ -73,9 +80,9 @@ pub enum TemplateError {
     #[error("{{window}} is a range and must be outside quotes, e.g. rate(x[{{window}}])")]
     WindowInsideQuotes,
     #[error(
-        "{{deployment}} must be matched with `=~` (deployment=~\"{{deployment}}\") so the whole environment can be matched too"
+        "{{{0}}} must be matched with `=~` (deployment=~\"{{{0}}}\") so the whole environment can be matched too"
     )]
-    DeploymentNotRegex,
+    DeploymentNotRegex(&'static str),
     #[error("a quoted string is never closed")]
     UnclosedQuote,
 }
@@ -85,8 +92,10 @@ pub enum TemplateError {
 pub struct Values<'a> {
     pub project: &'a str,
     pub environment: &'a str,
-    /// `None`: every deployment of the environment.
+    /// The deployment's id; `None`: every deployment of the environment.
     pub deployment: Option<&'a str>,
+    /// The deployment's label (`v42`); `None`: every deployment of the environment.
+    pub deployment_label: Option<&'a str>,
     pub window: Duration,
 }
 
@@ -152,6 +161,19 @@ impl Template {
         &self.source
     }
 
+    /// Whether filling it needs the deployment's label (looked up at the platform).
+    pub fn uses_deployment_label(&self) -> bool {
+        self.parts.iter().any(|p| {
+            matches!(
+                p,
+                Part::Value {
+                    label: Placeholder::DeploymentLabel,
+                    ..
+                }
+            )
+        })
+    }
+
     /// The query for these values. Fails only for a value that cannot be written inside a
     /// backtick string (one holding a backtick).
     pub fn render(&self, values: &Values<'_>) -> Result<String, BackendError> {
@@ -161,20 +183,20 @@ impl Template {
                 Part::Text(text) => out.push_str(text),
                 Part::Window => out.push_str(&promql_duration(values.window)),
                 Part::Value {
-                    label: Label::Deployment,
-                    regex: true,
-                    ..
-                } if values.deployment.is_none() => out.push_str(".*"),
-                Part::Value {
                     label,
                     quote,
                     regex,
                 } => {
                     let value = match label {
-                        Label::Project => values.project,
-                        Label::Environment => values.environment,
-                        // Refused at parse time: `{deployment}` is always in a regex.
-                        Label::Deployment => values.deployment.unwrap_or_default(),
+                        Placeholder::Project => Some(values.project),
+                        Placeholder::Environment => Some(values.environment),
+                        Placeholder::Deployment => values.deployment,
+                        Placeholder::DeploymentLabel => values.deployment_label,
+                    };
+                    let Some(value) = value else {
+                        // Every deployment; parsing made sure this is a regex matcher.
+                        out.push_str(ANY);
+                        continue;
                     };
                     let value = if *regex {
                         regex_escape(value)
@@ -202,9 +224,10 @@ fn placeholder_at(s: &str) -> Option<(&str, usize)> {
 
 fn placement(name: &str, open: Option<(Quote, bool)>) -> Result<Part, TemplateError> {
     let label = match name {
-        "project" => Label::Project,
-        "environment" => Label::Environment,
-        "deployment" => Label::Deployment,
+        "project" => Placeholder::Project,
+        "environment" => Placeholder::Environment,
+        "deployment" => Placeholder::Deployment,
+        "deployment-label" => Placeholder::DeploymentLabel,
         "window" if open.is_some() => return Err(TemplateError::WindowInsideQuotes),
         "window" => return Ok(Part::Window),
         other => return Err(TemplateError::Unknown(other.to_owned())),
@@ -212,8 +235,8 @@ fn placement(name: &str, open: Option<(Quote, bool)>) -> Result<Part, TemplateEr
     let Some((quote, regex)) = open else {
         return Err(TemplateError::OutsideQuotes(label.name()));
     };
-    if label == Label::Deployment && !regex {
-        return Err(TemplateError::DeploymentNotRegex);
+    if label.is_deployment() && !regex {
+        return Err(TemplateError::DeploymentNotRegex(label.name()));
     }
     Ok(Part::Value {
         label,
@@ -221,6 +244,9 @@ fn placement(name: &str, open: Option<(Quote, bool)>) -> Result<Part, TemplateEr
         regex,
     })
 }
+
+/// Every deployment: what `{deployment}` becomes in the environment-wide view.
+const ANY: &str = ".*";
 
 /// RE2 (Prometheus' regex engine) metacharacters, backslash-escaped.
 fn regex_escape(value: &str) -> String {
@@ -286,6 +312,7 @@ mod tests {
             project: "acme/storefront",
             environment: "production",
             deployment,
+            deployment_label: deployment.map(|_| "v7"),
             window: Duration::from_secs(60),
         }
     }
@@ -304,8 +331,18 @@ mod tests {
 
     #[test]
     fn the_whole_environment_matches_every_deployment() {
-        let t = Template::parse(r#"x{deployment=~"{deployment}"}"#).unwrap();
-        assert_eq!(t.render(&values(None)).unwrap(), r#"x{deployment=~".*"}"#);
+        let t = Template::parse(r#"x{deployment=~"{deployment}",version=~'{deployment-label}'}"#)
+            .unwrap();
+        assert!(t.uses_deployment_label());
+        assert_eq!(
+            t.render(&values(None)).unwrap(),
+            r#"x{deployment=~".*",version=~'.*'}"#
+        );
+        assert_eq!(
+            t.render(&values(Some("dep-7"))).unwrap(),
+            r#"x{deployment=~"dep-7",version=~'v7'}"#
+        );
+        assert!(!Template::parse("x").unwrap().uses_deployment_label());
     }
 
     #[test]
@@ -315,6 +352,7 @@ mod tests {
             project: "a\"b\\c\nd",
             environment: "it's",
             deployment: None,
+            deployment_label: None,
             window: Duration::from_secs(1),
         };
         assert_eq!(t.render(&v).unwrap(), r#"x{a="a\"b\\c\nd",b='it\'s'}"#);
@@ -327,6 +365,7 @@ mod tests {
             project: "a.b",
             environment: "",
             deployment: Some("v1.2+(rc)"),
+            deployment_label: None,
             window: Duration::from_secs(1),
         };
         // Regex-escaped (`\.`), then string-escaped (`\\.`).
@@ -375,7 +414,11 @@ mod tests {
         );
         assert_eq!(
             Template::parse("x{deployment=\"{deployment}\"}"),
-            Err(TemplateError::DeploymentNotRegex)
+            Err(TemplateError::DeploymentNotRegex("deployment"))
+        );
+        assert_eq!(
+            Template::parse("x{version='{deployment-label}'}"),
+            Err(TemplateError::DeploymentNotRegex("deployment-label"))
         );
         assert_eq!(
             Template::parse("x{a=\"b}"),

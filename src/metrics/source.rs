@@ -90,10 +90,27 @@ impl PrometheusSource {
         &self.client
     }
 
+    /// Whether a query matches deployments by label (`{deployment-label}`), so the caller
+    /// must look the label up for a deployment's series.
+    pub fn needs_deployment_label(&self) -> bool {
+        self.templates().any(Template::uses_deployment_label)
+    }
+
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        [&self.error_rate, &self.request_rate]
+            .into_iter()
+            .chain(self.latency_p95.as_ref())
+    }
+
     /// The panel's series over `[from, to]`, on Prometheus' clock. The window is aligned to
     /// whole steps so successive refreshes show the same buckets; each point stands for the
-    /// step before its evaluation time.
-    pub async fn range(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+    /// step before its evaluation time. `label` is the deployment's label, when the scope is
+    /// a deployment and a template uses `{deployment-label}`.
+    pub async fn range(
+        &self,
+        query: &MetricsQuery,
+        label: Option<&str>,
+    ) -> Result<MetricSeries, BackendError> {
         let step = Duration::from_secs(u64::from(query.step_secs.max(1)));
         let window = self.window.max(step);
         let start = align_down(query.from, step);
@@ -104,7 +121,7 @@ impl PrometheusSource {
             ));
         }
         let ask = |key: &'static str, template: &Template| {
-            let promql = self.render(template, query, window);
+            let promql = self.render(template, query, label, window);
             async move {
                 let data = self.client.range(&promql?, start, end, step).await;
                 one_series(key, with_key(key, data)?.into_series()?)
@@ -115,11 +132,15 @@ impl PrometheusSource {
 
     /// The header figure: the rate over the last `window` at `query.to`, as a series of at
     /// most one point (none: no data).
-    pub async fn instant(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+    pub async fn instant(
+        &self,
+        query: &MetricsQuery,
+        label: Option<&str>,
+    ) -> Result<MetricSeries, BackendError> {
         let window = self.window;
         let at = query.to;
         let ask = |key: &'static str, template: &Template| {
-            let promql = self.render(template, query, window);
+            let promql = self.render(template, query, label, window);
             async move {
                 let data = self.client.instant(&promql?, at).await;
                 one_series(key, with_key(key, data)?.into_series()?)
@@ -162,16 +183,28 @@ impl PrometheusSource {
         &self,
         template: &Template,
         query: &MetricsQuery,
+        label: Option<&str>,
         window: Duration,
     ) -> Result<String, BackendError> {
-        let deployment = match &query.scope {
-            MetricsScope::Environment => None,
-            MetricsScope::Deployment(id) => Some(id.as_str()),
+        let (deployment, deployment_label) = match &query.scope {
+            MetricsScope::Environment => (None, None),
+            MetricsScope::Deployment(id) => {
+                let label = label.ok_or_else(|| {
+                    BackendError::invalid(format!("the label of deployment {id} is not known"))
+                });
+                let label = if template.uses_deployment_label() {
+                    Some(label?)
+                } else {
+                    None
+                };
+                (Some(id.as_str()), label)
+            }
         };
         template.render(&Values {
             project: query.env.project.as_str(),
             environment: query.env.environment.as_str(),
             deployment,
+            deployment_label,
             window,
         })
     }
