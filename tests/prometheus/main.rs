@@ -465,3 +465,137 @@ async fn label_values_are_escaped_for_strings_and_regexes() {
         other => panic!("expected Invalid, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_back_shows_as_a_falling_error_rate() {
+    let exporter = Exporter::start().await;
+    exporter.behaviour(
+        "dep-bad",
+        Behaviour {
+            error_share: 0.40,
+            latency_secs: 0.2,
+        },
+    );
+    exporter.behaviour(
+        "dep-good",
+        Behaviour {
+            error_share: 0.01,
+            latency_secs: 0.02,
+        },
+    );
+    exporter.serve(PROJECT, "production", "dep-bad", 200.0);
+    let prometheus = Prometheus::start(&[exporter.addr]).await;
+    let source = source(&config(&prometheus));
+    let env = production();
+    let newest = |series: &MetricSeries| series.points.last().and_then(|p| p.error_rate());
+    within(30, "the bad deployment's error rate", || async {
+        let q = query(&env, MetricsScope::Environment, 30, 0);
+        let series = source.range(&q, None).await.map_err(|e| e.to_string())?;
+        match newest(&series) {
+            Some(rate) if rate > 0.3 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+
+    // Traffic moves to the good deployment.
+    exporter.serve(PROJECT, "production", "dep-good", 200.0);
+    exporter.serve(PROJECT, "production", "dep-bad", 0.0);
+    let series = within(15, "the error rate falling", || async {
+        let q = query(&env, MetricsScope::Environment, 30, 0);
+        let series = source.range(&q, None).await.map_err(|e| e.to_string())?;
+        match newest(&series) {
+            Some(rate) if rate < 0.05 => Ok(series),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    // The same series still shows the bad stretch before the fall.
+    assert!(
+        rates(&series).iter().flatten().any(|r| *r > 0.3),
+        "{series:?}"
+    );
+}
+
+/// Prometheus itself has no bearer tokens; the proxies in front of it do. This one answers
+/// only with the right token and records what it was sent.
+#[tokio::test]
+async fn the_bearer_token_from_the_environment_is_sent() {
+    use axum::http::{HeaderMap, StatusCode};
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/prom/api/v1/query",
+        axum::routing::get(move |headers: HeaderMap| {
+            let auth = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            record.lock().unwrap().push(auth.clone());
+            async move {
+                if auth == "Bearer s3cret" {
+                    (
+                        StatusCode::OK,
+                        r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+                    )
+                } else {
+                    (StatusCode::UNAUTHORIZED, "no")
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/prom", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let config = PrometheusConfig {
+        url,
+        token_env: Some("PROM_TOKEN".into()),
+        ..PrometheusConfig::default()
+    };
+    let q = query(&production(), MetricsScope::Environment, 20, 0);
+    let good = PrometheusSource::with_env(&config, |name| {
+        (name == "PROM_TOKEN").then(|| "s3cret".to_owned())
+    })
+    .unwrap();
+    assert!(good.instant(&q, None).await.unwrap().points.is_empty());
+    assert!(seen.lock().unwrap().iter().all(|a| a == "Bearer s3cret"));
+
+    let wrong = PrometheusSource::with_env(&config, |_| Some("nope".to_owned())).unwrap();
+    let err = wrong.instant(&q, None).await.unwrap_err();
+    assert!(matches!(err, BackendError::Unauthorized { .. }), "{err:?}");
+    assert!(!format!("{err:?}{err}").contains("nope"));
+    server.abort();
+}
+
+/// The README's example is the real defaults, and every template in it is accepted.
+#[test]
+fn the_documented_config_is_the_default_and_every_example_parses() {
+    use switchback::metrics::{MetricsConfig, Template};
+    let doc = include_str!("../../docs/readme/prometheus.md");
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 2);
+    let config: switchback::config::Config = toml::from_str(blocks[0]).unwrap();
+    let Some(MetricsConfig::Prometheus(shown)) = config.metrics else {
+        panic!("the example has a [metrics] table")
+    };
+    assert_eq!(
+        shown,
+        PrometheusConfig {
+            token_env: Some("PROM_TOKEN".into()),
+            ..PrometheusConfig::default()
+        }
+    );
+    for line in blocks[1..].iter().flat_map(|b| b.lines()) {
+        if let Some((_, value)) = line.split_once(" = ") {
+            let value: toml::Value = toml::from_str(&format!("v = {value}")).unwrap();
+            let source = value["v"].as_str().unwrap();
+            Template::parse(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+        }
+    }
+}
