@@ -2,6 +2,7 @@
 //! onto the words of `domain` and type their errors once, here.
 
 mod capabilities;
+pub mod demo;
 mod error;
 mod request;
 

@@ -1,0 +1,400 @@
+//! From a checked scenario to the platform's starting state, with the past derived: who was
+//! live when, who is still running, who spun down.
+
+use super::spec::{ScenarioSpec, SpecBuildStatus};
+use crate::backend::demo::traffic::{Profile, TrafficLedger};
+use crate::backend::demo::world::{
+    CommitRecord, DeploymentRecord, EnvState, ProjectState, ScriptedEvent, Settings, World,
+};
+use crate::domain::{
+    Artifact, BuildStatus, Deployment, DomainKind, EnvMode, EnvRef, EnvironmentKind, LiveCause,
+    LiveChange, Project, RuntimeState, Timestamp,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+type Problem = (String, String);
+
+fn problem(key: String, message: impl Into<String>) -> Problem {
+    (key, message.into())
+}
+
+/// Everything a scenario says must be possible.
+pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
+    if spec
+        .settings
+        .as_ref()
+        .is_some_and(|s| s.machines_per_region == 0)
+    {
+        return Err(problem(
+            "settings.machines_per_region".into(),
+            "must be at least 1",
+        ));
+    }
+    let mut project_ids = HashSet::new();
+    for (pi, project) in spec.projects.iter().enumerate() {
+        let pkey = format!("projects[{pi}] ({})", project.id);
+        if !project_ids.insert(&project.id) {
+            return Err(problem(format!("{pkey}.id"), "duplicate project id"));
+        }
+        if project.regions.is_empty() {
+            return Err(problem(
+                format!("{pkey}.regions"),
+                "needs at least one region",
+            ));
+        }
+        let mut shas = HashSet::new();
+        for (ci, c) in project.commits.iter().enumerate() {
+            if !shas.insert(c.sha.as_str()) {
+                return Err(problem(
+                    format!("{pkey}.commits[{ci}].sha"),
+                    format!("duplicate commit `{}`", c.sha),
+                ));
+            }
+        }
+        let mut env_ids = HashSet::new();
+        for (ei, env) in project.environments.iter().enumerate() {
+            let ekey = format!("{pkey}.environments[{ei}] ({})", env.id);
+            if !env_ids.insert(&env.id) {
+                return Err(problem(format!("{ekey}.id"), "duplicate environment id"));
+            }
+            if env.rps.is_some_and(|r| !(0.0..=100_000.0).contains(&r)) {
+                return Err(problem(
+                    format!("{ekey}.rps"),
+                    "must be between 0 and 100000",
+                ));
+            }
+            for (di, dom) in env.domains.iter().enumerate() {
+                if dom.kind == DomainKind::Deployment {
+                    return Err(problem(
+                        format!("{ekey}.domains[{di}].kind"),
+                        "deployment URLs are generated for every deployment; list only environment, branch and custom domains",
+                    ));
+                }
+            }
+            let mut labels = HashSet::new();
+            let mut previous_age = None;
+            for (di, dep) in env.deployments.iter().enumerate() {
+                let dkey = format!("{ekey}.deployments[{di}] ({})", dep.label);
+                if !labels.insert(dep.label.as_str()) {
+                    return Err(problem(
+                        format!("{dkey}.label"),
+                        "duplicate label in this environment",
+                    ));
+                }
+                if !shas.contains(dep.commit.as_str()) {
+                    return Err(problem(
+                        format!("{dkey}.commit"),
+                        format!("commit `{}` is not in the project's commits", dep.commit),
+                    ));
+                }
+                if previous_age.is_some_and(|a| dep.age > a) {
+                    return Err(problem(
+                        format!("{dkey}.age"),
+                        "deployments must be listed oldest first",
+                    ));
+                }
+                previous_age = Some(dep.age);
+                if !(0.0..=1.0).contains(&dep.error_rate) {
+                    return Err(problem(
+                        format!("{dkey}.error_rate"),
+                        "must be a fraction between 0 and 1",
+                    ));
+                }
+                if dep.p50_ms <= 0.0 || dep.p95_ms < dep.p50_ms {
+                    return Err(problem(
+                        format!("{dkey}.p95_ms"),
+                        "needs 0 < p50_ms <= p95_ms",
+                    ));
+                }
+                if let Some(regions) = &dep.regions
+                    && let Some(r) = regions.iter().find(|r| !project.regions.contains(r))
+                {
+                    return Err(problem(
+                        format!("{dkey}.regions"),
+                        format!("`{r}` is not one of the project's regions"),
+                    ));
+                }
+            }
+        }
+    }
+    for (i, event) in spec.events.iter().enumerate() {
+        let key = format!("events[{i}]");
+        let project = spec
+            .projects
+            .iter()
+            .find(|p| p.id == event.project)
+            .ok_or_else(|| {
+                problem(
+                    format!("{key}.project"),
+                    format!("no project `{}`", event.project),
+                )
+            })?;
+        let env = project
+            .environments
+            .iter()
+            .find(|e| e.id == event.environment)
+            .ok_or_else(|| {
+                problem(
+                    format!("{key}.environment"),
+                    format!("no environment `{}`", event.environment),
+                )
+            })?;
+        if event.kind != super::spec::EventKind::Push {
+            let target = event.target.as_deref().ok_or_else(|| {
+                problem(format!("{key}.target"), "this event needs a target label")
+            })?;
+            if !env.deployments.iter().any(|d| d.label == target) {
+                return Err(problem(
+                    format!("{key}.target"),
+                    format!("no deployment `{target}` in {}", env.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn duration(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+fn default_rps(kind: EnvironmentKind) -> f64 {
+    match kind {
+        EnvironmentKind::Production => 40.0,
+        EnvironmentKind::Staging => 2.0,
+        EnvironmentKind::Preview => 0.0,
+        EnvironmentKind::Other => 1.0,
+    }
+}
+
+fn default_prefix(kind: EnvironmentKind) -> &'static str {
+    match kind {
+        EnvironmentKind::Production => "v",
+        EnvironmentKind::Staging => "stg-",
+        EnvironmentKind::Preview => "pr-",
+        EnvironmentKind::Other => "d-",
+    }
+}
+
+/// The platform at `start`, with its whole past.
+pub(crate) fn build_world(spec: &ScenarioSpec, start: Timestamp) -> World {
+    let s = spec.settings.clone().unwrap_or_default();
+    let settings = Settings {
+        production_keepalive: duration(s.production_keepalive),
+        preview_idle: duration(s.preview_idle),
+        cold_start: duration(s.cold_start),
+        health_check: duration(s.health_check),
+        queue: duration(s.queue),
+        build: duration(s.build),
+        deploy: duration(s.deploy),
+        machines_per_region: s.machines_per_region,
+    };
+    let mut world = World {
+        seed: spec.scenario.seed,
+        start,
+        now: start,
+        settings,
+        projects: Vec::new(),
+        deployments: Vec::new(),
+        by_id: HashMap::new(),
+        operations: Vec::new(),
+        by_key: HashMap::new(),
+        jobs: Vec::new(),
+        events: Vec::new(),
+        next_event: 0,
+        traffic: TrafficLedger {
+            accounted: start.timestamp(),
+            ..TrafficLedger::default()
+        },
+        id_counter: 0,
+    };
+    for (p, project) in spec.projects.iter().enumerate() {
+        let commits: Vec<CommitRecord> = project
+            .commits
+            .iter()
+            .map(|c| CommitRecord {
+                sha: c.sha.clone(),
+                subject: c.subject.clone(),
+                author: c.author.clone(),
+                branch: c.branch.clone(),
+                build_fails: c.build_fails,
+            })
+            .collect();
+        let commit_index = commits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.sha.clone(), i))
+            .collect();
+        world.projects.push(ProjectState {
+            project: Project {
+                id: project.id.as_str().into(),
+                name: project.name.clone().unwrap_or_else(|| project.id.clone()),
+                components: project.components.clone(),
+            },
+            image: project.image.clone(),
+            regions: project.regions.clone(),
+            commits,
+            commit_index,
+            envs: Vec::new(),
+        });
+        for (e, env) in project.environments.iter().enumerate() {
+            build_env(&mut world, spec, p, e, env);
+        }
+    }
+    world.events = spec
+        .events
+        .iter()
+        .map(|ev| ScriptedEvent {
+            at: start + duration(ev.after),
+            spec: ev.clone(),
+        })
+        .collect();
+    world.events.sort_by_key(|ev| ev.at);
+    world
+}
+
+fn build_env(
+    world: &mut World,
+    spec: &ScenarioSpec,
+    p: usize,
+    e: usize,
+    env: &super::spec::EnvSpec,
+) {
+    let project_spec = &spec.projects[p];
+    let prefix = env
+        .label_prefix
+        .clone()
+        .unwrap_or_else(|| default_prefix(env.kind).to_owned());
+    let next_label = env
+        .deployments
+        .iter()
+        .filter_map(|d| d.label.strip_prefix(prefix.as_str())?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut config: BTreeMap<String, String> = env
+        .config
+        .iter()
+        .map(|(k, v)| (k.clone(), World::hash_value(v)))
+        .collect();
+    let env_ref = EnvRef::new(project_spec.id.as_str(), env.id.as_str());
+    world.projects[p].envs.push(EnvState {
+        env_ref: env_ref.clone(),
+        name: env.name.clone().unwrap_or_else(|| env.id.clone()),
+        kind: env.kind,
+        mode: EnvMode::Normal,
+        live: None,
+        branch: env.branch.clone(),
+        domains: env
+            .domains
+            .iter()
+            .map(|d| (d.hostname.clone(), d.kind))
+            .collect(),
+        deployments: Vec::new(),
+        live_history: Vec::new(),
+        live_history_idx: Vec::new(),
+        rps: env.rps.unwrap_or_else(|| default_rps(env.kind)),
+        label_prefix: prefix,
+        next_label,
+        config: BTreeMap::new(),
+    });
+    let start = world.start;
+    let mut replaced_at: HashMap<usize, Timestamp> = HashMap::new();
+    for dep in &env.deployments {
+        for (k, v) in &dep.config {
+            config.insert(k.clone(), World::hash_value(v));
+        }
+        for k in &dep.config_removed {
+            config.remove(k);
+        }
+        let created_at = start - duration(dep.age);
+        let id = world.new_deployment_id();
+        let c = world.projects[p].commit_index[&dep.commit];
+        let commit_rec = world.projects[p].commits[c].clone();
+        let digest = format!(
+            "sha256:{:016x}{:016x}{:016x}{:016x}",
+            crate::backend::demo::noise::hash_str(id.as_str()),
+            crate::backend::demo::noise::mix(world.seed, c as u64, 1),
+            crate::backend::demo::noise::mix(world.seed, c as u64, 2),
+            crate::backend::demo::noise::mix(world.seed, c as u64, 3)
+        );
+        let build_status = match dep.status {
+            SpecBuildStatus::Ready => BuildStatus::Ready,
+            SpecBuildStatus::Failed => BuildStatus::Failed,
+            SpecBuildStatus::Canceled => BuildStatus::Canceled,
+        };
+        let d = world.add_deployment(DeploymentRecord {
+            dep: Deployment {
+                id: id.clone(),
+                label: dep.label.clone(),
+                project: env_ref.project.clone(),
+                environment: env_ref.environment.clone(),
+                artifact: Artifact {
+                    image: format!("{}:{}", project_spec.image, dep.label),
+                    digest: Some(digest),
+                    pruned: dep.pruned,
+                },
+                commit: Some(world.commit_of(p, c)),
+                author: Some(dep.author.clone().unwrap_or(commit_rec.author.clone())),
+                created_at,
+                build_status,
+                runtime_state: RuntimeState::SpunDown,
+                regions: dep
+                    .regions
+                    .clone()
+                    .unwrap_or_else(|| project_spec.regions.clone()),
+                components: project_spec.components.clone(),
+                config: World::config_entries(&config),
+                migrations: dep.migrations.clone(),
+                is_rollback: false,
+                rolled_back_from: None,
+                redeployed_from: None,
+                is_live: false,
+            },
+            project: p,
+            env: e,
+            commit: Some(c),
+            profile: Profile {
+                error_rate: dep.error_rate,
+                p50_ms: dep.p50_ms,
+                p95_ms: dep.p95_ms,
+            },
+            spin_down_at: None,
+        });
+        if build_status == BuildStatus::Ready {
+            let state = world.env_mut(p, e);
+            if let Some(old) = state.live {
+                replaced_at.insert(old, created_at);
+            }
+            state.live = Some(d);
+            state.live_history.push(LiveChange {
+                at: created_at,
+                deployment: id,
+                cause: LiveCause::Deploy,
+                actor: Some(dep.author.clone().unwrap_or(commit_rec.author)),
+            });
+            state.live_history_idx.push(d);
+        }
+    }
+    world.env_mut(p, e).config = config;
+    // Who is still running at start.
+    let live = world.env(p, e).live;
+    let keepalive = world.keepalive(p, e);
+    let ids: Vec<usize> = world.env(p, e).deployments.clone();
+    for d in ids {
+        let deadline = if Some(d) == live {
+            match world.idle_deadline(p, e, world.deployments[d].dep.created_at) {
+                Some(t) => Some(t),
+                None => {
+                    world.deployments[d].dep.runtime_state = RuntimeState::Running;
+                    continue;
+                }
+            }
+        } else {
+            replaced_at.get(&d).map(|r| *r + keepalive)
+        };
+        if let Some(t) = deadline.filter(|t| *t > start) {
+            world.deployments[d].dep.runtime_state = RuntimeState::Running;
+            world.deployments[d].spin_down_at = Some(t);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The platform's state: projects, environments, deployments, operations, and lookups.
+
+use super::engine::Job;
+use super::noise;
+use super::traffic::{Profile, TrafficLedger};
+use crate::backend::BackendError;
+use crate::domain::{
+    Commit, ConfigEntry, Deployment, DeploymentId, Domain, DomainKind, EnvMode, EnvRef,
+    Environment, EnvironmentKind, LiveChange, Operation, Project, Timestamp,
+};
+use chrono::Duration;
+use std::collections::{BTreeMap, HashMap};
+
+/// Platform timings (see `spec::SettingsSpec`).
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub production_keepalive: Duration,
+    pub preview_idle: Duration,
+    pub cold_start: Duration,
+    pub health_check: Duration,
+    pub queue: Duration,
+    pub build: Duration,
+    pub deploy: Duration,
+    pub machines_per_region: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CommitRecord {
+    pub sha: String,
+    pub subject: String,
+    pub author: String,
+    pub branch: Option<String>,
+    pub build_fails: bool,
+}
+
+pub(crate) struct ProjectState {
+    pub project: Project,
+    pub image: String,
+    pub regions: Vec<String>,
+    /// The linear history, oldest first.
+    pub commits: Vec<CommitRecord>,
+    pub commit_index: HashMap<String, usize>,
+    pub envs: Vec<EnvState>,
+}
+
+pub(crate) struct EnvState {
+    pub env_ref: EnvRef,
+    pub name: String,
+    pub kind: EnvironmentKind,
+    pub mode: EnvMode,
+    pub live: Option<usize>,
+    pub branch: Option<String>,
+    /// The hostnames that move on a switch.
+    pub domains: Vec<(String, DomainKind)>,
+    /// Deployments in creation order (indexes into `World::deployments`).
+    pub deployments: Vec<usize>,
+    pub live_history: Vec<LiveChange>,
+    /// Index into `World::deployments` for each entry of `live_history`.
+    pub live_history_idx: Vec<usize>,
+    pub rps: f64,
+    pub label_prefix: String,
+    pub next_label: u64,
+    /// Today's configuration: name → value hash.
+    pub config: BTreeMap<String, String>,
+}
+
+pub(crate) struct DeploymentRecord {
+    pub dep: Deployment,
+    pub project: usize,
+    pub env: usize,
+    pub commit: Option<usize>,
+    pub profile: Profile,
+    /// When it spins down unless something needs it first.
+    pub spin_down_at: Option<Timestamp>,
+}
+
+pub(crate) struct OperationRecord {
+    pub op: Operation,
+    /// What the idempotency key was first used for.
+    pub fingerprint: String,
+}
+
+pub(crate) struct ScriptedEvent {
+    pub at: Timestamp,
+    pub spec: super::scenario::spec::EventSpec,
+}
+
+pub(crate) struct World {
+    pub seed: u64,
+    pub start: Timestamp,
+    /// Everything up to here has happened.
+    pub now: Timestamp,
+    pub settings: Settings,
+    pub projects: Vec<ProjectState>,
+    pub deployments: Vec<DeploymentRecord>,
+    pub by_id: HashMap<DeploymentId, usize>,
+    pub operations: Vec<OperationRecord>,
+    pub by_key: HashMap<String, usize>,
+    pub jobs: Vec<Job>,
+    pub events: Vec<ScriptedEvent>,
+    pub next_event: usize,
+    pub traffic: TrafficLedger,
+    pub id_counter: u64,
+}
+
+impl World {
+    pub fn env_index(&self, env: &EnvRef) -> Result<(usize, usize), BackendError> {
+        let p = self
+            .projects
+            .iter()
+            .position(|p| p.project.id == env.project)
+            .ok_or_else(|| BackendError::not_found(format!("project {}", env.project)))?;
+        let e = self.projects[p]
+            .envs
+            .iter()
+            .position(|e| e.env_ref.environment == env.environment)
+            .ok_or_else(|| BackendError::not_found(format!("environment {env}")))?;
+        Ok((p, e))
+    }
+
+    pub fn env(&self, p: usize, e: usize) -> &EnvState {
+        &self.projects[p].envs[e]
+    }
+
+    pub fn env_mut(&mut self, p: usize, e: usize) -> &mut EnvState {
+        &mut self.projects[p].envs[e]
+    }
+
+    /// A deployment of this environment; `NotFound` when it belongs nowhere, a
+    /// `WrongEnvironment` refusal when it belongs to another environment.
+    pub fn deployment_in(&self, env: &EnvRef, id: &DeploymentId) -> Result<usize, BackendError> {
+        let (p, e) = self.env_index(env)?;
+        let d = *self
+            .by_id
+            .get(id)
+            .ok_or_else(|| BackendError::not_found(format!("deployment {id}")))?;
+        let rec = &self.deployments[d];
+        if rec.project != p || rec.env != e {
+            return Err(BackendError::precondition(
+                crate::backend::PreconditionCode::WrongEnvironment,
+                format!(
+                    "{} belongs to {} · {}, not to {env}",
+                    rec.dep.label, rec.dep.project, rec.dep.environment
+                ),
+            ));
+        }
+        Ok(d)
+    }
+
+    /// A deployment as callers see it (with `is_live`).
+    pub fn deployment_view(&self, d: usize) -> Deployment {
+        let rec = &self.deployments[d];
+        let mut dep = rec.dep.clone();
+        dep.is_live = self.env(rec.project, rec.env).live == Some(d);
+        dep
+    }
+
+    pub fn environment_view(&self, p: usize, e: usize) -> Environment {
+        let env = self.env(p, e);
+        let live_id = env.live.map(|d| self.deployments[d].dep.id.clone());
+        let mut domains: Vec<Domain> = env
+            .domains
+            .iter()
+            .map(|(hostname, kind)| Domain {
+                hostname: hostname.clone(),
+                kind: *kind,
+                deployment: live_id.clone(),
+            })
+            .collect();
+        if let Some(d) = env.live {
+            domains.push(Domain {
+                hostname: self.deployment_url(d),
+                kind: DomainKind::Deployment,
+                deployment: live_id.clone(),
+            });
+        }
+        Environment {
+            id: env.env_ref.environment.clone(),
+            project: env.env_ref.project.clone(),
+            name: env.name.clone(),
+            kind: env.kind,
+            live: live_id,
+            mode: env.mode,
+            domains,
+            branch: env.branch.clone(),
+        }
+    }
+
+    /// The deployment's own URL: never moves.
+    pub fn deployment_url(&self, d: usize) -> String {
+        let rec = &self.deployments[d];
+        let slug = rec.dep.project.as_str().replace('/', "-");
+        format!(
+            "{slug}-{}.deploy.example.com",
+            rec.dep.id.as_str().replace('_', "-")
+        )
+    }
+
+    pub fn label(&self, d: usize) -> &str {
+        &self.deployments[d].dep.label
+    }
+
+    /// A fresh deterministic deployment id.
+    pub fn new_deployment_id(&mut self) -> DeploymentId {
+        loop {
+            self.id_counter += 1;
+            let h = noise::mix(self.seed, self.id_counter, 0x1d);
+            let id = DeploymentId::new(format!("dep_{:010x}", h & 0xff_ffff_ffff));
+            if !self.by_id.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    pub fn commit_of(&self, p: usize, c: usize) -> Commit {
+        let rec = &self.projects[p].commits[c];
+        Commit {
+            sha: rec.sha.clone(),
+            subject: rec.subject.clone(),
+            branch: rec.branch.clone(),
+        }
+    }
+
+    pub fn config_entries(config: &BTreeMap<String, String>) -> Vec<ConfigEntry> {
+        config
+            .iter()
+            .map(|(name, hash)| ConfigEntry {
+                name: name.clone(),
+                hash: hash.clone(),
+                kind: crate::domain::ConfigKind::EnvVar,
+            })
+            .collect()
+    }
+
+    /// Who changed the live pointer last, and how, for conflict messages.
+    pub fn last_change(&self, p: usize, e: usize) -> Option<&LiveChange> {
+        self.env(p, e).live_history.last()
+    }
+
+    pub fn add_deployment(&mut self, rec: DeploymentRecord) -> usize {
+        let d = self.deployments.len();
+        self.by_id.insert(rec.dep.id.clone(), d);
+        let (p, e) = (rec.project, rec.env);
+        self.deployments.push(rec);
+        self.env_mut(p, e).deployments.push(d);
+        d
+    }
+
+    /// Hash of a configuration value: lets drift be seen without the value.
+    pub fn hash_value(value: &str) -> String {
+        format!("{:012x}", noise::hash_str(value) & 0xffff_ffff_ffff)
+    }
+}

@@ -1,0 +1,10 @@
+//! The embedded demo platform: every rule of the domain, checked against the model.
+
+mod actions;
+mod lifetime;
+mod operations;
+mod properties;
+mod rollback;
+mod scenarios;
+mod support;
+mod traffic;

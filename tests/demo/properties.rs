@@ -1,0 +1,1 @@
+//! Property tests over random sequences of operations and clock steps.
