@@ -92,23 +92,30 @@ impl WithPrometheus {
         let (series, history) = tokio::join!(ask(shifted), history);
         let mut series = series?;
         let bucket = chrono::Duration::seconds(i64::from(series.step_secs));
+        let step = std::time::Duration::from_secs(u64::from(series.step_secs));
+        let window = chrono::Duration::from_std(self.prom.window_for(step))
+            .unwrap_or(chrono::Duration::zero());
         for point in &mut series.points {
             point.at -= offset;
+            let evaluated = point.at + bucket;
             point.deployment = match &query.scope {
                 MetricsScope::Deployment(id) => Some(id.clone()),
                 MetricsScope::Environment => history
                     .as_deref()
-                    .and_then(|h| live_at(h, point.at + bucket)),
+                    .and_then(|h| served_alone(h, evaluated - window, evaluated)),
             };
         }
         Ok(series)
     }
 }
 
-/// The deployment live at `at` according to `history` (oldest first).
-fn live_at(history: &[LiveChange], at: Timestamp) -> Option<DeploymentId> {
-    let n = history.partition_point(|change| change.at <= at);
-    n.checked_sub(1).map(|i| history[i].deployment.clone())
+/// The deployment that was live throughout `(from, to]` according to `history` (oldest
+/// first); `None` when the live deployment changed within it, since the point's rate mixes
+/// the traffic of both.
+fn served_alone(history: &[LiveChange], from: Timestamp, to: Timestamp) -> Option<DeploymentId> {
+    let live_at = |at: Timestamp| history.partition_point(|change| change.at <= at);
+    let (first, last) = (live_at(from), live_at(to));
+    (first == last && last > 0).then(|| history[last - 1].deployment.clone())
 }
 
 #[async_trait]
@@ -227,7 +234,7 @@ mod tests {
     use crate::domain::LiveCause;
 
     #[test]
-    fn the_deployment_live_at_a_time() {
+    fn a_point_names_its_deployment_only_when_one_served_it_alone() {
         let change = |secs: i64, d: &str| LiveChange {
             at: Timestamp::from_timestamp(secs, 0).unwrap(),
             deployment: DeploymentId::new(d),
@@ -236,9 +243,14 @@ mod tests {
         };
         let history = [change(100, "a"), change(200, "b")];
         let at = |secs| Timestamp::from_timestamp(secs, 0).unwrap();
-        assert_eq!(live_at(&history, at(50)), None);
-        assert_eq!(live_at(&history, at(100)), Some(DeploymentId::new("a")));
-        assert_eq!(live_at(&history, at(199)), Some(DeploymentId::new("a")));
-        assert_eq!(live_at(&history, at(250)), Some(DeploymentId::new("b")));
+        let a = Some(DeploymentId::new("a"));
+        assert_eq!(served_alone(&history, at(40), at(50)), None, "before any");
+        assert_eq!(served_alone(&history, at(100), at(150)), a);
+        assert_eq!(served_alone(&history, at(150), at(199)), a);
+        assert_eq!(served_alone(&history, at(195), at(205)), None, "mixed");
+        assert_eq!(
+            served_alone(&history, at(200), at(250)),
+            Some(DeploymentId::new("b"))
+        );
     }
 }

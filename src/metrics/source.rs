@@ -96,6 +96,12 @@ impl PrometheusSource {
         self.templates().any(Template::uses_deployment_label)
     }
 
+    /// The `{window}` of a query at `step` (zero: an instant query): what a point's rate
+    /// covers, ending at its evaluation time.
+    pub fn window_for(&self, step: Duration) -> Duration {
+        self.window.max(step)
+    }
+
     fn templates(&self) -> impl Iterator<Item = &Template> {
         [&self.error_rate, &self.request_rate]
             .into_iter()
@@ -112,7 +118,7 @@ impl PrometheusSource {
         label: Option<&str>,
     ) -> Result<MetricSeries, BackendError> {
         let step = Duration::from_secs(u64::from(query.step_secs.max(1)));
-        let window = self.window.max(step);
+        let window = self.window_for(step);
         let start = align_down(query.from, step);
         let end = align_down(query.to, step);
         if end < start {
@@ -137,7 +143,7 @@ impl PrometheusSource {
         query: &MetricsQuery,
         label: Option<&str>,
     ) -> Result<MetricSeries, BackendError> {
-        let window = self.window;
+        let window = self.window_for(Duration::ZERO);
         let at = query.to;
         let ask = |key: &'static str, template: &Template| {
             let promql = self.render(template, query, label, window);
