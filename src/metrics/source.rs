@@ -117,7 +117,7 @@ impl PrometheusSource {
         query: &MetricsQuery,
         label: Option<&str>,
     ) -> Result<MetricSeries, BackendError> {
-        let step = Duration::from_secs(u64::from(query.step_secs.max(1)));
+        let step = step_for(query);
         let window = self.window_for(step);
         let start = align_down(query.from, step);
         let end = align_down(query.to, step);
@@ -224,6 +224,17 @@ fn with_key<T>(key: &str, result: Result<T, BackendError>) -> Result<T, BackendE
     })
 }
 
+/// Prometheus refuses more than 11,000 points per series; a longer window gets a coarser
+/// step (the series says which) instead of an error.
+const MAX_POINTS: i64 = 11_000;
+
+fn step_for(query: &MetricsQuery) -> Duration {
+    let asked = i64::from(query.step_secs.max(1));
+    let span = (query.to - query.from).num_seconds().max(0);
+    let needed = span.div_euclid(MAX_POINTS - 1) + 1;
+    Duration::from_secs(asked.max(needed) as u64)
+}
+
 fn align_down(at: Timestamp, step: Duration) -> Timestamp {
     let step_ms = step.as_millis().max(1) as i64;
     let ms = at.timestamp_millis();
@@ -284,6 +295,23 @@ mod tests {
         };
         let source = PrometheusSource::with_env(&config, |_| None).unwrap();
         assert!(source.latency_p95.is_none());
+    }
+
+    #[test]
+    fn long_windows_get_a_coarser_step() {
+        let to = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
+        let q = |hours: i64, step_secs: u32| MetricsQuery {
+            env: crate::domain::EnvRef::new("p", "e"),
+            scope: MetricsScope::Environment,
+            from: to - chrono::Duration::hours(hours),
+            to,
+            step_secs,
+        };
+        assert_eq!(step_for(&q(1, 15)), Duration::from_secs(15));
+        assert_eq!(step_for(&q(1, 0)), Duration::from_secs(1));
+        let day = step_for(&q(24, 1));
+        assert!(86_400 / day.as_secs() < 11_000, "{day:?}");
+        assert_eq!(day, Duration::from_secs(8));
     }
 
     #[test]
