@@ -4,8 +4,12 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod metrics;
 pub mod net;
+pub mod paths;

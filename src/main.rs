@@ -1,1 +1,14 @@
-fn main() {}
+//! The `switchback` binary: parse the command line, start the runtime, hand over.
+
+use clap::Parser;
+use std::process::ExitCode;
+use switchback::cli::Cli;
+
+fn main() -> color_eyre::Result<ExitCode> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(switchback::cli::run(cli))
+}

@@ -3,6 +3,7 @@
 
 mod capabilities;
 pub mod demo;
+pub mod factory;
 mod error;
 mod request;
 

@@ -4,6 +4,13 @@
 //! in every error) lives beside it.
 
 pub mod keys;
+mod load;
+mod locate;
+mod problem;
+mod validate;
+
+pub use load::{ConfigError, load_file, parse_str};
+pub use problem::Problem;
 
 use serde::Deserialize;
 use std::time::Duration;
@@ -29,21 +36,81 @@ pub struct Config {
 }
 
 /// One backend entry; `kind` picks the adapter.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+///
+/// Adding a kind is adding a variant, its name in [`BackendConfig::KINDS`], an arm in
+/// [`BackendConfig::deserialize_kind`] and an arm in `backend::factory`.
+#[derive(Clone, Debug, PartialEq)]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
 }
 
 impl BackendConfig {
+    /// Every `kind` this build understands, in the order the docs list them.
+    pub const KINDS: &'static [&'static str] = &["demo"];
+
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
         }
     }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Demo(_) => "demo",
+        }
+    }
+
+    pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
+        match self {
+            Self::Demo(c) => Some(c),
+        }
+    }
+
+    /// The embedded demo with its defaults, used when no backend is configured.
+    pub fn default_demo() -> Self {
+        Self::Demo(DemoBackendConfig::default())
+    }
+
+    /// Reads the rest of an entry (everything but `kind`) as the given kind; `Ok(None)` when
+    /// the kind is unknown. The one place that maps kind names to variants.
+    pub fn deserialize_kind<'de, D>(kind: &str, rest: D) -> Result<Option<Self>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        Ok(Some(match kind {
+            "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
+            _ => return Ok(None),
+        }))
+    }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+/// Written by hand rather than with `#[serde(tag = "kind")]`: an internally tagged enum
+/// buffers the entry, which loses the position and key of any error inside it. The file
+/// loader bypasses this impl to keep them; this one serves other callers.
+impl<'de> Deserialize<'de> for BackendConfig {
+    fn deserialize<D>(deserializer: D) -> Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        use serde::de::Error as _;
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let kind = match table.remove("kind") {
+            Some(toml::Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "`kind` must be a string, found {}",
+                    other.type_str()
+                )));
+            }
+            None => return Err(D::Error::missing_field("kind")),
+        };
+        Self::deserialize_kind(&kind, toml::Value::Table(table))
+            .map_err(D::Error::custom)?
+            .ok_or_else(|| D::Error::unknown_variant(&kind, Self::KINDS))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DemoBackendConfig {
     pub name: String,
@@ -58,7 +125,18 @@ pub struct DemoBackendConfig {
     pub role: Option<crate::backend::Role>,
 }
 
-fn default_scenario() -> String {
+impl Default for DemoBackendConfig {
+    fn default() -> Self {
+        Self {
+            name: "demo".to_owned(),
+            scenario: default_scenario(),
+            speed: default_speed(),
+            role: None,
+        }
+    }
+}
+
+pub(crate) fn default_scenario() -> String {
     "bad-deploy".to_owned()
 }
 
@@ -67,7 +145,7 @@ fn default_speed() -> f64 {
 }
 
 /// How often the console refreshes what is on screen.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PollConfig {
     /// The environment on screen.
@@ -104,7 +182,7 @@ impl Default for PollConfig {
 }
 
 /// What the console protects and how it judges health.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConsoleConfig {
     /// Environments whose name must be typed to confirm an operation.

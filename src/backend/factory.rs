@@ -1,0 +1,60 @@
+//! From a `[[backends]]` entry to a running adapter. Adding a kind is one arm here.
+
+use super::demo::{DemoBackend, Scenario, ScenarioError};
+use super::{Backend, Identity, Role};
+use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::config::{BackendConfig, DemoBackendConfig};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("backend `{backend}`: scenario: {source}")]
+    Scenario {
+        backend: String,
+        #[source]
+        source: ScenarioError,
+    },
+}
+
+/// The clock a backend entry runs on: real time, or faster for a demo with `speed`.
+pub fn clock_for(config: &BackendConfig) -> SharedClock {
+    match config {
+        BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
+        BackendConfig::Demo(_) => Arc::new(SystemClock),
+    }
+}
+
+/// Builds the adapter for `config`, running on `clock`.
+pub fn build_backend(
+    config: &BackendConfig,
+    clock: SharedClock,
+) -> Result<Arc<dyn Backend>, BuildError> {
+    match config {
+        BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
+    }
+}
+
+/// A fresh demo platform: every run starts from the scenario's beginning.
+pub fn build_demo(
+    config: &DemoBackendConfig,
+    clock: SharedClock,
+) -> Result<DemoBackend, BuildError> {
+    let scenario = Scenario::load(&config.scenario).map_err(|source| BuildError::Scenario {
+        backend: config.name.clone(),
+        source,
+    })?;
+    let identity = Identity {
+        actor: local_user(),
+        role: config.role.unwrap_or(Role::Deployer),
+    };
+    Ok(DemoBackend::new(scenario, clock, identity))
+}
+
+/// The person at the keyboard: `$USER` (or `$USERNAME`), else `you`.
+fn local_user() -> String {
+    ["USER", "USERNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "you".to_owned())
+}

@@ -1,0 +1,178 @@
+//! The command line, declared with clap. Global options work before or after a subcommand.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchback",
+    version,
+    about = "A terminal operations console for on-call engineers: see the error rate, pick the last good deployment, roll back, watch it recover.",
+    after_help = "With no command, opens the console. Exit codes: 0 completed, 1 not confirmed, 2 usage or config error, 3 refused by the platform, 4 conflict, 5 operation failed, 6 backend unreachable or other error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands, anywhere on the line.
+#[derive(Clone, Debug, Default, PartialEq, Args)]
+pub struct GlobalOptions {
+    /// Config file [default: $SWITCHBACK_CONFIG, else config.toml in the config directory]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Which configured backend to use (default: the first)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub backend: Option<String>,
+    /// Use the embedded demo platform whatever the config says
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Demo scenario: a built-in name or a scenario file (implies --demo)
+    #[arg(long, global = true, value_name = "NAME_OR_PATH")]
+    pub scenario: Option<String>,
+    /// Colour theme for the console
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Run demo time this many times faster than real time
+    #[arg(long, global = true, value_name = "N", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        Ok(_) => Err("must be a number greater than 0".to_owned()),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List an environment's deployments, newest first
+    List(ListArgs),
+    /// Show each environment's live deployment, mode, domains and error rate
+    Status(StatusArgs),
+    /// Roll an environment back to an earlier deployment
+    Rollback(RollbackArgs),
+    /// Promote a deployment: move the domains to it and leave rolled-back mode
+    Promote(PromoteArgs),
+    /// Redeploy a deployment: a new deployment from the same artifact (or commit, with --rebuild)
+    Redeploy(RedeployArgs),
+    /// Print where the config file, data directory and log file are
+    Paths(PathsArgs),
+}
+
+/// Which project and environment, and how to print.
+#[derive(Clone, Debug, Default, PartialEq, Args)]
+pub struct Where {
+    /// Project id or name (default: the first)
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Environment id or name (default: production, else the first)
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Print one JSON document on stdout and nothing else
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// How many deployments to show
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub at: Where,
+}
+
+/// How an operation is confirmed and followed.
+#[derive(Clone, Debug, Default, PartialEq, Args)]
+pub struct Confirm {
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Return at once with the operation id instead of waiting for it to finish
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct RollbackArgs {
+    /// The deployment to roll back to: its label (v41) or id
+    #[arg(long = "to", value_name = "LABEL_OR_ID")]
+    pub to: String,
+    #[command(flatten)]
+    pub at: Where,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct PromoteArgs {
+    /// The deployment to promote: its label or id
+    #[arg(value_name = "LABEL_OR_ID")]
+    pub deployment: String,
+    #[command(flatten)]
+    pub at: Where,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct RedeployArgs {
+    /// The deployment to redeploy: its label or id
+    #[arg(value_name = "LABEL_OR_ID")]
+    pub deployment: String,
+    /// Rebuild from the same commit instead of reusing the artifact
+    #[arg(long)]
+    pub rebuild: bool,
+    #[command(flatten)]
+    pub at: Where,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
+#[derive(Clone, Debug, PartialEq, Args)]
+pub struct PathsArgs {
+    /// Print one JSON document
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_before_and_after_the_subcommand() {
+        let before =
+            Cli::try_parse_from(["switchback", "--demo", "--speed", "5", "list", "--json"])
+                .unwrap();
+        let after = Cli::try_parse_from(["switchback", "list", "--json", "--demo", "--speed", "5"])
+            .unwrap();
+        assert_eq!(before.global, after.global);
+        assert!(before.global.demo);
+        assert_eq!(before.global.speed, Some(5.0));
+    }
+
+    #[test]
+    fn speed_must_be_positive() {
+        assert!(Cli::try_parse_from(["switchback", "--speed", "0"]).is_err());
+        assert!(Cli::try_parse_from(["switchback", "--speed", "-2"]).is_err());
+        assert!(Cli::try_parse_from(["switchback", "--speed", "fast"]).is_err());
+    }
+}

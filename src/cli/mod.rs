@@ -1,0 +1,106 @@
+//! The command line: parse (in `args`), resolve config and backend (in `resolve`), then hand
+//! over to the console or to a non-interactive command.
+
+mod args;
+pub mod resolve;
+
+pub use args::{
+    Cli, Command, Confirm, GlobalOptions, ListArgs, PathsArgs, PromoteArgs, RedeployArgs,
+    RollbackArgs, StatusArgs, Where,
+};
+
+use crate::backend::factory::{build_backend, clock_for};
+use crate::commands::{self, CommandError, Context};
+use crate::paths::Paths;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+impl Command {
+    /// Whether the command was asked for one JSON document.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::List(a) => a.at.json,
+            Self::Status(a) => a.at.json,
+            Self::Rollback(a) => a.at.json,
+            Self::Promote(a) => a.at.json,
+            Self::Redeploy(a) => a.at.json,
+            Self::Paths(a) => a.json,
+        }
+    }
+}
+
+/// Runs what the command line asks for. Errors that are the engineer's to fix (config,
+/// usage, platform refusals) are reported here and become exit codes; an `Err` is a fault
+/// worth a full report.
+pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let json = cli.command.as_ref().is_some_and(Command::json);
+    let paths = match Paths::discover() {
+        Ok(paths) => paths,
+        Err(error) => return Ok(fail(&CommandError::Setup(error.to_string()), json)),
+    };
+    let location =
+        resolve::locate_config(&cli.global, std::env::var(resolve::CONFIG_VAR).ok(), &paths);
+    if let Some(Command::Paths(args)) = &cli.command {
+        return Ok(commands::paths::run(&paths, &location, args.json).into());
+    }
+    // Keep the guard to the end: it flushes the log file.
+    let _log_guard = match crate::logging::init(&paths.log_file) {
+        Ok(guard) => Some(guard),
+        Err(error) => {
+            eprintln!("switchback: logging is off: {error}");
+            None
+        }
+    };
+    let ctx = match prepare(&cli, &location) {
+        Ok(ctx) => ctx,
+        Err(error) => return Ok(fail(&error, json)),
+    };
+    tracing::info!(backend = %ctx.backend_name, kind = ctx.backend.kind(), "starting");
+    match &cli.command {
+        None => {
+            crate::app::run(crate::app::Setup {
+                backend: ctx.backend,
+                backend_name: ctx.backend_name,
+                config: ctx.config,
+                theme: cli.global.theme.clone(),
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(command) => {
+            // Commands repeat retryable calls themselves; the console's poller has its own backoff.
+            let ctx = Context {
+                backend: Arc::new(commands::Retrying(ctx.backend)),
+                ..ctx
+            };
+            match commands::run(&ctx, command).await {
+                Ok(exit) => Ok(exit.into()),
+                Err(error) => Ok(fail(&error, json)),
+            }
+        }
+    }
+}
+
+/// Config, backend choice and the backend itself.
+fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, CommandError> {
+    let config = resolve::load_config(location)?;
+    let chosen = resolve::choose_backend(&config, &cli.global)
+        .map_err(|e| CommandError::usage(e.to_string()))?;
+    let backend = build_backend(&chosen, clock_for(&chosen))
+        .map_err(|e| CommandError::usage(e.to_string()))?;
+    Ok(Context {
+        backend,
+        backend_name: chosen.name().to_owned(),
+        config,
+    })
+}
+
+/// Reports an error on stderr (and as a JSON document on stdout under `--json`).
+fn fail(error: &CommandError, json: bool) -> ExitCode {
+    tracing::warn!(%error, "command failed");
+    eprintln!("switchback: {error}");
+    if json {
+        crate::commands::print_json(&error.to_json());
+    }
+    error.exit().into()
+}

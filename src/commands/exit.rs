@@ -1,0 +1,222 @@
+//! Exit codes and the errors that lead to them. The code is decided by the error's type,
+//! never by its text.
+
+use crate::backend::BackendError;
+use crate::domain::Action;
+use serde_json::{Value, json};
+
+/// The documented exit codes of every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Done (for an operation: it completed).
+    Completed = 0,
+    /// The confirmation was not given at the prompt; nothing changed.
+    NotConfirmed = 1,
+    /// Bad arguments or config, unknown label, or `--yes` missing without a terminal.
+    Usage = 2,
+    /// The platform refused: a precondition (artifact pruned, already live, ...) or a
+    /// permission.
+    Refused = 3,
+    /// The live deployment changed since it was read.
+    Conflict = 4,
+    /// The operation ran and ended in `exception`.
+    Failed = 5,
+    /// The backend could not be reached, or answered something unreadable.
+    Backend = 6,
+    /// Ctrl-C while waiting; the operation goes on at the backend.
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit.code())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The request cannot be understood; `candidates` are close matches to offer.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        candidates: Vec<String>,
+    },
+    /// The engineer did not confirm at the prompt.
+    #[error("not confirmed; nothing was changed")]
+    NotConfirmed,
+    /// The platform says in advance that this action is not possible on this deployment.
+    #[error("{} of {label} is not possible: {reason}{}", action.as_str(), try_instead(*.suggestion, label))]
+    NotAllowed {
+        action: Action,
+        label: String,
+        reason: String,
+        code: Option<String>,
+        suggestion: Option<Action>,
+    },
+    #[error("{}{}", .0, backend_hint(.0))]
+    Backend(#[from] BackendError),
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// Anything else that stops the command before the platform is asked (a demo scenario
+    /// that does not load, no home directory).
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn try_instead(suggestion: Option<Action>, label: &str) -> String {
+    match suggestion {
+        Some(Action::Redeploy) => format!("\n  try: switchback redeploy {label} --rebuild"),
+        Some(Action::Promote) => format!("\n  try: switchback promote {label}"),
+        Some(Action::Rollback) => format!("\n  try: switchback rollback --to {label}"),
+        None => String::new(),
+    }
+}
+
+fn suggestion_hint(suggestion: Option<Action>) -> String {
+    match suggestion {
+        Some(Action::Redeploy) => {
+            " (redeploy it from source instead: `switchback redeploy LABEL --rebuild`)".to_owned()
+        }
+        Some(other) => format!(" (try {} instead)", other.as_str()),
+        None => String::new(),
+    }
+}
+
+fn backend_hint(error: &BackendError) -> String {
+    match error {
+        BackendError::Precondition {
+            suggestion: Some(action),
+            ..
+        } => suggestion_hint(Some(*action)),
+        BackendError::Conflict { .. } => {
+            " (look again with `switchback status` and retry)".to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+impl CommandError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::Usage {
+            message: message.into(),
+            candidates: Vec::new(),
+        }
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self {
+            Self::Usage { .. } | Self::Config(_) => Exit::Usage,
+            Self::NotConfirmed => Exit::NotConfirmed,
+            Self::NotAllowed { .. } => Exit::Refused,
+            Self::Backend(error) => exit_for(error),
+            Self::Setup(_) => Exit::Backend,
+        }
+    }
+
+    /// The `{"error": ...}` document printed on stdout under `--json`.
+    pub fn to_json(&self) -> Value {
+        let mut error = json!({
+            "exit_code": self.exit().code(),
+            "kind": self.kind(),
+            "message": self.to_string(),
+        });
+        match self {
+            Self::Usage { candidates, .. } => error["candidates"] = json!(candidates),
+            Self::NotAllowed {
+                code, suggestion, ..
+            } => {
+                error["code"] = json!(code);
+                error["suggestion"] = json!(suggestion.map(Action::as_str));
+            }
+            Self::Backend(BackendError::Precondition {
+                code, suggestion, ..
+            }) => {
+                error["code"] = json!(code.as_str());
+                error["suggestion"] = json!(suggestion.map(Action::as_str));
+            }
+            Self::Backend(BackendError::Conflict {
+                live_label,
+                changed_by,
+                ..
+            }) => {
+                error["live_now"] = json!(live_label);
+                error["changed_by"] = json!(changed_by);
+            }
+            _ => {}
+        }
+        json!({ "error": error })
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Usage { .. } => "usage",
+            Self::NotConfirmed => "not_confirmed",
+            Self::NotAllowed { .. } => "not_allowed",
+            Self::Backend(error) => error.kind(),
+            Self::Config(_) => "config",
+            Self::Setup(_) => "setup",
+        }
+    }
+}
+
+/// How a platform error ends the command.
+pub fn exit_for(error: &BackendError) -> Exit {
+    match error {
+        BackendError::Precondition { .. }
+        | BackendError::Forbidden { .. }
+        | BackendError::Unauthorized { .. } => Exit::Refused,
+        BackendError::Conflict { .. } => Exit::Conflict,
+        BackendError::Invalid { .. } | BackendError::NotFound { .. } => Exit::Usage,
+        BackendError::RateLimited { .. }
+        | BackendError::Transient { .. }
+        | BackendError::Decode { .. } => Exit::Backend,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::PreconditionCode;
+
+    #[test]
+    fn platform_errors_map_to_their_exit_codes_by_type() {
+        let refused = BackendError::precondition(PreconditionCode::ArtifactPruned, "pruned");
+        assert_eq!(exit_for(&refused), Exit::Refused);
+        let forbidden = BackendError::Forbidden {
+            action: "rollback".into(),
+            reason: "read-only".into(),
+        };
+        assert_eq!(exit_for(&forbidden), Exit::Refused);
+        let conflict = BackendError::Conflict {
+            live_now: None,
+            live_label: Some("v43".into()),
+            changed_by: Some("bob".into()),
+            message: "moved".into(),
+        };
+        assert_eq!(exit_for(&conflict), Exit::Conflict);
+        assert_eq!(exit_for(&BackendError::transient("timeout")), Exit::Backend);
+        assert_eq!(exit_for(&BackendError::invalid("bad")), Exit::Usage);
+        assert_eq!(Exit::Failed.code(), 5);
+    }
+
+    #[test]
+    fn json_errors_carry_code_and_suggestion() {
+        let error = CommandError::Backend(BackendError::Precondition {
+            code: PreconditionCode::ArtifactPruned,
+            message: "the artifact of v37 was pruned".into(),
+            suggestion: Some(Action::Redeploy),
+        });
+        let doc = error.to_json();
+        assert_eq!(doc["error"]["exit_code"], 3);
+        assert_eq!(doc["error"]["kind"], "precondition");
+        assert_eq!(doc["error"]["code"], "artifact_pruned");
+        assert_eq!(doc["error"]["suggestion"], "redeploy");
+        assert!(error.to_string().contains("redeploy"));
+    }
+}

@@ -1,0 +1,497 @@
+//! `switchback rollback | promote | redeploy`: look, confirm, ask the platform, follow the
+//! operation, report the domains that moved.
+
+use super::confirm::{self, Ask};
+use super::wait::{self, Waited};
+use super::{CommandError, Context, Exit, target};
+use crate::backend::{Backend, OperationHandle, OperationRequest, RedeployRequest};
+use crate::cli::{Confirm, Where};
+use crate::domain::{
+    Action, Deployment, DeploymentId, Domain, EnvRef, Environment, Operation, Project, Scope,
+    SwitchKind,
+};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Rollback,
+    Promote,
+    Redeploy { rebuild: bool },
+}
+
+impl Kind {
+    fn action(self) -> Action {
+        match self {
+            Self::Rollback => Action::Rollback,
+            Self::Promote => Action::Promote,
+            Self::Redeploy { .. } => Action::Redeploy,
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Rollback => "roll back",
+            Self::Promote => "promote",
+            Self::Redeploy { .. } => "redeploy",
+        }
+    }
+}
+
+/// The one JSON document an operation command prints.
+#[derive(Serialize)]
+pub struct Report {
+    pub operation_id: String,
+    pub kind: &'static str,
+    pub project: String,
+    pub environment: String,
+    pub waited: bool,
+    /// `completed` or `exception` once waited for; `null` with `--no-wait`.
+    pub status: Option<&'static str>,
+    pub target: Named,
+    pub previous_live: Option<Named>,
+    pub new_deployment: Option<String>,
+    pub actor: String,
+    pub error: Option<String>,
+    pub steps: Vec<StepReport>,
+    pub log: Vec<LogReport>,
+    pub domains_moved: Vec<DomainMoved>,
+}
+
+#[derive(Serialize)]
+pub struct Named {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Serialize)]
+pub struct StepReport {
+    pub name: String,
+    pub status: crate::domain::StepStatus,
+}
+
+#[derive(Serialize)]
+pub struct LogReport {
+    pub at: crate::domain::Timestamp,
+    pub level: crate::domain::LogLevel,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct DomainMoved {
+    pub hostname: String,
+    pub kind: &'static str,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub async fn run(
+    ctx: &Context,
+    kind: Kind,
+    wanted: &str,
+    at: &Where,
+    confirm: &Confirm,
+) -> Result<Exit, CommandError> {
+    let backend = ctx.backend.as_ref();
+    let project = target::project(backend, at.project.as_deref()).await?;
+    let env = target::environment(backend, &project, at.env.as_deref()).await?;
+    let env_ref = env.env_ref();
+    let target = target::deployment(backend, &env_ref, wanted).await?;
+    refuse_early(backend, &env_ref, &target, kind).await?;
+
+    let live_label = match &env.live {
+        Some(id) => Some(label(backend, &env_ref, id).await),
+        None => None,
+    };
+    if !at.json {
+        for line in plan(
+            backend,
+            &project,
+            &env,
+            &target,
+            live_label.as_deref(),
+            kind,
+        )
+        .await
+        {
+            println!("{line}");
+        }
+    }
+    let protected = &ctx.config.console.protected_environments;
+    let ask = if protected
+        .iter()
+        .any(|p| p == &env.name || p == env.id.as_str())
+    {
+        Ask::TypeName(env.name.clone())
+    } else {
+        Ask::YesNo
+    };
+    let what = format!("{} {} in {}", kind.verb(), target.label, env_ref);
+    confirm::confirm(confirm.yes, &what, &ask)?;
+
+    let actor = backend.identity().await?.actor;
+    let handle = start(backend, kind, &env, &target, &actor).await?;
+    tracing::info!(operation = %handle.id, kind = handle.kind.as_str(), target = %target.label, env = %env_ref, "operation started");
+    let mut report = Report {
+        operation_id: handle.id.to_string(),
+        kind: handle.kind.as_str(),
+        project: project.id.to_string(),
+        environment: env.id.to_string(),
+        waited: false,
+        status: None,
+        target: Named {
+            id: target.id.to_string(),
+            label: target.label.clone(),
+        },
+        previous_live: env.live.as_ref().zip(live_label).map(|(id, label)| Named {
+            id: id.to_string(),
+            label,
+        }),
+        new_deployment: handle.new_deployment.as_ref().map(ToString::to_string),
+        actor,
+        error: None,
+        steps: Vec::new(),
+        log: Vec::new(),
+        domains_moved: Vec::new(),
+    };
+    if confirm.no_wait {
+        if at.json {
+            super::print_json(&report);
+        } else {
+            println!(
+                "operation {} started; not waiting (follow it with `switchback status`)",
+                handle.id
+            );
+        }
+        return Ok(Exit::Completed);
+    }
+    if !at.json {
+        println!("operation {} started", handle.id);
+    }
+    let interval = ctx.config.poll.operation;
+    let waited = wait::until_finished(backend, &env_ref, &handle.id, interval, |lines| {
+        if !at.json {
+            lines.iter().for_each(|line| println!("{line}"));
+        }
+    })
+    .await
+    .inspect_err(|_| {
+        eprintln!(
+            "stopped following operation {}; it may still be running at the backend",
+            handle.id
+        )
+    })?;
+    let op = match waited {
+        Waited::Finished(op) => *op,
+        Waited::Interrupted => {
+            eprintln!(
+                "stopped waiting; operation {} goes on at the backend",
+                handle.id
+            );
+            return Ok(Exit::Interrupted);
+        }
+    };
+    report.waited = true;
+    finish(backend, &env, &op, &handle, &mut report).await;
+    if at.json {
+        super::print_json(&report);
+    } else {
+        print_result(&report);
+    }
+    Ok(if report.status == Some("completed") {
+        Exit::Completed
+    } else {
+        Exit::Failed
+    })
+}
+
+/// The platform's own verdict on the action, before anything is confirmed.
+async fn refuse_early(
+    backend: &dyn Backend,
+    env: &EnvRef,
+    target: &Deployment,
+    kind: Kind,
+) -> Result<(), CommandError> {
+    let actions = backend.actions(env, &target.id).await?;
+    match actions
+        .into_iter()
+        .find(|a| a.action == kind.action() && !a.allowed)
+    {
+        Some(refused) => Err(CommandError::NotAllowed {
+            action: refused.action,
+            label: target.label.clone(),
+            reason: refused
+                .reason
+                .unwrap_or_else(|| "the platform does not allow it".to_owned()),
+            code: refused.code,
+            suggestion: refused.suggestion,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What will happen, in words, before the confirmation.
+async fn plan(
+    backend: &dyn Backend,
+    project: &Project,
+    env: &Environment,
+    target: &Deployment,
+    live: Option<&str>,
+    kind: Kind,
+) -> Vec<String> {
+    let env_ref = env.env_ref();
+    let mut lines = vec![match kind {
+        Kind::Redeploy { rebuild } => format!(
+            "Redeploy {} in {} · {} ({})",
+            target.label,
+            project.id,
+            env.name,
+            if rebuild {
+                "rebuild from the same commit"
+            } else {
+                "same artifact, no build"
+            }
+        ),
+        _ => format!(
+            "{} {} · {}: {} → {}",
+            if kind == Kind::Rollback {
+                "Roll back"
+            } else {
+                "Promote in"
+            },
+            project.id,
+            env.name,
+            live.unwrap_or("nothing live"),
+            target.label
+        ),
+    }];
+    if matches!(kind, Kind::Redeploy { .. }) {
+        return lines;
+    }
+    match backend.diff(&env_ref, &target.id).await {
+        Ok(diff) => {
+            let moving: Vec<&str> = diff
+                .domains
+                .iter()
+                .filter(|d| d.moves)
+                .map(|d| d.hostname.as_str())
+                .collect();
+            if !moving.is_empty() {
+                lines.push(format!(
+                    "  domains  {} → {}",
+                    moving.join(", "),
+                    target.label
+                ));
+            }
+            lines.push(match diff.switch {
+                SwitchKind::Instant => format!("  switch   instant ({} is running)", target.label),
+                SwitchKind::Cold { estimate_secs } => {
+                    format!(
+                        "  switch   cold start, about {estimate_secs}s ({} is spun down)",
+                        target.label
+                    )
+                }
+            });
+            for migration in &diff.migrations_not_reverted {
+                lines.push(format!(
+                    "  warn     migration {migration} will not be reverted"
+                ));
+            }
+            for change in &diff.config_drift {
+                lines.push(format!(
+                    "  config   {} {} since {} (today's value is kept)",
+                    change.name,
+                    change.change.as_str(),
+                    target.label
+                ));
+            }
+        }
+        Err(error) => tracing::warn!(%error, "no diff for the plan"),
+    }
+    lines
+}
+
+async fn start(
+    backend: &dyn Backend,
+    kind: Kind,
+    env: &Environment,
+    target: &Deployment,
+    actor: &str,
+) -> Result<OperationHandle, CommandError> {
+    // A fresh key per invocation: a retry inside the adapter cannot run it twice.
+    let idempotency_key = uuid::Uuid::new_v4().to_string();
+    let handle = match kind {
+        Kind::Rollback | Kind::Promote => {
+            let request = OperationRequest {
+                env: env.env_ref(),
+                target: target.id.clone(),
+                expected_live: env.live.clone(),
+                idempotency_key,
+                actor: actor.to_owned(),
+                strategy: None,
+                scope: Scope::default(),
+            };
+            if kind == Kind::Rollback {
+                backend.rollback(request).await?
+            } else {
+                backend.promote(request).await?
+            }
+        }
+        Kind::Redeploy { rebuild } => {
+            backend
+                .redeploy(RedeployRequest {
+                    env: env.env_ref(),
+                    source: target.id.clone(),
+                    rebuild,
+                    expected_live: env.live.clone(),
+                    idempotency_key,
+                    actor: actor.to_owned(),
+                })
+                .await?
+        }
+    };
+    Ok(handle)
+}
+
+/// Fills the report from the finished operation and the environment as it is now.
+async fn finish(
+    backend: &dyn Backend,
+    before: &Environment,
+    op: &Operation,
+    handle: &OperationHandle,
+    report: &mut Report,
+) {
+    report.status = Some(if op.status == crate::domain::OperationStatus::Completed {
+        "completed"
+    } else {
+        "exception"
+    });
+    report.error = op.error.clone();
+    report.new_deployment = op
+        .new_deployment
+        .as_ref()
+        .or(handle.new_deployment.as_ref())
+        .map(ToString::to_string);
+    report.steps = op
+        .steps
+        .iter()
+        .map(|s| StepReport {
+            name: s.name.clone(),
+            status: s.status,
+        })
+        .collect();
+    report.log = op
+        .log
+        .iter()
+        .map(|l| LogReport {
+            at: l.at,
+            level: l.level,
+            message: l.message.clone(),
+        })
+        .collect();
+    let env_ref = before.env_ref();
+    match backend.get_environment(&env_ref).await {
+        Ok(after) => {
+            for (hostname, kind, from, to) in moved(&before.domains, &after.domains) {
+                report.domains_moved.push(DomainMoved {
+                    hostname,
+                    kind,
+                    from: match &from {
+                        Some(id) => Some(label(backend, &env_ref, id).await),
+                        None => None,
+                    },
+                    to: match &to {
+                        Some(id) => Some(label(backend, &env_ref, id).await),
+                        None => None,
+                    },
+                });
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot read the environment after the operation"),
+    }
+}
+
+/// Hostnames whose deployment changed between two looks at the environment.
+fn moved(
+    before: &[Domain],
+    after: &[Domain],
+) -> Vec<(
+    String,
+    &'static str,
+    Option<DeploymentId>,
+    Option<DeploymentId>,
+)> {
+    after
+        .iter()
+        .filter(|now| now.kind.moves_on_switch())
+        .filter_map(|now| {
+            let then = before.iter().find(|d| d.hostname == now.hostname);
+            let from = then.and_then(|d| d.deployment.clone());
+            (then.is_none() || from != now.deployment).then(|| {
+                (
+                    now.hostname.clone(),
+                    now.kind.as_str(),
+                    from,
+                    now.deployment.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A deployment's label, or its id when it cannot be read.
+async fn label(backend: &dyn Backend, env: &EnvRef, id: &DeploymentId) -> String {
+    match backend.get_deployment(env, id).await {
+        Ok(d) => d.label,
+        Err(_) => id.to_string(),
+    }
+}
+
+fn print_result(report: &Report) {
+    match report.status {
+        Some("completed") => println!("{} completed", report.kind),
+        _ => println!(
+            "{} ended in exception: {}",
+            report.kind,
+            report.error.as_deref().unwrap_or("no reason given")
+        ),
+    }
+    if let Some(new) = &report.new_deployment {
+        println!("  new deployment {new}");
+    }
+    if report.domains_moved.is_empty() {
+        println!("  no domains moved");
+    }
+    for d in &report.domains_moved {
+        println!(
+            "  moved  {}  {} → {}",
+            d.hostname,
+            d.from.as_deref().unwrap_or("-"),
+            d.to.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::DomainKind;
+
+    fn domain(host: &str, to: &str) -> Domain {
+        Domain {
+            hostname: host.into(),
+            kind: DomainKind::Environment,
+            deployment: Some(to.into()),
+        }
+    }
+
+    #[test]
+    fn only_hostnames_that_changed_are_reported_as_moved() {
+        let before = [domain("shop", "d42"), domain("d42.app", "d42")];
+        let after = [domain("shop", "d41"), domain("d42.app", "d42")];
+        let moved = moved(&before, &after);
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].0, "shop");
+        assert_eq!(moved[0].2, Some("d42".into()));
+        assert_eq!(moved[0].3, Some("d41".into()));
+    }
+}

@@ -1,0 +1,89 @@
+//! Logging goes to a file in the data directory, never to the terminal (the console owns
+//! the screen, and scripts own stdout). `SWITCHBACK_LOG` sets the filter.
+
+use std::path::Path;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::EnvFilter;
+
+/// The environment variable holding the filter, e.g. `debug` or `switchback=trace,info`.
+pub const FILTER_VAR: &str = "SWITCHBACK_LOG";
+const DEFAULT_FILTER: &str = "info";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    #[error("cannot create the log directory {}: {source}", dir.display())]
+    CreateDir {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the log file {}: {message}", file.display())]
+    Open {
+        file: std::path::PathBuf,
+        message: String,
+    },
+    #[error("{FILTER_VAR} is not a valid filter ({value:?}): {message}")]
+    BadFilter { value: String, message: String },
+    #[error("a logger is already installed")]
+    AlreadyInstalled,
+}
+
+/// The filter from `SWITCHBACK_LOG`, or `info`.
+pub fn filter_from(value: Option<&str>) -> Result<EnvFilter, LoggingError> {
+    let value = value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_FILTER);
+    EnvFilter::try_new(value).map_err(|error| LoggingError::BadFilter {
+        value: value.to_owned(),
+        message: error.to_string(),
+    })
+}
+
+/// Appends log lines to `log_file` until the returned guard is dropped (drop it last: it
+/// flushes what is still buffered).
+pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
+    let filter = filter_from(std::env::var(FILTER_VAR).ok().as_deref())?;
+    let dir = log_file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|source| LoggingError::CreateDir {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    let name = log_file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(crate::paths::LOG_FILE_NAME);
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::NEVER)
+        .filename_prefix(name)
+        .build(dir)
+        .map_err(|error| LoggingError::Open {
+            file: log_file.to_owned(),
+            message: error.to_string(),
+        })?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .map_err(|_| LoggingError::AlreadyInstalled)?;
+    Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_defaults_to_info_and_refuses_nonsense() {
+        assert_eq!(filter_from(None).unwrap().to_string(), "info");
+        assert_eq!(filter_from(Some("  ")).unwrap().to_string(), "info");
+        assert_eq!(filter_from(Some("debug")).unwrap().to_string(), "debug");
+        assert!(matches!(
+            filter_from(Some("[[[")),
+            Err(LoggingError::BadFilter { .. })
+        ));
+    }
+}

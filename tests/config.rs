@@ -1,0 +1,233 @@
+//! The config loader: what it accepts, what it refuses, and how it says why.
+
+use std::path::Path;
+use switchback::config::{
+    BackendConfig, Config, ConfigError, DemoBackendConfig, Problem, parse_str,
+};
+
+const FILE: &str = "/x/config.toml";
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    parse_str(text, Path::new(FILE))
+}
+
+fn refuse(text: &str) -> (String, usize, usize, Problem) {
+    match parse(text) {
+        Err(error @ ConfigError::At { .. }) => {
+            let message = error.to_string();
+            let ConfigError::At {
+                line,
+                column,
+                problem,
+                ..
+            } = error
+            else {
+                unreachable!()
+            };
+            (message, line, column, *problem)
+        }
+        other => panic!("expected a located config error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_empty_file_means_defaults() {
+    let config = parse("").unwrap();
+    assert!(config.backends.is_empty());
+    assert_eq!(config.poll.focused.as_secs(), 2);
+    assert_eq!(config.console.protected_environments, vec!["production"]);
+}
+
+#[test]
+fn reads_a_demo_backend() {
+    let config = parse(
+        "theme = \"light\"\n[[backends]]\nkind = \"demo\"\nname = \"try\"\nscenario = \"calm\"\nspeed = 4\nrole = \"read-only\"\n",
+    )
+    .unwrap();
+    assert_eq!(config.theme.as_deref(), Some("light"));
+    assert_eq!(
+        config.backends,
+        vec![BackendConfig::Demo(DemoBackendConfig {
+            name: "try".into(),
+            scenario: "calm".into(),
+            speed: 4.0,
+            role: Some(switchback::backend::Role::ReadOnly),
+        })]
+    );
+}
+
+#[test]
+fn unknown_key_inside_a_backend_names_file_line_key_and_table() {
+    let text = "[poll]\nfocused = \"1s\"\n\n[[backends]]\nkind = \"demo\"\nname = \"demo\"\nscenaro = \"calm\"\n";
+    let (message, line, column, problem) = refuse(text);
+    assert_eq!((line, column), (7, 1), "{message}");
+    assert!(
+        message
+            .starts_with("config error: /x/config.toml:7:1: unknown key `scenaro` in [[backends]]"),
+        "{message}"
+    );
+    let Problem::UnknownKey {
+        key,
+        table,
+        expected,
+    } = problem
+    else {
+        panic!("{message}")
+    };
+    assert_eq!(key, "scenaro");
+    assert_eq!(table, "[[backends]]");
+    assert!(expected.contains(&"scenario".to_owned()) && expected.contains(&"kind".to_owned()));
+}
+
+#[test]
+fn unknown_key_in_the_second_backend_points_at_its_line() {
+    let text = "[[backends]]\nkind = \"demo\"\nname = \"a\"\n\n[[backends]]\nkind = \"demo\"\nname = \"b\"\nsped = 2\n";
+    let (message, line, _, problem) = refuse(text);
+    assert_eq!(line, 8, "{message}");
+    assert!(matches!(problem, Problem::UnknownKey { key, .. } if key == "sped"));
+}
+
+#[test]
+fn unknown_kind_is_named_with_the_kinds_this_build_knows() {
+    let text = "[[backends]]\nkind = \"htp\"\nname = \"x\"\n";
+    let (message, line, column, problem) = refuse(text);
+    assert_eq!((line, column), (2, 8), "{message}");
+    assert!(message.contains("unknown backend kind `htp`"), "{message}");
+    assert!(message.contains("`demo`"), "{message}");
+    assert!(matches!(problem, Problem::UnknownKind { kind, .. } if kind == "htp"));
+}
+
+#[test]
+fn missing_kind_and_missing_name_are_named() {
+    let (message, line, _, problem) = refuse("[[backends]]\nname = \"x\"\n");
+    assert_eq!(line, 1, "{message}");
+    assert!(
+        matches!(problem, Problem::MissingKey { key, .. } if key == "kind"),
+        "{message}"
+    );
+    let (message, _, _, problem) = refuse("[[backends]]\nkind = \"demo\"\n");
+    assert!(
+        matches!(problem, Problem::MissingKey { key, .. } if key == "name"),
+        "{message}"
+    );
+}
+
+#[test]
+fn bad_value_inside_a_backend_points_at_the_value() {
+    let text = "[[backends]]\nkind = \"demo\"\nname = \"x\"\nspeed = \"fast\"\n";
+    let (message, line, column, problem) = refuse(text);
+    assert_eq!((line, column), (4, 9), "{message}");
+    assert!(
+        matches!(&problem, Problem::BadValue { key, .. } if key == "backends[0].speed"),
+        "{message}"
+    );
+    let (message, line, _, problem) =
+        refuse("[[backends]]\nkind = \"demo\"\nname = \"x\"\nrole = \"admin\"\n");
+    assert_eq!(line, 4, "{message}");
+    assert!(
+        message.contains("`admin` is not one of `deployer`, `read-only`"),
+        "{message}"
+    );
+    assert!(matches!(problem, Problem::BadValue { .. }));
+}
+
+#[test]
+fn unknown_top_level_and_table_keys_are_refused() {
+    let (message, line, _, problem) = refuse("them = \"x\"\n");
+    assert_eq!(line, 1);
+    assert!(
+        message.contains("unknown key `them` in the top level"),
+        "{message}"
+    );
+    assert!(matches!(problem, Problem::UnknownKey { .. }));
+    let (message, line, column, _) = refuse("[console]\nmouse = true\nprotected = []\n");
+    assert_eq!((line, column), (3, 1), "{message}");
+    assert!(
+        message.contains("unknown key `protected` in [console]"),
+        "{message}"
+    );
+    assert!(message.contains("`protected-environments`"), "{message}");
+}
+
+#[test]
+fn bad_durations_and_types_name_the_key() {
+    let (message, line, column, problem) = refuse("[poll]\nfocused = \"soon\"\n");
+    assert_eq!((line, column), (2, 11), "{message}");
+    assert!(
+        matches!(problem, Problem::BadValue { key, .. } if key == "poll.focused"),
+        "{message}"
+    );
+    let (message, line, _, _) = refuse("[console]\nmouse = \"yes\"\n");
+    assert_eq!(line, 2, "{message}");
+    assert!(message.contains("console.mouse"), "{message}");
+}
+
+#[test]
+fn values_are_checked_after_parsing() {
+    let (message, line, column, problem) = refuse("[console]\nerror-threshold = 1.5\n");
+    assert_eq!((line, column), (2, 19), "{message}");
+    assert!(
+        matches!(&problem, Problem::Invalid { key, .. } if key == "console.error-threshold"),
+        "{message}"
+    );
+    let (message, line, _, problem) = refuse(
+        "[[backends]]\nkind = \"demo\"\nname = \"a\"\n[[backends]]\nkind = \"demo\"\nname = \"a\"\n",
+    );
+    assert_eq!(line, 6, "{message}");
+    assert!(message.contains("two backends are named `a`"), "{message}");
+    assert!(matches!(problem, Problem::Invalid { key, .. } if key == "backends[1].name"));
+    let (message, line, _, _) = refuse("[[backends]]\nkind = \"demo\"\nname = \"a\"\nspeed = 0\n");
+    assert_eq!(line, 4, "{message}");
+    assert!(message.contains("backends[0].speed"), "{message}");
+    let (message, _, _, _) = refuse("[poll]\nfocused = \"0s\"\n");
+    assert!(message.contains("poll.focused"), "{message}");
+}
+
+#[test]
+fn an_empty_protected_list_is_allowed() {
+    let config = parse("[console]\nprotected-environments = []\n").unwrap();
+    assert!(config.console.protected_environments.is_empty());
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let (message, line, _, problem) = refuse("[poll]\nfocused = \n");
+    assert_eq!(line, 2, "{message}");
+    assert!(matches!(problem, Problem::Syntax { .. }));
+}
+
+#[test]
+fn the_generic_deserialize_also_refuses_unknown_keys_in_backends() {
+    // Callers that use `toml::from_str` directly get the same strictness.
+    let error =
+        toml::from_str::<Config>("[[backends]]\nkind = \"demo\"\nname = \"x\"\nscenaro = \"y\"\n")
+            .unwrap_err();
+    assert!(error.to_string().contains("scenaro"), "{error}");
+    let error =
+        toml::from_str::<Config>("[[backends]]\nkind = \"nope\"\nname = \"x\"\n").unwrap_err();
+    assert!(error.to_string().contains("nope"), "{error}");
+    let config = toml::from_str::<Config>("[[backends]]\nkind = \"demo\"\nname = \"x\"\n").unwrap();
+    assert_eq!(config.backends[0].name(), "x");
+}
+
+#[test]
+fn reading_a_missing_file_names_it() {
+    let error =
+        switchback::config::load_file(Path::new("/nonexistent/switchback.toml")).unwrap_err();
+    assert!(matches!(error, ConfigError::Read { .. }));
+    assert!(error.to_string().contains("/nonexistent/switchback.toml"));
+}
+
+#[test]
+fn the_shipped_example_parses_and_claims_the_real_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let config = switchback::config::load_file(&path).unwrap();
+    let defaults = Config::default();
+    assert_eq!(config.backends, vec![BackendConfig::default_demo()]);
+    assert_eq!(config.poll, defaults.poll);
+    assert_eq!(config.console, defaults.console);
+    assert_eq!(config.theme, defaults.theme);
+    // Every console action has keys in the example (the keymap checks the names).
+    assert_eq!(config.keys.0.len(), 19, "{:?}", config.keys.0.keys());
+    assert!(config.keys.0.values().all(|keys| !keys.is_empty()));
+}
