@@ -4,6 +4,7 @@ use super::demo::{DemoBackend, Scenario, ScenarioError};
 use super::{Backend, Identity, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::{BackendConfig, DemoBackendConfig};
+use crate::metrics::{MetricsConfig, SetupError, with_metrics};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +15,8 @@ pub enum BuildError {
         #[source]
         source: ScenarioError,
     },
+    #[error(transparent)]
+    Metrics(#[from] SetupError),
 }
 
 /// The clock a backend entry runs on: real time, or faster for a demo with `speed`.
@@ -32,6 +35,15 @@ pub fn build_backend(
     match config {
         BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
     }
+}
+
+/// Builds the adapter for `config`; with `[metrics]` its error rates come from there.
+pub fn build_with_metrics(
+    config: &BackendConfig,
+    metrics: Option<&MetricsConfig>,
+    clock: SharedClock,
+) -> Result<Arc<dyn Backend>, BuildError> {
+    Ok(with_metrics(build_backend(config, clock)?, metrics)?)
 }
 
 /// A fresh demo platform: every run starts from the scenario's beginning.

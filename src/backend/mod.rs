@@ -3,8 +3,8 @@
 
 mod capabilities;
 pub mod demo;
-pub mod factory;
 mod error;
+pub mod factory;
 mod request;
 
 pub use capabilities::Capabilities;

@@ -733,3 +733,61 @@ mod demo_platform {
         assert_eq!(series.source, MetricSource::Native);
     }
 }
+
+/// The commented `[metrics]` section of config.example.toml, uncommented, is the defaults.
+#[test]
+fn the_example_config_metrics_section_is_the_default() {
+    use switchback::metrics::MetricsConfig;
+    let example = include_str!("../../config.example.toml");
+    let section = example
+        .split_once("# [metrics]")
+        .map(|(_, rest)| rest)
+        .expect("config.example.toml documents [metrics]");
+    let mut uncommented = String::from("[metrics]\n");
+    for line in section.lines() {
+        let Some(line) = line.strip_prefix("# ") else {
+            continue;
+        };
+        let is_key = line
+            .split_once(" = ")
+            .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        if is_key {
+            uncommented.push_str(line);
+            uncommented.push('\n');
+        }
+    }
+    let config: switchback::config::Config = toml::from_str(&uncommented).unwrap();
+    assert_eq!(
+        config.metrics,
+        Some(MetricsConfig::Prometheus(PrometheusConfig {
+            token_env: Some("PROM_TOKEN".into()),
+            ..PrometheusConfig::default()
+        })),
+        "{uncommented}"
+    );
+}
+
+/// The real binary refuses a bad `[metrics]` at start, naming the key, before any call.
+#[test]
+fn a_bad_metrics_table_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[metrics]\nkind = \"prometheus\"\nerror-rate = 'x{a=\"{env}\"}'\n",
+    )
+    .unwrap();
+    let output = assert_cmd::Command::cargo_bin("switchback")
+        .unwrap()
+        .arg("--config")
+        .arg(&path)
+        .arg("status")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[metrics] error-rate: unknown placeholder {env}"),
+        "{stderr}"
+    );
+}
