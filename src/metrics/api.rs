@@ -121,7 +121,15 @@ impl PrometheusClient {
             let status = response.status();
             let headers = response.headers().clone();
             let body = read_limited(response, self.max_body_bytes).await?;
-            read_answer(status, &headers, &body)
+            read_answer(status, &headers, &body).map_err(|error| match error {
+                // Prometheus answers every refusal with its envelope; a bare 404 means the
+                // URL is not a Prometheus (or misses its path prefix).
+                BackendError::NotFound { .. } => BackendError::invalid(format!(
+                    "no Prometheus query API at {} (HTTP 404); check [metrics] url",
+                    self.shown
+                )),
+                other => other,
+            })
         })
         .await
     }

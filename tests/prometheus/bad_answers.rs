@@ -55,6 +55,23 @@ async fn a_stopped_server_is_transient_with_the_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_that_is_not_prometheus_says_so() {
+    let prometheus = Prometheus::start(&[]).await;
+    let config = PrometheusConfig {
+        url: format!("{}/not-here", prometheus.url),
+        ..config(&prometheus)
+    };
+    let q = query(&production(), MetricsScope::Environment, 20, 0);
+    match source(&config).range(&q, None).await {
+        Err(BackendError::Invalid { message }) => {
+            assert!(message.contains("no Prometheus query API"), "{message}");
+            assert!(message.contains("/not-here"), "{message}");
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_series_is_no_data_never_zero() {
     let exporter = storefront().await;
     let prometheus = Prometheus::start(&[exporter.addr]).await;
