@@ -85,7 +85,14 @@ impl WithPrometheus {
         };
         let history = async {
             match query.scope {
-                MetricsScope::Environment => self.inner.live_history(&query.env).await.ok(),
+                // Without history the points still show, naming no deployment.
+                MetricsScope::Environment => match self.inner.live_history(&query.env).await {
+                    Ok(history) => Some(history),
+                    Err(error) => {
+                        tracing::debug!(%error, "no live history to attribute metric points");
+                        None
+                    }
+                },
                 MetricsScope::Deployment(_) => None,
             }
         };
