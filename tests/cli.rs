@@ -562,13 +562,13 @@ fn at_a_terminal_a_protected_environment_needs_its_name_typed() {
     let home = Home::new();
     let (out, code) = run_in_pty(&home, &["rollback", "--to", "v41", "--speed", "60"], "y\r");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("Type `Production` to confirm"), "{out}");
+    assert!(out.contains("Type `production` to confirm"), "{out}");
     assert!(out.contains("not confirmed"), "{out}");
     assert!(!out.contains("started"), "{out}");
     let (out, code) = run_in_pty(
         &home,
         &["rollback", "--to", "v41", "--speed", "60"],
-        "Production\r",
+        "production\r",
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("rollback completed"), "{out}");

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 /// How the engineer confirms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ask {
-    /// Type this word (the environment's name).
+    /// Type this word (the environment's id, e.g. `production`).
     TypeName(String),
     YesNo,
 }

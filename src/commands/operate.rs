@@ -121,7 +121,7 @@ pub async fn run(
         .iter()
         .any(|p| p == &env.name || p == env.id.as_str())
     {
-        Ask::TypeName(env.name.clone())
+        Ask::TypeName(env.id.to_string())
     } else {
         Ask::YesNo
     };

@@ -296,3 +296,34 @@ async fn a_push_in_normal_mode_takes_the_domains_when_ready() {
     demo.advance(600);
     assert_eq!(demo.env(&env).await.live, Some(pushed));
 }
+
+#[tokio::test]
+async fn a_request_without_an_actor_is_recorded_as_the_credentials_owner() {
+    let demo = Demo::new("bad-deploy");
+    let env = prod();
+    let v41 = demo.id(&env, "v41").await;
+    let mut req = request(&env, &v41, "k1");
+    req.actor = String::new();
+    let handle = demo
+        .backend
+        .with_identity(deployer("dana"))
+        .rollback(req)
+        .await
+        .unwrap();
+    assert_eq!(
+        demo.backend
+            .operation(&env, &handle.id)
+            .await
+            .unwrap()
+            .actor,
+        "dana"
+    );
+    let last = demo
+        .backend
+        .live_history(&env)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.actor.as_deref(), Some("dana"));
+}

@@ -159,3 +159,11 @@ async fn counters_are_monotonic_and_follow_the_live_deployment() {
     let v41c = second.iter().find(|c| c.deployment_label == "v41").unwrap();
     assert!(v41c.requests > 1000);
 }
+
+#[tokio::test]
+async fn the_platform_clock_is_the_scenario_clock() {
+    let demo = Demo::new("bad-deploy");
+    assert_eq!(demo.backend.now(), t0());
+    demo.advance(90);
+    assert_eq!(demo.backend.now(), t0() + chrono::Duration::seconds(90));
+}

@@ -164,10 +164,11 @@ impl World {
         match outcome {
             Err(why) => return self.fail_job(j, at, why),
             Ok(StepOutcome::Skipped(why)) => self.log(j, at, LogLevel::Info, why),
-            Ok(StepOutcome::Done) => {}
+            Ok(StepOutcome::Done) => {
+                let name = self.jobs[j].steps[cursor].name.clone();
+                self.log(j, at, LogLevel::Info, format!("{name}: done"));
+            }
         }
-        let name = self.jobs[j].steps[cursor].name.clone();
-        self.log(j, at, LogLevel::Info, format!("{name}: done"));
         self.jobs[j].cursor += 1;
         if self.jobs[j].cursor < self.jobs[j].steps.len() {
             self.begin_step(j, at);
@@ -185,10 +186,16 @@ impl World {
     fn fail_job(&mut self, j: usize, at: Timestamp, why: String) {
         self.log(j, at, LogLevel::Error, why.clone());
         let job = self.jobs.remove(j);
-        let dep = &mut self.deployments[job.target].dep;
-        if !dep.build_status.is_terminal() {
-            dep.build_status = BuildStatus::Failed;
-            dep.runtime_state = RuntimeState::SpunDown;
+        let keepalive = self.keepalive(job.project, job.env);
+        let is_live = self.env(job.project, job.env).live == Some(job.target);
+        let rec = &mut self.deployments[job.target];
+        if !rec.dep.build_status.is_terminal() {
+            rec.dep.build_status = BuildStatus::Failed;
+            rec.dep.runtime_state = RuntimeState::SpunDown;
+        } else if !is_live && rec.dep.runtime_state != RuntimeState::SpunDown {
+            // Started for a switch that did not happen: it idles out like any replaced one.
+            rec.dep.runtime_state = RuntimeState::Running;
+            rec.spin_down_at = Some(at + keepalive);
         }
         if let Some(o) = job.op {
             let op = &mut self.operations[o].op;
@@ -251,6 +258,8 @@ impl World {
             }
             Effect::SwitchUnlessRolledBack(cause) => {
                 if self.env(p, e).mode == EnvMode::RolledBack {
+                    // Ready but not serving: it keeps running for a while, then spins down.
+                    self.deployments[d].spin_down_at = Some(at + self.keepalive(p, e));
                     let live = self
                         .env(p, e)
                         .live

@@ -10,8 +10,10 @@ mod engine;
 mod events;
 mod faults;
 mod lifetime;
+mod new_deployments;
 mod noise;
 mod ops;
+mod plan;
 mod rules;
 pub mod scenario;
 mod traffic;
@@ -172,6 +174,10 @@ impl Backend for DemoBackend {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::everything()
+    }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.shared.clock.now()
     }
 
     async fn identity(&self) -> Result<Identity, BackendError> {

@@ -3,11 +3,11 @@
 
 use super::engine::{Effect, Job, PlannedStep};
 use super::rules::check_role;
-use super::world::{DeploymentRecord, OperationRecord, World};
+use super::world::{OperationRecord, World};
 use crate::backend::{BackendError, Identity, OperationHandle, OperationRequest, RedeployRequest};
 use crate::domain::{
-    Action, Artifact, BuildStatus, Deployment, EnvRef, LiveCause, LogLevel, LogLine, Operation,
-    OperationId, OperationKind, OperationStatus, RuntimeState, Scope, Strategy,
+    Action, EnvRef, LiveCause, LogLevel, LogLine, Operation, OperationId, OperationKind,
+    OperationStatus, Scope, Strategy,
 };
 
 /// A simulated git push: a new commit at the head of the project, built and deployed.
@@ -44,6 +44,12 @@ impl World {
             OperationKind::Rollback => Action::Rollback,
             _ => Action::Promote,
         };
+        // The request names the engineer; without one, the credentials' owner acted.
+        let mut req = req.clone();
+        if req.actor.trim().is_empty() {
+            req.actor = identity.actor.clone();
+        }
+        let req = &req;
         let (p, e) = self.env_index(&req.env)?;
         check_role(identity, action)?;
         let fingerprint = format!("{}|{}|{}", kind.as_str(), req.env, req.target);
@@ -121,6 +127,11 @@ impl World {
         identity: &Identity,
         req: &RedeployRequest,
     ) -> Result<OperationHandle, BackendError> {
+        let mut req = req.clone();
+        if req.actor.trim().is_empty() {
+            req.actor = identity.actor.clone();
+        }
+        let req = &req;
         let (p, e) = self.env_index(&req.env)?;
         check_role(identity, Action::Redeploy)?;
         let fingerprint = format!("redeploy|{}|{}|{}", req.env, req.source, req.rebuild);
@@ -297,223 +308,5 @@ impl World {
             self.by_key.insert(req.idempotency_key.clone(), o);
         }
         o
-    }
-
-    /// The machines an operation touches: components × regions × machines per region.
-    fn machines(&self, p: usize, d: usize, scope: &Scope) -> Result<Vec<String>, BackendError> {
-        let project = &self.projects[p];
-        for c in &scope.components {
-            if !project.project.components.contains(c) {
-                return Err(BackendError::invalid(format!(
-                    "{} has no component `{c}`",
-                    project.project.id
-                )));
-            }
-        }
-        let dep_regions = &self.deployments[d].dep.regions;
-        for r in &scope.regions {
-            if !dep_regions.contains(r) {
-                return Err(BackendError::invalid(format!(
-                    "{} does not run in region `{r}` (it runs in {})",
-                    self.label(d),
-                    dep_regions.join(", ")
-                )));
-            }
-        }
-        let components = if scope.components.is_empty() {
-            if project.project.components.is_empty() {
-                vec!["app".to_owned()]
-            } else {
-                project.project.components.clone()
-            }
-        } else {
-            scope.components.clone()
-        };
-        let regions = if scope.regions.is_empty() {
-            dep_regions.clone()
-        } else {
-            scope.regions.clone()
-        };
-        let mut machines = Vec::new();
-        for c in &components {
-            for r in &regions {
-                for i in 1..=self.settings.machines_per_region {
-                    machines.push(format!("{c}@{r}#{i}"));
-                }
-            }
-        }
-        Ok(machines)
-    }
-
-    /// Steps of a switch: batches of machines (started first when spun down), a health
-    /// check after a cold start, then the atomic domain switch.
-    fn switch_plan(
-        &self,
-        d: usize,
-        strategy: Strategy,
-        machines: &[String],
-        cause: LiveCause,
-    ) -> Vec<PlannedStep> {
-        let cold = self.deployments[d].dep.runtime_state != RuntimeState::Running;
-        let batch = batch_size(strategy, machines.len());
-        let batches: Vec<&[String]> = machines.chunks(batch).collect();
-        let zero = chrono::Duration::zero();
-        let mut plan = Vec::new();
-        for (i, names) in batches.iter().enumerate() {
-            let verb = if cold { "start" } else { "route" };
-            let name = if names.len() == machines.len() {
-                format!("{verb} all {} machines", names.len())
-            } else {
-                format!("{verb} {}", names.join(", "))
-            };
-            let begin = if cold && i == 0 {
-                Effect::Starting
-            } else {
-                Effect::None
-            };
-            let duration = if cold { self.settings.cold_start } else { zero };
-            plan.push(PlannedStep::new(name, duration, begin, Effect::None));
-        }
-        if cold {
-            plan.push(PlannedStep::new(
-                "health check",
-                self.settings.health_check,
-                Effect::None,
-                Effect::Running,
-            ));
-        }
-        plan.push(PlannedStep::new(
-            "switch domains",
-            zero,
-            Effect::None,
-            Effect::Switch(cause),
-        ));
-        plan
-    }
-
-    /// Steps of a new deployment: queued → building → deploying → ready, then the domains.
-    fn build_plan(&self, rebuild: bool, cause: LiveCause) -> Vec<PlannedStep> {
-        let s = &self.settings;
-        let mut plan = Vec::new();
-        if rebuild {
-            plan.push(PlannedStep::new(
-                "queued",
-                s.queue,
-                Effect::Build(BuildStatus::Queued),
-                Effect::None,
-            ));
-            plan.push(PlannedStep::new(
-                "build",
-                s.build,
-                Effect::Build(BuildStatus::Building),
-                Effect::BuildResult,
-            ));
-        }
-        plan.push(PlannedStep::new(
-            "deploy",
-            s.deploy,
-            Effect::Build(BuildStatus::Deploying),
-            Effect::Build(BuildStatus::Ready),
-        ));
-        plan.push(PlannedStep::new(
-            "switch domains",
-            chrono::Duration::zero(),
-            Effect::Running,
-            Effect::SwitchUnlessRolledBack(cause),
-        ));
-        plan
-    }
-
-    /// The deployment a redeploy makes: same commit, same or rebuilt artifact, today's config.
-    fn create_deployment(&mut self, p: usize, e: usize, source: usize, rebuild: bool) -> usize {
-        let (commit, profile) = (
-            self.deployments[source].commit,
-            self.deployments[source].profile,
-        );
-        let d = self.new_deployment(p, e, commit, profile.error_rate);
-        let src = self.deployments[source].dep.clone();
-        let rec = &mut self.deployments[d];
-        rec.profile = profile;
-        rec.dep.redeployed_from = Some(src.id.clone());
-        rec.dep.author = src.author.clone();
-        rec.dep.regions = src.regions.clone();
-        if !rebuild {
-            rec.dep.artifact = Artifact {
-                pruned: false,
-                ..src.artifact
-            };
-            rec.dep.build_status = BuildStatus::Deploying;
-        }
-        d
-    }
-
-    /// A new deployment record, queued, with the next label and today's configuration.
-    fn new_deployment(
-        &mut self,
-        p: usize,
-        e: usize,
-        commit: Option<usize>,
-        error_rate: f64,
-    ) -> usize {
-        let id = self.new_deployment_id();
-        let env = self.env_mut(p, e);
-        env.next_label += 1;
-        let label = format!("{}{}", env.label_prefix, env.next_label);
-        let config = World::config_entries(&env.config);
-        let env_ref = env.env_ref.clone();
-        let project = &self.projects[p];
-        let digest = format!(
-            "sha256:{:016x}{:016x}",
-            super::noise::hash_str(id.as_str()),
-            super::noise::mix(self.seed, self.id_counter, 3)
-        );
-        let dep = Deployment {
-            id,
-            label: label.clone(),
-            project: env_ref.project.clone(),
-            environment: env_ref.environment.clone(),
-            artifact: Artifact {
-                image: format!("{}:{label}", project.image),
-                digest: Some(digest),
-                pruned: false,
-            },
-            commit: commit.map(|c| self.commit_of(p, c)),
-            author: commit.map(|c| project.commits[c].author.clone()),
-            created_at: self.now,
-            build_status: BuildStatus::Queued,
-            runtime_state: RuntimeState::SpunDown,
-            regions: project.regions.clone(),
-            components: project.project.components.clone(),
-            config,
-            migrations: Vec::new(),
-            is_rollback: false,
-            rolled_back_from: None,
-            redeployed_from: None,
-            is_live: false,
-        };
-        let profile = super::traffic::Profile {
-            error_rate,
-            p50_ms: super::scenario::spec::default_p50(),
-            p95_ms: super::scenario::spec::default_p95(),
-        };
-        self.add_deployment(DeploymentRecord {
-            dep,
-            project: p,
-            env: e,
-            commit,
-            profile,
-            spin_down_at: None,
-        })
-    }
-}
-
-fn batch_size(strategy: Strategy, machines: usize) -> usize {
-    let n = machines.max(1);
-    match strategy {
-        Strategy::Immediate => n,
-        Strategy::Rolling => 1,
-        Strategy::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
-            .div_ceil(100)
-            .max(1),
     }
 }

@@ -86,8 +86,8 @@ impl World {
 
     pub(crate) fn sample(&self, p: usize, e: usize, d: usize, s: i64) -> Sample {
         let env = self.env(p, e);
-        let env_key = noise::hash_str(&env.env_ref.to_string());
-        let dep_key = noise::hash_str(self.deployments[d].dep.id.as_str());
+        let env_key = env.noise_key;
+        let dep_key = self.deployments[d].noise_key;
         let profile = self.deployments[d].profile;
         let s = s as u64;
         let rate = env.rps * (0.85 + 0.3 * noise::unit(self.seed, env_key, s));
@@ -111,24 +111,23 @@ impl World {
     pub(crate) fn accumulate_traffic(&mut self, until: Timestamp) {
         let end = until.timestamp();
         let mut ledger = std::mem::take(&mut self.traffic);
-        for s in ledger.accounted..end {
-            for p in 0..self.projects.len() {
-                for e in 0..self.projects[p].envs.len() {
-                    if self.env(p, e).rps <= 0.0 {
-                        continue;
-                    }
-                    let Some(d) = self.live_at(p, e, s) else {
-                        continue;
-                    };
-                    let sample = self.sample(p, e, d, s);
-                    let entry = ledger.counters.entry(d).or_insert_with(|| {
-                        ledger.order.push(d);
-                        (0, 0, LatencyHistogram::default())
-                    });
-                    entry.0 += sample.requests;
-                    entry.1 += sample.errors;
-                    add_to_histogram(&mut entry.2, &sample);
-                }
+        let envs: Vec<(usize, usize)> = (0..self.projects.len())
+            .flat_map(|p| (0..self.projects[p].envs.len()).map(move |e| (p, e)))
+            .filter(|&(p, e)| self.env(p, e).rps > 0.0)
+            .collect();
+        for (p, e) in envs {
+            for s in ledger.accounted..end {
+                let Some(d) = self.live_at(p, e, s) else {
+                    continue;
+                };
+                let sample = self.sample(p, e, d, s);
+                let entry = ledger.counters.entry(d).or_insert_with(|| {
+                    ledger.order.push(d);
+                    (0, 0, LatencyHistogram::default())
+                });
+                entry.0 += sample.requests;
+                entry.1 += sample.errors;
+                add_to_histogram(&mut entry.2, &sample);
             }
         }
         ledger.accounted = ledger.accounted.max(end);

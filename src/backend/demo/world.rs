@@ -58,6 +58,8 @@ pub(crate) struct EnvState {
     /// Index into `World::deployments` for each entry of `live_history`.
     pub live_history_idx: Vec<usize>,
     pub rps: f64,
+    /// Seeds this environment's request noise.
+    pub noise_key: u64,
     pub label_prefix: String,
     pub next_label: u64,
     /// Today's configuration: name → value hash.
@@ -72,6 +74,8 @@ pub(crate) struct DeploymentRecord {
     pub profile: Profile,
     /// When it spins down unless something needs it first.
     pub spin_down_at: Option<Timestamp>,
+    /// Seeds this deployment's error and latency noise (set by `add_deployment`).
+    pub noise_key: u64,
 }
 
 pub(crate) struct OperationRecord {
@@ -237,7 +241,8 @@ impl World {
         self.env(p, e).live_history.last()
     }
 
-    pub fn add_deployment(&mut self, rec: DeploymentRecord) -> usize {
+    pub fn add_deployment(&mut self, mut rec: DeploymentRecord) -> usize {
+        rec.noise_key = noise::hash_str(rec.dep.id.as_str());
         let d = self.deployments.len();
         self.by_id.insert(rec.dep.id.clone(), d);
         let (p, e) = (rec.project, rec.env);

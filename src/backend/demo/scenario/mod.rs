@@ -1,6 +1,7 @@
 //! Scenarios: the platform's starting state and what happens on its own, as TOML.
 
 mod build;
+mod check;
 mod generate;
 pub mod spec;
 
@@ -99,7 +100,7 @@ impl Scenario {
             spec = extend(spec, &base, origin)?;
         }
         generate::expand(&mut spec).map_err(|(key, message)| invalid(origin, key, message))?;
-        build::check(&spec).map_err(|(key, message)| invalid(origin, key, message))?;
+        check::check(&spec).map_err(|(key, message)| invalid(origin, key, message))?;
         Ok(Scenario {
             spec,
             origin: origin.to_owned(),

@@ -1,0 +1,149 @@
+//! Plans of operations: which machines, in which batches, for how long.
+
+use super::engine::{Effect, PlannedStep};
+use super::world::World;
+use crate::backend::BackendError;
+use crate::domain::{BuildStatus, LiveCause, RuntimeState, Scope, Strategy};
+
+impl World {
+    /// The machines an operation touches: components × regions × machines per region.
+    pub(crate) fn machines(
+        &self,
+        p: usize,
+        d: usize,
+        scope: &Scope,
+    ) -> Result<Vec<String>, BackendError> {
+        let project = &self.projects[p];
+        for c in &scope.components {
+            if !project.project.components.contains(c) {
+                return Err(BackendError::invalid(format!(
+                    "{} has no component `{c}`",
+                    project.project.id
+                )));
+            }
+        }
+        let dep_regions = &self.deployments[d].dep.regions;
+        for r in &scope.regions {
+            if !dep_regions.contains(r) {
+                return Err(BackendError::invalid(format!(
+                    "{} does not run in region `{r}` (it runs in {})",
+                    self.label(d),
+                    dep_regions.join(", ")
+                )));
+            }
+        }
+        let components = if scope.components.is_empty() {
+            if project.project.components.is_empty() {
+                vec!["app".to_owned()]
+            } else {
+                project.project.components.clone()
+            }
+        } else {
+            scope.components.clone()
+        };
+        let regions = if scope.regions.is_empty() {
+            dep_regions.clone()
+        } else {
+            scope.regions.clone()
+        };
+        let mut machines = Vec::new();
+        for c in &components {
+            for r in &regions {
+                for i in 1..=self.settings.machines_per_region {
+                    machines.push(format!("{c}@{r}#{i}"));
+                }
+            }
+        }
+        Ok(machines)
+    }
+
+    /// Steps of a switch: batches of machines (started first when spun down), a health
+    /// check after a cold start, then the atomic domain switch.
+    pub(crate) fn switch_plan(
+        &self,
+        d: usize,
+        strategy: Strategy,
+        machines: &[String],
+        cause: LiveCause,
+    ) -> Vec<PlannedStep> {
+        let cold = self.deployments[d].dep.runtime_state != RuntimeState::Running;
+        let batch = batch_size(strategy, machines.len());
+        let batches: Vec<&[String]> = machines.chunks(batch).collect();
+        let zero = chrono::Duration::zero();
+        let mut plan = Vec::new();
+        for (i, names) in batches.iter().enumerate() {
+            let verb = if cold { "start" } else { "route" };
+            let name = if names.len() == machines.len() {
+                format!("{verb} all {} machines", names.len())
+            } else {
+                format!("{verb} {}", names.join(", "))
+            };
+            let begin = if cold && i == 0 {
+                Effect::Starting
+            } else {
+                Effect::None
+            };
+            let duration = if cold { self.settings.cold_start } else { zero };
+            plan.push(PlannedStep::new(name, duration, begin, Effect::None));
+        }
+        if cold {
+            plan.push(PlannedStep::new(
+                "health check",
+                self.settings.health_check,
+                Effect::None,
+                Effect::Running,
+            ));
+        }
+        plan.push(PlannedStep::new(
+            "switch domains",
+            zero,
+            Effect::None,
+            Effect::Switch(cause),
+        ));
+        plan
+    }
+
+    /// Steps of a new deployment: queued → building → deploying → ready, then the domains.
+    pub(crate) fn build_plan(&self, rebuild: bool, cause: LiveCause) -> Vec<PlannedStep> {
+        let s = &self.settings;
+        let mut plan = Vec::new();
+        if rebuild {
+            plan.push(PlannedStep::new(
+                "queued",
+                s.queue,
+                Effect::Build(BuildStatus::Queued),
+                Effect::None,
+            ));
+            plan.push(PlannedStep::new(
+                "build",
+                s.build,
+                Effect::Build(BuildStatus::Building),
+                Effect::BuildResult,
+            ));
+        }
+        plan.push(PlannedStep::new(
+            "deploy",
+            s.deploy,
+            Effect::Build(BuildStatus::Deploying),
+            Effect::Build(BuildStatus::Ready),
+        ));
+        plan.push(PlannedStep::new(
+            "switch domains",
+            chrono::Duration::zero(),
+            Effect::Running,
+            Effect::SwitchUnlessRolledBack(cause),
+        ));
+        plan
+    }
+}
+
+fn batch_size(strategy: Strategy, machines: usize) -> usize {
+    let n = machines.max(1);
+    match strategy {
+        Strategy::Immediate => n,
+        Strategy::Rolling => 1,
+        Strategy::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
+            .div_ceil(100)
+            .max(1),
+    }
+}
