@@ -6,10 +6,12 @@ use crate::server::Prometheus;
 use crate::support::*;
 use switchback::domain::{DeploymentId, EnvRef, MetricsQuery, MetricsScope};
 
+use chrono::Utc;
 use std::sync::Arc;
+use std::time::Duration;
 use switchback::backend::demo::{DemoBackend, Scenario};
 use switchback::backend::{Backend, Identity, OperationRequest, Role};
-use switchback::clock::SystemClock;
+use switchback::clock::{SystemClock, VirtualClock};
 use switchback::domain::{MetricSource, Strategy};
 use switchback::metrics::{MetricsConfig, with_metrics};
 
@@ -120,6 +122,67 @@ async fn a_rollback_shows_as_a_falling_error_rate_within_15_s() {
     assert!(by(&bad).iter().all(|r| *r > 0.03), "{series:?}");
     assert!(by(&good).iter().all(|r| *r < 0.03), "{series:?}");
     assert_eq!(series.points.last().unwrap().deployment, Some(good));
+}
+
+/// A platform whose clock is two days behind the wall clock Prometheus stamps its samples
+/// with: the panel's window is moved onto Prometheus' clock and the points back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_on_its_own_clock_gets_points_on_its_clock() {
+    let behind = chrono::Duration::days(2);
+    let clock = VirtualClock::starting_at(Utc::now() - behind);
+    let ticking = clock.clone();
+    let ticker = tokio::spawn(async move {
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            ticking.advance(last.elapsed());
+            last = tokio::time::Instant::now();
+        }
+    });
+    let platform = DemoBackend::new(
+        Scenario::load("bad-deploy").unwrap(),
+        Arc::new(clock.clone()),
+        Identity {
+            actor: "alice".into(),
+            role: Role::Deployer,
+        },
+    );
+    let exporter = Exporter::for_demo(platform.clone()).await;
+    let prometheus = Prometheus::start(&[exporter.addr]).await;
+    let metrics = MetricsConfig::Prometheus(config(&prometheus));
+    let backend = with_metrics(Arc::new(platform), Some(&metrics)).unwrap();
+    let env = production();
+    assert!(
+        Utc::now() - backend.now() > chrono::Duration::days(1),
+        "the platform's own clock"
+    );
+    let (q, series) = within(30, "points on the platform's clock", || async {
+        let q = env_query(backend.as_ref(), &env);
+        let series = backend.error_rate(&q).await.map_err(|e| e.to_string())?;
+        if series
+            .points
+            .iter()
+            .filter(|p| p.error_rate().is_some())
+            .count()
+            >= 3
+        {
+            Ok((q, series))
+        } else {
+            Err(format!("{series:?}"))
+        }
+    })
+    .await;
+    let slack = chrono::Duration::seconds(i64::from(STEP) + 2);
+    for point in &series.points {
+        assert!(
+            point.at >= q.from - slack && point.at <= q.to,
+            "{point:?} outside {q:?}"
+        );
+    }
+    // And each point is attributed from the platform's own history.
+    let live = live_id(backend.as_ref(), &env).await;
+    assert_eq!(series.points.last().unwrap().deployment, Some(live));
+    ticker.abort();
 }
 
 #[tokio::test]
