@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    #[error(transparent)]
+    Unkey(#[from] super::unkey::UnkeyConfigError),
     #[error("backend `{backend}`: scenario: {source}")]
     Scenario {
         backend: String,
@@ -23,7 +25,7 @@ pub enum BuildError {
 pub fn clock_for(config: &BackendConfig) -> SharedClock {
     match config {
         BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
-        BackendConfig::Demo(_) => Arc::new(SystemClock),
+        BackendConfig::Demo(_) | BackendConfig::Unkey(_) => Arc::new(SystemClock),
     }
 }
 
@@ -34,6 +36,9 @@ pub fn build_backend(
 ) -> Result<Arc<dyn Backend>, BuildError> {
     match config {
         BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
+        BackendConfig::Unkey(unkey) => Ok(Arc::new(super::unkey::UnkeyBackend::from_config(
+            unkey, clock,
+        )?)),
     }
 }
 

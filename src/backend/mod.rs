@@ -6,6 +6,7 @@ pub mod demo;
 mod error;
 pub mod factory;
 mod request;
+pub mod unkey;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};

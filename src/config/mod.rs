@@ -42,27 +42,31 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
+    Unkey(crate::backend::unkey::UnkeyBackendConfig),
 }
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo"];
+    pub const KINDS: &'static [&'static str] = &["demo", "unkey"];
 
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
+            Self::Unkey(c) => &c.name,
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Demo(_) => "demo",
+            Self::Unkey(_) => "unkey",
         }
     }
 
     pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
         match self {
             Self::Demo(c) => Some(c),
+            Self::Unkey(_) => None,
         }
     }
 
@@ -79,6 +83,9 @@ impl BackendConfig {
     {
         Ok(Some(match kind {
             "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
+            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
+                rest,
+            )?),
             _ => return Ok(None),
         }))
     }

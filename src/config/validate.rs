@@ -50,6 +50,11 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
                     ));
                 }
             }
+            BackendConfig::Unkey(unkey) => {
+                if let Some((key, message)) = unkey.problem() {
+                    return Err(invalid(entry.key(key), message));
+                }
+            }
         }
     }
     let threshold = config.console.error_threshold;
