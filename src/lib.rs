@@ -13,3 +13,4 @@ pub mod logging;
 pub mod metrics;
 pub mod net;
 pub mod paths;
+pub mod serve;

@@ -1,6 +1,7 @@
 //! From a `[[backends]]` entry to a running adapter. Adding a kind is one arm here.
 
 use super::demo::{DemoBackend, Scenario, ScenarioError};
+use super::http::{HttpBackend, HttpSetupError};
 use super::{Backend, Identity, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::{BackendConfig, DemoBackendConfig};
@@ -18,6 +19,8 @@ pub enum BuildError {
         source: ScenarioError,
     },
     #[error(transparent)]
+    Http(#[from] HttpSetupError),
+    #[error(transparent)]
     Metrics(#[from] SetupError),
 }
 
@@ -25,7 +28,9 @@ pub enum BuildError {
 pub fn clock_for(config: &BackendConfig) -> SharedClock {
     match config {
         BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
-        BackendConfig::Demo(_) | BackendConfig::Unkey(_) => Arc::new(SystemClock),
+        BackendConfig::Demo(_) | BackendConfig::Http(_) | BackendConfig::Unkey(_) => {
+            Arc::new(SystemClock)
+        }
     }
 }
 
@@ -36,6 +41,8 @@ pub fn build_backend(
 ) -> Result<Arc<dyn Backend>, BuildError> {
     match config {
         BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
+        // The platform keeps its own clock and sends it with every answer.
+        BackendConfig::Http(http) => Ok(Arc::new(HttpBackend::new(http)?)),
         BackendConfig::Unkey(unkey) => Ok(Arc::new(super::unkey::UnkeyBackend::from_config(
             unkey, clock,
         )?)),

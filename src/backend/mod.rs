@@ -5,6 +5,7 @@ mod capabilities;
 pub mod demo;
 mod error;
 pub mod factory;
+pub mod http;
 mod request;
 pub mod unkey;
 
