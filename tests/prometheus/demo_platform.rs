@@ -1,7 +1,6 @@
 //! The decorator over the demo platform: everything from the platform, error rates from
-//! Prometheus scraping the platform's traffic.
+//! Prometheus scraping the platform's traffic on `switchback serve`'s own `/metrics`.
 
-use crate::exporter::Exporter;
 use crate::server::Prometheus;
 use crate::support::*;
 use switchback::domain::{DeploymentId, EnvRef, MetricsQuery, MetricsScope};
@@ -61,8 +60,8 @@ fn env_query(backend: &dyn Backend, env: &EnvRef) -> MetricsQuery {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_shows_as_a_falling_error_rate_within_15_s() {
     let platform = demo();
-    let exporter = Exporter::for_demo(platform.clone()).await;
-    let prometheus = Prometheus::start(&[exporter.addr]).await;
+    let served = serve(platform.clone()).await;
+    let prometheus = Prometheus::start(&[served.addr]).await;
     let metrics = MetricsConfig::Prometheus(config(&prometheus));
     let backend = with_metrics(Arc::new(platform), Some(&metrics)).unwrap();
     let env = production();
@@ -122,6 +121,13 @@ async fn a_rollback_shows_as_a_falling_error_rate_within_15_s() {
     assert!(by(&bad).iter().all(|r| *r > 0.03), "{series:?}");
     assert!(by(&good).iter().all(|r| *r < 0.03), "{series:?}");
     assert_eq!(series.points.last().unwrap().deployment, Some(good));
+
+    // Through the decorator, the figures are Prometheus' own answers for serve's metrics.
+    let mut settled = env_query(backend.as_ref(), &env);
+    settled.to -= chrono::Duration::seconds(3);
+    let series = backend.error_rate(&settled).await.unwrap();
+    let sel = format!(r#"project="{PROJECT}",environment="production""#);
+    assert_same_as_prometheus(&prometheus, &series, &sel).await;
 }
 
 /// A platform whose clock is two days behind the wall clock Prometheus stamps its samples
@@ -147,8 +153,8 @@ async fn a_platform_on_its_own_clock_gets_points_on_its_clock() {
             role: Role::Deployer,
         },
     );
-    let exporter = Exporter::for_demo(platform.clone()).await;
-    let prometheus = Prometheus::start(&[exporter.addr]).await;
+    let served = serve(platform.clone()).await;
+    let prometheus = Prometheus::start(&[served.addr]).await;
     let metrics = MetricsConfig::Prometheus(config(&prometheus));
     let backend = with_metrics(Arc::new(platform), Some(&metrics)).unwrap();
     let env = production();

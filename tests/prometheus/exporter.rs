@@ -1,5 +1,6 @@
-//! A small `/metrics` endpoint over a real socket, with the names and labels of
-//! `switchback serve`: each serving deployment answers `rps` requests per second with its
+//! A scripted `/metrics` endpoint over a real socket, with the names and labels of
+//! `switchback serve`, for shapes the demo platform does not have (label values with quotes
+//! and backslashes, two deployments serving at once, exact error shares): each serving deployment answers `rps` requests per second with its
 //! own error share and latency, counted every 100 ms.
 
 use axum::Router;
@@ -9,7 +10,6 @@ use std::fmt::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchback::backend::demo::{DemoBackend, TrafficCounters};
 
 const BOUNDS: [f64; 6] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -93,29 +93,6 @@ impl Exporter {
         );
         state.counters.entry(key.clone()).or_default();
         state.serving.insert(key, (rps, 0.0));
-    }
-}
-
-impl Exporter {
-    /// `/metrics` over the demo platform's own traffic counters.
-    pub async fn for_demo(demo: DemoBackend) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new().route(
-            "/metrics",
-            get(move || {
-                let text = render_demo(&demo.traffic_counters());
-                async move { text }
-            }),
-        );
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            addr,
-            state: Arc::default(),
-            tasks: vec![server],
-        }
     }
 }
 
@@ -212,58 +189,6 @@ fn render(state: &State) -> String {
             out,
             "switchback_request_duration_seconds_count{{{l}}} {}",
             c.requests
-        );
-    }
-    out
-}
-
-fn render_demo(counters: &[TrafficCounters]) -> String {
-    let mut out = String::new();
-    let labels = |c: &TrafficCounters| {
-        format!(
-            "project=\"{}\",environment=\"{}\",deployment=\"{}\"",
-            escape(&c.project),
-            escape(&c.environment),
-            escape(&c.deployment_id)
-        )
-    };
-    out.push_str("# TYPE switchback_requests_total counter\n");
-    for c in counters {
-        let _ = writeln!(
-            out,
-            "switchback_requests_total{{{}}} {}",
-            labels(c),
-            c.requests
-        );
-    }
-    out.push_str("# TYPE switchback_errors_total counter\n");
-    for c in counters {
-        let _ = writeln!(out, "switchback_errors_total{{{}}} {}", labels(c), c.errors);
-    }
-    out.push_str("# TYPE switchback_request_duration_seconds histogram\n");
-    for c in counters {
-        let l = labels(c);
-        let h = &c.latency;
-        for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
-            let _ = writeln!(
-                out,
-                "switchback_request_duration_seconds_bucket{{{l},le=\"{bound}\"}} {count}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "switchback_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}",
-            h.count
-        );
-        let _ = writeln!(
-            out,
-            "switchback_request_duration_seconds_sum{{{l}}} {}",
-            h.sum_secs
-        );
-        let _ = writeln!(
-            out,
-            "switchback_request_duration_seconds_count{{{l}}} {}",
-            h.count
         );
     }
     out

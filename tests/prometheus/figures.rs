@@ -18,54 +18,13 @@ async fn figures_equal_prometheus_own_answers() {
     assert_eq!(series.source, switchback::domain::MetricSource::Prometheus);
     assert_eq!(series.step_secs, STEP);
 
-    // Each point stands for the step before Prometheus' evaluation time.
-    let step = chrono::Duration::seconds(i64::from(STEP));
-    let first = series.points.first().unwrap().at + step;
-    let last = series.points.last().unwrap().at + step;
     let sel = format!(r#"project="{PROJECT}",environment="production""#);
-    let errors = ask_range(
-        &prometheus,
-        &format!(
-            "sum(rate(switchback_errors_total{{{sel}}}[{WINDOW}])) / \
-             sum(rate(switchback_requests_total{{{sel}}}[{WINDOW}]))"
-        ),
-        first,
-        last,
-        STEP,
-    )
-    .await;
-    let rps = ask_range(
-        &prometheus,
-        &format!("sum(rate(switchback_requests_total{{{sel}}}[{WINDOW}]))"),
-        first,
-        last,
-        STEP,
-    )
-    .await;
-    let p95 = ask_range(
-        &prometheus,
-        &format!(
-            "histogram_quantile(0.95, sum by (le) \
-             (rate(switchback_request_duration_seconds_bucket{{{sel}}}[{WINDOW}])))"
-        ),
-        first,
-        last,
-        STEP,
-    )
-    .await;
-    assert_eq!(series.points.len(), errors.len(), "{series:?}\n{errors:?}");
-    for (i, point) in series.points.iter().enumerate() {
-        let at = (point.at + step).timestamp_millis();
-        assert_eq!(at, errors[i].0);
-        assert_eq!(at, rps[i].0);
-        let rate = point.error_rate().expect("traffic gives a rate");
-        assert!(close(rate, errors[i].1), "{rate} vs {}", errors[i].1);
-        assert!(close(point.requests, rps[i].1 * f64::from(STEP)));
-        let p95_ms = point.p95_ms.expect("a latency");
-        assert!(close(p95_ms, p95[i].1 * 1000.0), "{p95_ms} vs {}", p95[i].1);
-        // Production's share, not staging's.
+    assert_same_as_prometheus(&prometheus, &series, &sel).await;
+    for point in &series.points {
+        // Production's share and latency, not staging's.
+        let rate = point.error_rate().unwrap();
         assert!((0.05..0.15).contains(&rate), "{rate}");
-        assert!((50.0..=100.0).contains(&p95_ms), "{p95_ms}");
+        assert!((50.0..=100.0).contains(&point.p95_ms.unwrap()), "{point:?}");
     }
 
     // The header figure: one instant query at `to`, over the window.

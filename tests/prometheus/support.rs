@@ -189,3 +189,79 @@ pub async fn storefront() -> Exporter {
     exporter.serve(PROJECT, "staging", "dep-s", 200.0);
     exporter
 }
+
+/// `switchback serve`'s own router over `platform` on a loopback port: the real `/metrics`
+/// a Prometheus scrapes. Stopped when dropped.
+pub struct Served {
+    pub addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn serve(platform: switchback::backend::demo::DemoBackend) -> Served {
+    use std::sync::Arc;
+    use switchback::serve::{ServeState, Tokens, router};
+    let state = ServeState::new(Arc::new(platform.clone()), Tokens::default())
+        .with_traffic(Arc::new(platform));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.unwrap();
+    });
+    Served { addr, task }
+}
+
+/// Asserts that every point of `series` is Prometheus' own answer, asked directly, for the
+/// error rate, request rate and p95 of the series matching `sel`.
+pub async fn assert_same_as_prometheus(prometheus: &Prometheus, series: &MetricSeries, sel: &str) {
+    // Each point stands for the step before Prometheus' evaluation time.
+    let step = chrono::Duration::seconds(i64::from(STEP));
+    let first = series.points.first().unwrap().at + step;
+    let last = series.points.last().unwrap().at + step;
+    let errors = ask_range(
+        prometheus,
+        &format!(
+            "sum(rate(switchback_errors_total{{{sel}}}[{WINDOW}])) / \
+             sum(rate(switchback_requests_total{{{sel}}}[{WINDOW}]))"
+        ),
+        first,
+        last,
+        STEP,
+    )
+    .await;
+    let rps = ask_range(
+        prometheus,
+        &format!("sum(rate(switchback_requests_total{{{sel}}}[{WINDOW}]))"),
+        first,
+        last,
+        STEP,
+    )
+    .await;
+    let p95 = ask_range(
+        prometheus,
+        &format!(
+            "histogram_quantile(0.95, sum by (le) \
+             (rate(switchback_request_duration_seconds_bucket{{{sel}}}[{WINDOW}])))"
+        ),
+        first,
+        last,
+        STEP,
+    )
+    .await;
+    assert_eq!(series.points.len(), errors.len(), "{series:?}\n{errors:?}");
+    for (i, point) in series.points.iter().enumerate() {
+        let at = (point.at + step).timestamp_millis();
+        assert_eq!(at, errors[i].0);
+        assert_eq!(at, rps[i].0);
+        let rate = point.error_rate().expect("traffic gives a rate");
+        assert!(close(rate, errors[i].1), "{rate} vs {}", errors[i].1);
+        assert!(close(point.requests, rps[i].1 * f64::from(STEP)));
+        let p95_ms = point.p95_ms.expect("a latency");
+        assert!(close(p95_ms, p95[i].1 * 1000.0), "{p95_ms} vs {}", p95[i].1);
+    }
+}
