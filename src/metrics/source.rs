@@ -109,8 +109,8 @@ impl PrometheusSource {
     }
 
     /// The panel's series over `[from, to]`, on Prometheus' clock. The window is aligned to
-    /// whole steps so successive refreshes show the same buckets; each point stands for the
-    /// step before its evaluation time. `label` is the deployment's label, when the scope is
+    /// whole steps so successive refreshes show the same buckets (the newest one still
+    /// filling); each point stands for the step before its evaluation time. `label` is the deployment's label, when the scope is
     /// a deployment and a template uses `{deployment-label}`.
     pub async fn range(
         &self,
@@ -120,7 +120,8 @@ impl PrometheusSource {
         let step = step_for(query);
         let window = self.window_for(step);
         let start = align_down(query.from, step);
-        let end = align_down(query.to, step);
+        // Up, not down: the newest bucket, still filling, is the one on-call watches.
+        let end = align_up(query.to, step);
         if end < start {
             return Err(BackendError::invalid(
                 "the metrics window ends before it starts",
@@ -235,6 +236,15 @@ fn step_for(query: &MetricsQuery) -> Duration {
     Duration::from_secs(asked.max(needed) as u64)
 }
 
+fn align_up(at: Timestamp, step: Duration) -> Timestamp {
+    let down = align_down(at, step);
+    if down == at {
+        at
+    } else {
+        down + chrono::Duration::milliseconds(step.as_millis() as i64)
+    }
+}
+
 fn align_down(at: Timestamp, step: Duration) -> Timestamp {
     let step_ms = step.as_millis().max(1) as i64;
     let ms = at.timestamp_millis();
@@ -321,5 +331,11 @@ mod tests {
             align_down(at, Duration::from_secs(15)).timestamp(),
             1_700_000_040
         );
+        assert_eq!(
+            align_up(at, Duration::from_secs(15)).timestamp(),
+            1_700_000_055
+        );
+        let whole = Timestamp::from_timestamp(1_700_000_040, 0).unwrap();
+        assert_eq!(align_up(whole, Duration::from_secs(15)), whole);
     }
 }

@@ -13,7 +13,7 @@ async fn figures_equal_prometheus_own_answers() {
     let prometheus = Prometheus::start(&[exporter.addr]).await;
     let source = source(&config(&prometheus));
     let env = production();
-    let make = || query(&env, MetricsScope::Environment, 20, 3);
+    let make = || query(&env, MetricsScope::Environment, 20, 5);
     let series = series_with_rates(&source, make, 3).await;
     assert_eq!(series.source, switchback::domain::MetricSource::Prometheus);
     assert_eq!(series.step_secs, STEP);
@@ -73,7 +73,7 @@ async fn label_values_are_escaped_for_strings_and_regexes() {
     let source = source(&config(&prometheus));
     let env = EnvRef::new(project, "production");
     let scope = MetricsScope::Deployment(DeploymentId::new("v1.2"));
-    let series = series_with_rates(&source, || query(&env, scope.clone(), 20, 3), 3).await;
+    let series = series_with_rates(&source, || query(&env, scope.clone(), 20, 5), 3).await;
     let step = chrono::Duration::seconds(i64::from(STEP));
     let sel = r#"project="we\"ird\\shop",environment="production",deployment="v1.2""#;
     let expected = ask_range(
@@ -99,7 +99,7 @@ async fn label_values_are_escaped_for_strings_and_regexes() {
         error_rate: r#"rate(switchback_errors_total{project="{project}",deployment=~"{deployment}"}[{window}])"#.into(),
         ..config(&prometheus)
     };
-    let q = query(&env, MetricsScope::Environment, 20, 3);
+    let q = query(&env, MetricsScope::Environment, 20, 5);
     match PrometheusSource::with_env(&config, |_| None)
         .unwrap()
         .range(&q, None)

@@ -2,6 +2,7 @@
 //! `/metrics` endpoint every second.
 
 mod bad_answers;
+mod binary;
 mod config_docs;
 mod demo_platform;
 mod exporter;

@@ -27,7 +27,8 @@ pub fn source(config: &PrometheusConfig) -> PrometheusSource {
     PrometheusSource::with_env(config, |_| None).expect("a usable [metrics] config")
 }
 
-/// The last `span` seconds up to `lag` seconds ago: samples that old are all ingested,
+/// The last `span` seconds up to `lag` seconds ago. With `lag` above a step plus a scrape,
+/// even the newest bucket (its end rounded up to a whole step) holds only ingested samples,
 /// so Prometheus answers the same twice.
 pub fn query(env: &EnvRef, scope: MetricsScope, span: i64, lag: i64) -> MetricsQuery {
     let to = Utc::now() - chrono::Duration::seconds(lag);
