@@ -1,6 +1,6 @@
 //! switchback: a terminal operations console for deployment rollbacks.
 //!
-//! The engine (`domain`, `backend`, `clock`) never imports the screen.
+//! The engine (`domain`, `backend`, `clock`, `poller`) never imports the screen.
 
 pub mod app;
 pub mod backend;
@@ -13,4 +13,7 @@ pub mod logging;
 pub mod metrics;
 pub mod net;
 pub mod paths;
+pub mod poller;
 pub mod serve;
+pub mod theme;
+pub mod ui;

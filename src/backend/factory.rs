@@ -2,6 +2,7 @@
 
 use super::demo::{DemoBackend, Scenario, ScenarioError};
 use super::http::{HttpBackend, HttpSetupError};
+use super::kubernetes::LazyKubernetes;
 use super::{Backend, Identity, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::{BackendConfig, DemoBackendConfig};
@@ -28,9 +29,10 @@ pub enum BuildError {
 pub fn clock_for(config: &BackendConfig) -> SharedClock {
     match config {
         BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
-        BackendConfig::Demo(_) | BackendConfig::Http(_) | BackendConfig::Unkey(_) => {
-            Arc::new(SystemClock)
-        }
+        BackendConfig::Demo(_)
+        | BackendConfig::Http(_)
+        | BackendConfig::Unkey(_)
+        | BackendConfig::Kubernetes(_) => Arc::new(SystemClock),
     }
 }
 
@@ -46,6 +48,8 @@ pub fn build_backend(
         BackendConfig::Unkey(unkey) => Ok(Arc::new(super::unkey::UnkeyBackend::from_config(
             unkey, clock,
         )?)),
+        // Connects on first use: the kubeconfig is read and the cluster asked then.
+        BackendConfig::Kubernetes(k8s) => Ok(Arc::new(LazyKubernetes::new(k8s.clone(), clock))),
     }
 }
 

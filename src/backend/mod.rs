@@ -6,6 +6,7 @@ pub mod demo;
 mod error;
 pub mod factory;
 pub mod http;
+pub mod kubernetes;
 mod request;
 pub mod unkey;
 

@@ -48,17 +48,19 @@ pub enum BackendConfig {
     /// A platform speaking the documented HTTP contract (`docs/api.md`).
     Http(HttpBackendConfig),
     Unkey(crate::backend::unkey::UnkeyBackendConfig),
+    Kubernetes(crate::backend::kubernetes::KubernetesBackendConfig),
 }
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo", "http", "unkey"];
+    pub const KINDS: &'static [&'static str] = &["demo", "http", "unkey", "kubernetes"];
 
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
             Self::Http(c) => &c.name,
             Self::Unkey(c) => &c.name,
+            Self::Kubernetes(c) => &c.name,
         }
     }
 
@@ -67,6 +69,7 @@ impl BackendConfig {
             Self::Demo(_) => "demo",
             Self::Http(_) => "http",
             Self::Unkey(_) => "unkey",
+            Self::Kubernetes(_) => "kubernetes",
         }
     }
 
@@ -75,6 +78,7 @@ impl BackendConfig {
             Self::Demo(c) => Some(c),
             Self::Http(_) => None,
             Self::Unkey(_) => None,
+            Self::Kubernetes(_) => None,
         }
     }
 
@@ -95,6 +99,9 @@ impl BackendConfig {
             "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
                 rest,
             )?),
+            "kubernetes" => Self::Kubernetes(
+                crate::backend::kubernetes::KubernetesBackendConfig::deserialize(rest)?,
+            ),
             _ => return Ok(None),
         }))
     }

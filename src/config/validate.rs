@@ -79,6 +79,20 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
                     return Err(invalid(entry.key(key), message));
                 }
             }
+            BackendConfig::Kubernetes(k8s) => {
+                if let Some(i) = k8s.namespaces.iter().position(|n| n.trim().is_empty()) {
+                    return Err(invalid(
+                        entry.key("namespaces").index(i),
+                        "a namespace needs a name",
+                    ));
+                }
+                if k8s.selector.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                    return Err(invalid(
+                        entry.key("selector"),
+                        "leave `selector` out, or give a label selector such as `team=web`",
+                    ));
+                }
+            }
         }
     }
     let threshold = config.console.error_threshold;

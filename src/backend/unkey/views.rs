@@ -144,6 +144,7 @@ impl UnkeyBackend {
             } else {
                 SwitchKind::Cold { estimate_secs: 60 }
             },
+            details: Vec::new(),
         })
     }
 
