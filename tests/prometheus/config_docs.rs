@@ -43,7 +43,11 @@ fn the_example_config_metrics_section_is_the_default() {
         .map(|(_, rest)| rest)
         .expect("config.example.toml documents [metrics]");
     let mut uncommented = String::from("[metrics]\n");
-    for line in section.lines() {
+    // Up to the next section, should one follow.
+    let section_lines = section
+        .lines()
+        .take_while(|line| !line.starts_with("# ---") && !line.starts_with('['));
+    for line in section_lines {
         let Some(line) = line.strip_prefix("# ") else {
             continue;
         };
