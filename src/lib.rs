@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod logging;
+pub mod metrics;
 pub mod net;
 pub mod paths;
 pub mod poller;

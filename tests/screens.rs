@@ -308,6 +308,7 @@ fn loaded(role: Role, mode: EnvMode, live: &str) -> State {
         Ok(Fetched::Metrics {
             env: env.clone(),
             series: series(15, 0.001, 0.081, 5),
+            current: None,
         }),
     );
     poll(
@@ -560,6 +561,7 @@ fn empty_and_loading_states() {
                     step_secs: 30,
                     points: vec![],
                 },
+                current: None,
             }),
         );
         state
@@ -576,6 +578,30 @@ fn empty_and_loading_states() {
 }
 
 #[test]
+fn the_header_figure_is_the_sources_own_now_answer() {
+    let mut state = bad_deploy();
+    let before = text(&draw(&mut state, 80, 24, &Theme::default()));
+    assert!(before.contains("live 8.1%"), "{before}");
+    poll(
+        &mut state,
+        Resource::Metrics(env_ref()),
+        Ok(Fetched::Metrics {
+            env: env_ref(),
+            series: series(15, 0.001, 0.081, 5),
+            current: Some(MetricPoint {
+                at: t0(),
+                deployment: None,
+                requests: 1000.0,
+                errors: 25.0,
+                p95_ms: None,
+            }),
+        }),
+    );
+    let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
+    assert!(screen.contains("live 2.5%"), "{screen}");
+}
+
+#[test]
 fn empty_series_says_no_data_never_zero() {
     let mut state = bad_deploy();
     poll(
@@ -588,6 +614,7 @@ fn empty_series_says_no_data_never_zero() {
                 step_secs: 30,
                 points: vec![],
             },
+            current: None,
         }),
     );
     let screen = text(&draw(&mut state, 80, 24, &Theme::default()));

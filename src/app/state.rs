@@ -6,8 +6,8 @@ use crate::backend::{Capabilities, Identity};
 use crate::config::keys::Keymap;
 use crate::config::{Config, PollConfig};
 use crate::domain::{
-    Action, ActionAvailability, Diff, EnvRef, Environment, MetricSeries, Operation, OperationId,
-    Project, ProjectId, Strategy, Timestamp,
+    Action, ActionAvailability, Diff, EnvRef, Environment, MetricPoint, MetricSeries, Operation,
+    OperationId, Project, ProjectId, Strategy, Timestamp,
 };
 use crate::poller::{Freshness, Target};
 use ratatui_textarea::TextArea;
@@ -187,6 +187,8 @@ pub struct State {
     pub list: DeploymentList,
     pub detail: Option<Detail>,
     pub metrics: Option<MetricSeries>,
+    /// The header figure from the metrics source's own "now" query.
+    pub current_rate: Option<MetricPoint>,
     pub live_history: super::history::LiveHistory,
     pub operations: Vec<Operation>,
     pub log: Vec<LogEntry>,
@@ -234,6 +236,7 @@ impl State {
             list: DeploymentList::default(),
             detail: None,
             metrics: None,
+            current_rate: None,
             live_history: Default::default(),
             operations: Vec::new(),
             log: Vec::new(),
@@ -323,8 +326,12 @@ impl State {
         });
     }
 
-    /// The error rate of the live deployment in the newest bucket with traffic.
+    /// The error rate of the live deployment: the source's "now" figure, else the newest
+    /// bucket with traffic.
     pub fn live_rate(&self) -> Option<f64> {
+        if let Some(rate) = self.current_rate.as_ref().and_then(MetricPoint::error_rate) {
+            return Some(rate);
+        }
         self.metrics
             .as_ref()?
             .points

@@ -6,6 +6,7 @@ use super::kubernetes::LazyKubernetes;
 use super::{Backend, Identity, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::{BackendConfig, DemoBackendConfig};
+use crate::metrics::{MetricsConfig, SetupError, with_metrics};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Http(#[from] HttpSetupError),
+    #[error(transparent)]
+    Metrics(#[from] SetupError),
 }
 
 /// The clock a backend entry runs on: real time, or faster for a demo with `speed`.
@@ -48,6 +51,15 @@ pub fn build_backend(
         // Connects on first use: the kubeconfig is read and the cluster asked then.
         BackendConfig::Kubernetes(k8s) => Ok(Arc::new(LazyKubernetes::new(k8s.clone(), clock))),
     }
+}
+
+/// Builds the adapter for `config`; with `[metrics]` its error rates come from there.
+pub fn build_with_metrics(
+    config: &BackendConfig,
+    metrics: Option<&MetricsConfig>,
+    clock: SharedClock,
+) -> Result<Arc<dyn Backend>, BuildError> {
+    Ok(with_metrics(build_backend(config, clock)?, metrics)?)
 }
 
 /// A fresh demo platform: every run starts from the scenario's beginning.

@@ -99,4 +99,13 @@ pub trait Backend: Send + Sync {
 
     /// Requests, 5xx errors and p95 latency per time bucket.
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError>;
+
+    /// The figure for the header: at most one point, the newest bucket ending at `query.to`
+    /// (none: no data). The default takes the newest point of `error_rate`; a metrics source
+    /// with instant queries answers it directly.
+    async fn current_error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+        let mut series = self.error_rate(query).await?;
+        series.points = series.points.pop().into_iter().collect();
+        Ok(series)
+    }
 }

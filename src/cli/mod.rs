@@ -9,7 +9,7 @@ pub use args::{
     RollbackArgs, StatusArgs, Where,
 };
 
-use crate::backend::factory::{build_backend, clock_for};
+use crate::backend::factory::{build_with_metrics, clock_for};
 use crate::commands::{self, CommandError, Context};
 use crate::paths::Paths;
 use std::process::ExitCode;
@@ -108,7 +108,7 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
     let config = resolve::load_config(location)?;
     let chosen = resolve::choose_backend(&config, &cli.global)
         .map_err(|e| CommandError::usage(e.to_string()))?;
-    let backend = build_backend(&chosen, clock_for(&chosen))
+    let backend = build_with_metrics(&chosen, config.metrics.as_ref(), clock_for(&chosen))
         .map_err(|e| CommandError::usage(e.to_string()))?;
     Ok(Context {
         backend,

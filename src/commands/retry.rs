@@ -128,6 +128,9 @@ impl Backend for Retrying {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         retry("error_rate", || self.0.error_rate(query)).await
     }
+    async fn current_error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+        retry("current_error_rate", || self.0.current_error_rate(query)).await
+    }
 }
 
 #[cfg(test)]

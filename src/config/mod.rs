@@ -33,6 +33,9 @@ pub struct Config {
     /// `switchback serve`: where it listens and which tokens it accepts.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Where error rates come from; absent: each backend's own numbers.
+    #[serde(default)]
+    pub metrics: Option<crate::metrics::MetricsConfig>,
 }
 
 /// One backend entry; `kind` picks the adapter.

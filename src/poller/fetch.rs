@@ -3,8 +3,8 @@
 use super::{MAX_DEPLOYMENTS, METRICS_STEP_SECS, METRICS_WINDOW, PAGE_SIZE};
 use crate::backend::{Backend, BackendError, Identity, PageRequest};
 use crate::domain::{
-    Deployment, EnvRef, Environment, LiveChange, MetricSeries, MetricsQuery, MetricsScope,
-    Operation, OperationId, Project, ProjectId, Timestamp,
+    Deployment, EnvRef, Environment, LiveChange, MetricPoint, MetricSeries, MetricsQuery,
+    MetricsScope, Operation, OperationId, Project, ProjectId, Timestamp,
 };
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub enum Fetched {
     Metrics {
         env: EnvRef,
         series: MetricSeries,
+        /// The header figure: the source's own "now" answer (an instant query on
+        /// Prometheus), none without data.
+        current: Option<MetricPoint>,
     },
     LiveHistory(EnvRef, Vec<LiveChange>),
     Operations(EnvRef, Vec<Operation>),
@@ -117,9 +120,12 @@ pub async fn fetch(
                 to,
                 step_secs: METRICS_STEP_SECS,
             };
+            let series = backend.error_rate(&query).await?;
+            let current = backend.current_error_rate(&query).await?.points.pop();
             Fetched::Metrics {
                 env: env.clone(),
-                series: backend.error_rate(&query).await?,
+                series,
+                current,
             }
         }
         Resource::LiveHistory(env) => {

@@ -261,6 +261,7 @@ fn choose(state: &mut State, kind: PickerKind, id: String) {
                 state.list = Default::default();
                 state.detail = None;
                 state.metrics = None;
+                state.current_rate = None;
                 state.live_history.clear();
                 state.operations.clear();
                 state.last_good = None;

@@ -83,9 +83,14 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                 state.dirty = true;
             }
         }
-        Fetched::Metrics { env, series } => {
+        Fetched::Metrics {
+            env,
+            series,
+            current,
+        } => {
             if state.env.as_ref() == Some(&env) {
                 set(state, |s| &mut s.metrics, Some(series));
+                set(state, |s| &mut s.current_rate, current);
             }
         }
         Fetched::LiveHistory(env, history) => {
@@ -178,6 +183,7 @@ pub(crate) fn switch_env(state: &mut State, env: EnvRef) {
     state.list = Default::default();
     state.detail = None;
     state.metrics = None;
+    state.current_rate = None;
     state.live_history.clear();
     state.operations.clear();
     state.last_good = None;
