@@ -183,6 +183,44 @@ async fn a_cold_switch_finds_the_world_changed_and_ends_in_exception_without_los
 }
 
 #[tokio::test]
+async fn a_switch_expecting_live_is_refused_while_another_is_under_way() {
+    let demo = Demo::new("bad-deploy");
+    let env = prod();
+    let (v40, v41, v42) = (
+        demo.id(&env, "v40").await,
+        demo.id(&env, "v41").await,
+        demo.id(&env, "v42").await,
+    );
+    let mut slow = request(&env, &v40, "slow");
+    slow.expected_live = Some(v42.clone());
+    demo.backend.rollback(slow).await.unwrap();
+    // Dana saw v42 live too, and it still is: only the switch under way refuses her.
+    let mut second = request(&env, &v41, "second");
+    second.expected_live = Some(v42.clone());
+    second.actor = "dana".into();
+    let refused = demo
+        .backend
+        .with_identity(deployer("dana"))
+        .rollback(second)
+        .await
+        .unwrap_err();
+    let switchback::backend::BackendError::Conflict {
+        live_now, message, ..
+    } = refused
+    else {
+        panic!("expected a conflict, got {refused:?}")
+    };
+    assert_eq!(live_now, Some(v42));
+    assert!(
+        message.contains("rollback to v40 by alice already under way"),
+        "{message}"
+    );
+    assert_eq!(demo.backend.list_operations(&env).await.unwrap().len(), 1);
+    demo.advance(60);
+    assert_eq!(demo.env(&env).await.live, Some(v40));
+}
+
+#[tokio::test]
 async fn a_preview_spins_down_after_an_hour_without_requests() {
     let demo = Demo::new("bad-deploy");
     let preview = EnvRef::new("acme/storefront", "preview-gift-cards");
