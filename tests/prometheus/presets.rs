@@ -75,7 +75,7 @@ async fn the_ingress_nginx_preset_measures_the_workloads_service() {
         // api's 50% never leaks in: only web's Service is matched.
         assert!(rate < 0.3, "{rate} in {:?}", rates(&series));
     }
-    let latency = series.points.iter().filter_map(|p| p.p95_ms).last();
+    let latency = series.points.iter().filter_map(|p| p.p95_ms).next_back();
     assert!(
         latency.is_some_and(|ms| (50.0..=100.0).contains(&ms)),
         "{latency:?}"
