@@ -1,6 +1,7 @@
 //! `[metrics]`: where error rates come from when the platform's own numbers are not the
 //! ones the team trusts.
 
+use super::presets::Preset;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -13,67 +14,75 @@ pub enum MetricsConfig {
 
 /// A Prometheus server (or anything speaking its HTTP query API: Thanos, Mimir, VictoriaMetrics).
 ///
-/// Each query is a PromQL template. Placeholders:
+/// Each query is a PromQL template; `preset` picks the ones left out. Placeholders:
 /// - `{project}`, `{environment}`, `{deployment}`: inside a quoted label value; the value is
 ///   escaped for the string, and for the regex too after `=~` / `!~`. For the whole
 ///   environment `{deployment}` becomes `.*`, so it must follow `=~`.
+/// - `{namespace}`, `{workload}`, `{service}`: the parts of a Kubernetes project id
+///   (`namespace/name`, `namespace/rollouts/name`); `{service}` is the workload's name.
 /// - `{window}`: the range of `rate()`, outside quotes: the larger of the step and `window`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(from = "RawPrometheusConfig")]
 pub struct PrometheusConfig {
     /// Base URL; a path prefix (`https://host/prometheus`) is kept.
-    #[serde(default = "PrometheusConfig::default_url")]
     pub url: String,
     /// Name of the environment variable holding a Bearer token (never the token itself).
-    #[serde(default)]
     pub token_env: Option<String>,
+    /// Where the queries left out come from.
+    pub preset: Preset,
     /// Share of requests answered 5xx, a fraction (0.02 = 2%).
-    #[serde(default = "PrometheusConfig::default_error_rate")]
     pub error_rate: String,
     /// Requests per second.
-    #[serde(default = "PrometheusConfig::default_request_rate")]
     pub request_rate: String,
     /// 95th percentile latency in seconds; an empty string turns latency off.
-    #[serde(default = "PrometheusConfig::default_latency_p95")]
     pub latency_p95: String,
     /// The smallest `{window}`: at least four scrape intervals, so `rate()` has samples.
-    #[serde(with = "humantime_serde", default = "PrometheusConfig::default_window")]
     pub window: Duration,
     /// Per request, connection included.
+    pub timeout: Duration,
+}
+
+/// `[metrics]` as written: queries left out are taken from the preset.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPrometheusConfig {
+    #[serde(default = "PrometheusConfig::default_url")]
+    url: String,
+    #[serde(default)]
+    token_env: Option<String>,
+    #[serde(default)]
+    preset: Preset,
+    error_rate: Option<String>,
+    request_rate: Option<String>,
+    latency_p95: Option<String>,
+    #[serde(with = "humantime_serde", default = "PrometheusConfig::default_window")]
+    window: Duration,
     #[serde(
         with = "humantime_serde",
         default = "PrometheusConfig::default_timeout"
     )]
-    pub timeout: Duration,
+    timeout: Duration,
 }
 
-/// The label matchers of `switchback serve`'s own metrics.
-const SERVE_MATCHERS: &str =
-    r#"project="{project}",environment="{environment}",deployment=~"{deployment}""#;
+impl From<RawPrometheusConfig> for PrometheusConfig {
+    fn from(raw: RawPrometheusConfig) -> Self {
+        let defaults = raw.preset.queries();
+        Self {
+            url: raw.url,
+            token_env: raw.token_env,
+            preset: raw.preset,
+            error_rate: raw.error_rate.unwrap_or(defaults.error_rate),
+            request_rate: raw.request_rate.unwrap_or(defaults.request_rate),
+            latency_p95: raw.latency_p95.unwrap_or(defaults.latency_p95),
+            window: raw.window,
+            timeout: raw.timeout,
+        }
+    }
+}
 
 impl PrometheusConfig {
     pub fn default_url() -> String {
         "http://127.0.0.1:9090".to_owned()
-    }
-
-    /// Errors over requests of `switchback serve`'s counters. `0/0` (no traffic) is NaN,
-    /// and no series at all is an empty answer: both are shown as "no data", never 0%.
-    pub fn default_error_rate() -> String {
-        format!(
-            "sum(rate(switchback_errors_total{{{SERVE_MATCHERS}}}[{{window}}])) / \
-             sum(rate(switchback_requests_total{{{SERVE_MATCHERS}}}[{{window}}]))"
-        )
-    }
-
-    pub fn default_request_rate() -> String {
-        format!("sum(rate(switchback_requests_total{{{SERVE_MATCHERS}}}[{{window}}]))")
-    }
-
-    pub fn default_latency_p95() -> String {
-        format!(
-            "histogram_quantile(0.95, sum by (le) \
-             (rate(switchback_request_duration_seconds_bucket{{{SERVE_MATCHERS}}}[{{window}}])))"
-        )
     }
 
     pub fn default_window() -> Duration {
@@ -83,19 +92,26 @@ impl PrometheusConfig {
     pub fn default_timeout() -> Duration {
         Duration::from_secs(10)
     }
+
+    /// The defaults with `preset`'s queries.
+    pub fn with_preset(preset: Preset) -> Self {
+        let queries = preset.queries();
+        Self {
+            url: Self::default_url(),
+            token_env: None,
+            preset,
+            error_rate: queries.error_rate,
+            request_rate: queries.request_rate,
+            latency_p95: queries.latency_p95,
+            window: Self::default_window(),
+            timeout: Self::default_timeout(),
+        }
+    }
 }
 
 impl Default for PrometheusConfig {
     fn default() -> Self {
-        Self {
-            url: Self::default_url(),
-            token_env: None,
-            error_rate: Self::default_error_rate(),
-            request_rate: Self::default_request_rate(),
-            latency_p95: Self::default_latency_p95(),
-            window: Self::default_window(),
-            timeout: Self::default_timeout(),
-        }
+        Self::with_preset(Preset::default())
     }
 }
 
@@ -141,5 +157,43 @@ mod tests {
             .to_string();
         assert!(err.contains("token"), "{err}");
         assert!(toml::from_str::<MetricsConfig>("kind = \"datadog\"").is_err());
+    }
+
+    #[test]
+    fn a_preset_fills_the_queries_left_out() {
+        let text = r#"
+            kind = "prometheus"
+            preset = "ingress-nginx"
+            latency-p95 = ""
+        "#;
+        let MetricsConfig::Prometheus(c) = toml::from_str(text).unwrap();
+        let nginx = Preset::IngressNginx.queries();
+        assert_eq!(c.preset, Preset::IngressNginx);
+        assert_eq!(c.error_rate, nginx.error_rate);
+        assert_eq!(c.request_rate, nginx.request_rate);
+        assert!(c.error_rate.contains("nginx_ingress_controller_requests"));
+        assert_eq!(c.latency_p95, "", "an explicit query wins over the preset");
+        for (name, preset) in [
+            ("switchback", Preset::Switchback),
+            ("gateway-istio", Preset::GatewayIstio),
+            ("gateway-envoy", Preset::GatewayEnvoy),
+        ] {
+            let text = format!("kind = \"prometheus\"\npreset = \"{name}\"");
+            let MetricsConfig::Prometheus(c) = toml::from_str(&text).unwrap();
+            assert_eq!(c, PrometheusConfig::with_preset(preset));
+        }
+    }
+
+    #[test]
+    fn an_unknown_preset_is_refused_naming_the_key_and_the_choices() {
+        let err = toml::from_str::<MetricsConfig>("kind = \"prometheus\"\npreset = \"traefik\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("preset"), "{err}");
+        assert!(err.contains("traefik"), "{err}");
+        assert!(
+            err.contains("ingress-nginx") && err.contains("gateway-envoy"),
+            "{err}"
+        );
     }
 }

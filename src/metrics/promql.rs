@@ -1,5 +1,5 @@
-//! PromQL templates: `{project}`, `{environment}`, `{deployment}` inside quoted label values,
-//! `{window}` as a range. Checked once when the config is read; values are escaped for the
+//! PromQL templates: `{project}`, `{environment}`, `{deployment}` (and the Kubernetes
+//! `{namespace}`, `{workload}`, `{service}`) inside quoted label values, `{window}` as a range. Checked once when the config is read; values are escaped for the
 //! string they land in, and for the regex when the matcher is `=~` or `!~`.
 
 use crate::backend::BackendError;
@@ -11,6 +11,9 @@ enum Placeholder {
     Environment,
     Deployment,
     DeploymentLabel,
+    Namespace,
+    Workload,
+    Service,
 }
 
 impl Placeholder {
@@ -20,6 +23,9 @@ impl Placeholder {
             Self::Environment => "environment",
             Self::Deployment => "deployment",
             Self::DeploymentLabel => "deployment-label",
+            Self::Namespace => "namespace",
+            Self::Workload => "workload",
+            Self::Service => "service",
         }
     }
 
@@ -72,7 +78,7 @@ pub enum TemplateError {
     #[error("the query is empty")]
     Empty,
     #[error(
-        "unknown placeholder {{{0}}}; known: {{project}}, {{environment}}, {{deployment}}, {{deployment-label}}, {{window}}"
+        "unknown placeholder {{{0}}}; known: {{project}}, {{environment}}, {{deployment}}, {{deployment-label}}, {{namespace}}, {{workload}}, {{service}}, {{window}}"
     )]
     Unknown(String),
     #[error("{{{0}}} must be inside a quoted label value, e.g. {0}=\"{{{0}}}\"")]
@@ -96,7 +102,17 @@ pub struct Values<'a> {
     pub deployment: Option<&'a str>,
     /// The deployment's label (`v42`); `None`: every deployment of the environment.
     pub deployment_label: Option<&'a str>,
+    /// The Kubernetes workload the project is; `None` for a project of another platform.
+    pub workload: Option<Workload<'a>>,
     pub window: Duration,
+}
+
+/// A Kubernetes project's namespace and workload name, and the Service assumed to select it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workload<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub service: &'a str,
 }
 
 /// A parsed PromQL template.
@@ -192,6 +208,9 @@ impl Template {
                         Placeholder::Environment => Some(values.environment),
                         Placeholder::Deployment => values.deployment,
                         Placeholder::DeploymentLabel => values.deployment_label,
+                        Placeholder::Namespace => Some(kubernetes(values, |w| w.namespace)?),
+                        Placeholder::Workload => Some(kubernetes(values, |w| w.name)?),
+                        Placeholder::Service => Some(kubernetes(values, |w| w.service)?),
                     };
                     let Some(value) = value else {
                         // Every deployment; parsing made sure this is a regex matcher.
@@ -211,6 +230,20 @@ impl Template {
     }
 }
 
+/// A Kubernetes value, refused for a project that is not a Kubernetes workload.
+fn kubernetes<'a>(
+    values: &Values<'a>,
+    part: impl Fn(Workload<'a>) -> &'a str,
+) -> Result<&'a str, BackendError> {
+    values.workload.map(part).ok_or_else(|| {
+        BackendError::invalid(format!(
+            "{} is not a Kubernetes project (namespace/name), so {{namespace}}, {{workload}} \
+             and {{service}} have no value; pick a preset or queries for this platform",
+            values.project
+        ))
+    })
+}
+
 /// `{name}` at the start of `s`, when `name` looks like a placeholder.
 fn placeholder_at(s: &str) -> Option<(&str, usize)> {
     let close = s.find('}')?;
@@ -228,6 +261,9 @@ fn placement(name: &str, open: Option<(Quote, bool)>) -> Result<Part, TemplateEr
         "environment" => Placeholder::Environment,
         "deployment" => Placeholder::Deployment,
         "deployment-label" => Placeholder::DeploymentLabel,
+        "namespace" => Placeholder::Namespace,
+        "workload" => Placeholder::Workload,
+        "service" => Placeholder::Service,
         "window" if open.is_some() => return Err(TemplateError::WindowInsideQuotes),
         "window" => return Ok(Part::Window),
         other => return Err(TemplateError::Unknown(other.to_owned())),
@@ -313,6 +349,7 @@ mod tests {
             environment: "production",
             deployment,
             deployment_label: deployment.map(|_| "v7"),
+            workload: None,
             window: Duration::from_secs(60),
         }
     }
@@ -353,6 +390,7 @@ mod tests {
             environment: "it's",
             deployment: None,
             deployment_label: None,
+            workload: None,
             window: Duration::from_secs(1),
         };
         assert_eq!(t.render(&v).unwrap(), r#"x{a="a\"b\\c\nd",b='it\'s'}"#);
@@ -366,6 +404,7 @@ mod tests {
             environment: "",
             deployment: Some("v1.2+(rc)"),
             deployment_label: None,
+            workload: None,
             window: Duration::from_secs(1),
         };
         // Regex-escaped (`\.`), then string-escaped (`\\.`).

@@ -3,9 +3,10 @@
 
 use super::api::{PrometheusClient, Token};
 use super::config::PrometheusConfig;
-use super::promql::{Template, TemplateError, Values};
+use super::promql::{Template, TemplateError, Values, Workload};
 use super::series::{one_series, points};
 use crate::backend::BackendError;
+use crate::backend::kubernetes::workload::Address;
 use crate::domain::{MetricSeries, MetricSource, MetricsQuery, MetricsScope, Timestamp};
 use std::time::Duration;
 
@@ -207,11 +208,20 @@ impl PrometheusSource {
                 (Some(id.as_str()), label)
             }
         };
+        // A Kubernetes project id names its workload; the Service selecting its pods is
+        // assumed to carry the workload's name (the usual convention).
+        let address = Address::parse(&query.env.project).ok();
+        let workload = address.as_ref().map(|a| Workload {
+            namespace: &a.namespace,
+            name: &a.name,
+            service: &a.name,
+        });
         template.render(&Values {
             project: query.env.project.as_str(),
             environment: query.env.environment.as_str(),
             deployment,
             deployment_label,
+            workload,
             window,
         })
     }
@@ -337,5 +347,115 @@ mod tests {
         );
         let whole = Timestamp::from_timestamp(1_700_000_040, 0).unwrap();
         assert_eq!(align_up(whole, Duration::from_secs(15)), whole);
+    }
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::*;
+    use crate::domain::{DeploymentId, EnvRef};
+    use crate::metrics::Preset;
+
+    /// The three queries of `preset` for `project`'s revision `web-5d8f` at a 60 s window.
+    fn rendered(preset: Preset, project: &str) -> Result<[String; 3], BackendError> {
+        let config = PrometheusConfig::with_preset(preset);
+        let source = PrometheusSource::with_env(&config, |_| None).unwrap();
+        let to = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
+        let query = MetricsQuery {
+            env: EnvRef::new(project, "prod-cluster"),
+            scope: MetricsScope::Deployment(DeploymentId::new("web-5d8f")),
+            from: to - chrono::Duration::minutes(5),
+            to,
+            step_secs: 15,
+        };
+        let window = Duration::from_secs(60);
+        let latency = source.latency_p95.as_ref().unwrap();
+        Ok([
+            source.render(&source.error_rate, &query, Some("rev3"), window)?,
+            source.render(&source.request_rate, &query, Some("rev3"), window)?,
+            source.render(latency, &query, Some("rev3"), window)?,
+        ])
+    }
+
+    #[test]
+    fn ingress_nginx_matches_the_namespace_and_the_service_named_after_the_workload() {
+        let [errors, requests, latency] = rendered(Preset::IngressNginx, "shop/web").unwrap();
+        assert_eq!(
+            errors,
+            r#"sum(rate(nginx_ingress_controller_requests{namespace="shop",service="web",status=~"5.."}[60s])) / sum(rate(nginx_ingress_controller_requests{namespace="shop",service="web"}[60s]))"#
+        );
+        assert_eq!(
+            requests,
+            r#"sum(rate(nginx_ingress_controller_requests{namespace="shop",service="web"}[60s]))"#
+        );
+        assert_eq!(
+            latency,
+            r#"histogram_quantile(0.95, sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{namespace="shop",service="web"}[60s])))"#
+        );
+    }
+
+    #[test]
+    fn gateway_istio_matches_the_destination_workload_of_a_rollout() {
+        let [errors, requests, latency] =
+            rendered(Preset::GatewayIstio, "shop/rollouts/web").unwrap();
+        let m = r#"destination_workload_namespace="shop",destination_workload="web",reporter="destination""#;
+        assert_eq!(
+            errors,
+            format!(
+                r#"sum(rate(istio_requests_total{{{m},response_code=~"5.."}}[60s])) / sum(rate(istio_requests_total{{{m}}}[60s]))"#
+            )
+        );
+        assert_eq!(
+            requests,
+            format!("sum(rate(istio_requests_total{{{m}}}[60s]))")
+        );
+        assert_eq!(
+            latency,
+            format!(
+                "histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{m}}}[60s]))) / 1000"
+            )
+        );
+    }
+
+    #[test]
+    fn gateway_envoy_escapes_the_names_for_its_cluster_regex() {
+        // A Deployment name may hold dots; in the cluster-name regex they match only dots.
+        let [errors, requests, latency] = rendered(Preset::GatewayEnvoy, "shop/web.v2").unwrap();
+        let m = r#"envoy_cluster_name=~".*/shop/web\\.v2/.*""#;
+        assert_eq!(
+            errors,
+            format!(
+                r#"sum(rate(envoy_cluster_upstream_rq_xx{{{m},envoy_response_code_class="5"}}[60s])) / sum(rate(envoy_cluster_upstream_rq_total{{{m}}}[60s]))"#
+            )
+        );
+        assert_eq!(
+            requests,
+            format!("sum(rate(envoy_cluster_upstream_rq_total{{{m}}}[60s]))")
+        );
+        assert_eq!(
+            latency,
+            format!(
+                "histogram_quantile(0.95, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{{{m}}}[60s]))) / 1000"
+            )
+        );
+    }
+
+    #[test]
+    fn values_are_escaped_for_the_quoted_label() {
+        let [_, requests, _] = rendered(Preset::IngressNginx, r#"sh"op/we\b"#).unwrap();
+        assert_eq!(
+            requests,
+            r#"sum(rate(nginx_ingress_controller_requests{namespace="sh\"op",service="we\\b"}[60s]))"#
+        );
+    }
+
+    #[test]
+    fn a_kubernetes_preset_refuses_a_project_of_another_platform() {
+        let err = rendered(Preset::GatewayIstio, "storefront").unwrap_err();
+        assert!(matches!(err, BackendError::Invalid { .. }), "{err}");
+        assert!(err.to_string().contains("storefront"), "{err}");
+        // The default preset needs no Kubernetes project.
+        let [errors, ..] = rendered(Preset::Switchback, "storefront").unwrap();
+        assert!(errors.contains(r#"deployment=~"web-5d8f""#), "{errors}");
     }
 }

@@ -7,5 +7,6 @@ mod config_docs;
 mod demo_platform;
 mod exporter;
 mod figures;
+mod presets;
 mod server;
 mod support;

@@ -14,7 +14,6 @@ mod follow;
 mod history;
 mod lazy;
 pub mod mapping;
-pub mod metrics;
 pub mod objects;
 mod ops;
 mod promote;
@@ -245,7 +244,7 @@ impl Backend for KubernetesBackend {
         Err(BackendError::precondition(
             PreconditionCode::NotApplicable,
             "Kubernetes reports no request metrics itself; error rates come from Prometheus \
-             (configure a prometheus metrics source; defaults in backend::kubernetes::metrics)",
+             (configure [metrics] with kind = \"prometheus\" and a preset such as \"ingress-nginx\")",
         ))
     }
 }
