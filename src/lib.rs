@@ -1,6 +1,6 @@
 //! switchback: a terminal operations console for deployment rollbacks.
 //!
-//! The engine (`domain`, `backend`, `clock`) never imports the screen.
+//! The engine (`domain`, `backend`, `clock`, `poller`) never imports the screen.
 
 pub mod app;
 pub mod backend;
@@ -12,3 +12,6 @@ pub mod domain;
 pub mod logging;
 pub mod net;
 pub mod paths;
+pub mod poller;
+pub mod theme;
+pub mod ui;

@@ -1,4 +1,21 @@
 //! The interactive console: state, messages, update, and the run loop.
+//!
+//! One writer: only the loop changes [`State`], through the pure [`update`]. Backend calls
+//! run on tokio tasks and come back as owned [`Msg`]s; render is a pure view of the state.
+
+pub mod command;
+pub mod effects;
+pub mod list;
+pub mod msg;
+mod run_loop;
+pub mod state;
+pub mod terminal;
+mod update;
+
+pub use command::{Command, StartRequest};
+pub use msg::Msg;
+pub use state::State;
+pub use update::{list_rows, live_window, poll_targets, update};
 
 use crate::backend::Backend;
 use crate::config::Config;
@@ -16,6 +33,5 @@ pub struct Setup {
 
 /// Runs the console until the engineer quits.
 pub async fn run(setup: Setup) -> color_eyre::Result<()> {
-    let _ = setup;
-    color_eyre::eyre::bail!("the console is not built yet")
+    run_loop::run(setup).await
 }

@@ -1,0 +1,68 @@
+//! Everything that can happen to the console, as owned values.
+
+use super::effects::{DetailData, LastGood, Prepared};
+use crate::backend::{BackendError, OperationHandle};
+use crate::config::keys::KeyPress;
+use crate::domain::{Action, DeploymentId, EnvRef, Timestamp};
+use crate::poller::PollEvent;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyPress),
+    /// Text pasted at once (bracketed paste); goes to the field being typed in.
+    Paste(String),
+    /// The clocks moved: `now` is the platform's time (ages, metric windows), `real` the
+    /// console's own (data freshness, toasts); they differ when the demo runs faster.
+    Tick {
+        now: Timestamp,
+        real: Timestamp,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Poll(PollEvent),
+    Detail {
+        env: EnvRef,
+        target: DeploymentId,
+        data: DetailData,
+    },
+    /// The facts for a confirmation modal, or why the action cannot be taken.
+    Prepared {
+        action: Action,
+        env: EnvRef,
+        target: DeploymentId,
+        result: Result<Box<Prepared>, BackendError>,
+    },
+    /// The backend accepted (or refused) an operation request.
+    Started {
+        action: Action,
+        env: EnvRef,
+        target_label: String,
+        result: Result<OperationHandle, BackendError>,
+    },
+    LastGood {
+        env: EnvRef,
+        result: Result<Option<LastGood>, BackendError>,
+    },
+    /// SIGTERM, SIGHUP or SIGINT.
+    Signal(&'static str),
+}
+
+impl Msg {
+    /// A short name for logs (`key`, `poll`, `tick`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Key(_) => "key",
+            Self::Paste(_) => "paste",
+            Self::Tick { .. } => "tick",
+            Self::Resize { .. } => "resize",
+            Self::Poll(_) => "poll",
+            Self::Detail { .. } => "detail",
+            Self::Prepared { .. } => "prepared",
+            Self::Started { .. } => "started",
+            Self::LastGood { .. } => "last-good",
+            Self::Signal(_) => "signal",
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The loop: read keys, signals, poll results and answers; update; draw only when dirty.
+
+use super::command::Command;
+use super::msg::Msg;
+use super::state::{Settings, State};
+use super::{Setup, effects, terminal, update};
+use crate::backend::Backend;
+use crate::clock::SharedClock;
+use crate::config::keys::{KeyCode, KeyPress, Keymap};
+use crate::poller::{self, PollOptions, PollerHandle, TokioClock};
+use crate::theme::{Theme, ThemeSource};
+use color_eyre::eyre::{WrapErr, bail};
+use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers, MouseEventKind};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// A pause before fetching the detail of a new selection, so holding `j` over a long list
+/// does not send a request per row.
+const DETAIL_DEBOUNCE: Duration = Duration::from_millis(120);
+
+pub async fn run(setup: Setup) -> color_eyre::Result<()> {
+    // Fatal problems are found before the terminal is touched, so they print plainly.
+    let keymap = Keymap::build(&setup.config.keys).wrap_err("the [keys] table in the config")?;
+    let source = ThemeSource {
+        user_dir: directories::ProjectDirs::from("dev", "switchback", "switchback")
+            .map(|d| d.config_dir().join("themes")),
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(
+        setup.theme.as_deref(),
+        setup.config.theme.as_deref(),
+        no_color,
+        &source,
+    )
+    .wrap_err("choosing the theme")?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "the console needs a terminal; for scripts use `switchback list`, `switchback rollback`, ..."
+        );
+    }
+    let mut signals = Signals::new().wrap_err("listening for signals")?;
+    let clock: SharedClock = Arc::new(TokioClock::starting_at(chrono::Utc::now()));
+    let backend = setup.backend.clone();
+    let mut state = State::new(
+        setup.backend_name.clone(),
+        backend.capabilities(),
+        Settings::from_config(&setup.config),
+        keymap,
+        backend.now(),
+    );
+    state.real_now = clock.now();
+    state.connection = crate::poller::Freshness::new(state.real_now);
+
+    let mut term =
+        terminal::enter(setup.config.console.mouse).wrap_err("preparing the terminal")?;
+    let _guard = terminal::Guard;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    spawn_input_reader(tx.clone());
+    let (poll_tx, mut poll_rx) = mpsc::unbounded_channel();
+    let poller = poller::spawn(
+        backend.clone(),
+        clock.clone(),
+        PollOptions::default(),
+        poll_tx,
+    );
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut detail_task: Option<JoinHandle<()>> = None;
+
+    let size = term.size().wrap_err("reading the terminal size")?;
+    let mut pending = update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    loop {
+        for command in pending.drain(..) {
+            if execute(command, &backend, &poller, &tx, &mut detail_task) {
+                state.quit = true;
+            }
+        }
+        if state.quit {
+            break;
+        }
+        if state.dirty {
+            term.draw(|frame| crate::ui::render(frame, &state, &theme))
+                .wrap_err("drawing the screen")?;
+            state.dirty = false;
+        }
+        let msg = tokio::select! {
+            Some(msg) = rx.recv() => msg,
+            Some(event) = poll_rx.recv() => Msg::Poll(event),
+            _ = tick.tick() => Msg::Tick { now: backend.now(), real: clock.now() },
+            name = signals.next() => Msg::Signal(name),
+        };
+        let (name, resource) = match &msg {
+            Msg::Poll(event) => (msg.name(), Some(event.resource.clone())),
+            other => (other.name(), None),
+        };
+        pending = update(&mut state, msg);
+        if state.dirty {
+            tracing::trace!(msg = name, resource = ?resource, "screen changed");
+        }
+    }
+    drop(poller);
+    if let Some(task) = detail_task {
+        task.abort();
+    }
+    terminal::restore();
+    Ok(())
+}
+
+/// Carries out one command; returns true to quit.
+fn execute(
+    command: Command,
+    backend: &Arc<dyn Backend>,
+    poller: &PollerHandle,
+    tx: &mpsc::UnboundedSender<Msg>,
+    detail_task: &mut Option<JoinHandle<()>>,
+) -> bool {
+    match command {
+        Command::Quit => return true,
+        Command::SetPollTargets(targets) => poller.set_targets(targets),
+        Command::PollNow(resources) => poller.poll_now(resources),
+        command @ Command::FetchDetail { .. } => {
+            if let Some(previous) = detail_task.take() {
+                previous.abort();
+            }
+            let (backend, tx) = (backend.clone(), tx.clone());
+            *detail_task = Some(tokio::spawn(async move {
+                tokio::time::sleep(DETAIL_DEBOUNCE).await;
+                if let Some(msg) = effects::execute(backend.as_ref(), command).await {
+                    let _ = tx.send(msg);
+                }
+            }));
+        }
+        command => {
+            let (backend, tx) = (backend.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Some(msg) = effects::execute(backend.as_ref(), command).await {
+                    let _ = tx.send(msg);
+                }
+            });
+        }
+    }
+    false
+}
+
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Terminal events are read on a plain thread (crossterm's reader blocks) and sent on.
+fn spawn_input_reader(tx: mpsc::UnboundedSender<Msg>) {
+    std::thread::Builder::new()
+        .name("input".to_owned())
+        .spawn(move || {
+            while let Ok(event) = event::read() {
+                if let Some(msg) = to_msg(event)
+                    && tx.send(msg).is_err()
+                {
+                    break;
+                }
+            }
+        })
+        .expect("spawning the input thread");
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    use ratatui::crossterm::event::KeyCode as K;
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            let code = match key.code {
+                K::Char(c) => KeyCode::Char(c),
+                K::Enter => KeyCode::Enter,
+                K::Esc => KeyCode::Esc,
+                K::Tab => KeyCode::Tab,
+                K::BackTab => KeyCode::BackTab,
+                K::Backspace => KeyCode::Backspace,
+                K::Delete => KeyCode::Delete,
+                K::Up => KeyCode::Up,
+                K::Down => KeyCode::Down,
+                K::Left => KeyCode::Left,
+                K::Right => KeyCode::Right,
+                K::Home => KeyCode::Home,
+                K::End => KeyCode::End,
+                K::PageUp => KeyCode::PageUp,
+                K::PageDown => KeyCode::PageDown,
+                K::F(n) => KeyCode::F(n),
+                _ => return None,
+            };
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            let code = match code {
+                KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
+                other => other,
+            };
+            Some(Msg::Key(KeyPress {
+                code,
+                ctrl,
+                alt: key.modifiers.contains(KeyModifiers::ALT),
+            }))
+        }
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollDown => Some(Msg::Key(KeyPress::plain(KeyCode::Down))),
+            MouseEventKind::ScrollUp => Some(Msg::Key(KeyPress::plain(KeyCode::Up))),
+            _ => None,
+        },
+        _ => None,
+    }
+}

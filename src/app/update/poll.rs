@@ -1,0 +1,205 @@
+//! Poll results into state: only real changes mark the screen dirty.
+
+use super::{Command, list_rows, refresh_detail, refresh_env};
+use crate::app::state::{Level, State};
+use crate::domain::{EnvRef, Environment, EnvironmentKind, OperationStatus};
+use crate::poller::{Fetched, Freshness, PollEvent, Resource};
+
+pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Command>) {
+    track_freshness(state, &event);
+    let resource = event.resource.clone();
+    let fetched = match event.outcome {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            tracing::debug!(resource = ?resource, error = ?error, failures = event.failures, "poll failed");
+            return;
+        }
+    };
+    match fetched {
+        Fetched::Identity(identity) => set(state, |s| &mut s.identity, Some(identity)),
+        Fetched::Projects(projects) => {
+            set(state, |s| &mut s.projects, projects);
+            if state.project.is_none()
+                && let Some(first) = state.projects.first()
+            {
+                state.project = Some(first.id.clone());
+                state.dirty = true;
+            }
+        }
+        Fetched::Environments(project, environments) => {
+            if state.project.as_ref() != Some(&project) {
+                return;
+            }
+            let live_before = state.environment().and_then(|e| e.live.clone());
+            set(state, |s| &mut s.environments, environments);
+            if state.env.is_none() {
+                if let Some(env) = choose_environment(&state.environments) {
+                    switch_env(state, env);
+                }
+            } else if state.environment().and_then(|e| e.live.clone()) != live_before {
+                on_live_changed(state, commands);
+            }
+        }
+        Fetched::Environment(environment) => {
+            if state.env.as_ref() != Some(&environment.env_ref()) {
+                return;
+            }
+            let live_before = state.environment().and_then(|e| e.live.clone());
+            match state
+                .environments
+                .iter_mut()
+                .find(|e| e.id == environment.id)
+            {
+                Some(existing) if *existing == environment => {}
+                Some(existing) => {
+                    *existing = environment;
+                    state.dirty = true;
+                }
+                None => {
+                    state.environments.push(environment);
+                    state.dirty = true;
+                }
+            }
+            if state.environment().and_then(|e| e.live.clone()) != live_before {
+                on_live_changed(state, commands);
+            }
+        }
+        Fetched::Deployments {
+            env,
+            items,
+            complete,
+        } => {
+            if state.env.as_ref() != Some(&env) {
+                return;
+            }
+            let changed = if complete || !state.list.is_loaded() {
+                state.list.replace(items)
+            } else {
+                state.list.merge_head(items)
+            };
+            if changed {
+                let rows = list_rows(state);
+                state.list.scroll_into_view(rows);
+                state.dirty = true;
+            }
+        }
+        Fetched::Metrics { env, series } => {
+            if state.env.as_ref() == Some(&env) {
+                set(state, |s| &mut s.metrics, Some(series));
+            }
+        }
+        Fetched::LiveHistory(env, history) => {
+            if state.env.as_ref() == Some(&env) && state.live_history != history {
+                state.live_history = history;
+                state.dirty = true;
+                refresh_detail(state, true, commands);
+            }
+        }
+        Fetched::Operations(env, operations) => {
+            if state.env.as_ref() == Some(&env) {
+                set(state, |s| &mut s.operations, operations);
+            }
+        }
+        Fetched::Operation(operation) => {
+            let Some(active) = state.active.as_mut() else {
+                return;
+            };
+            if active.id != operation.id {
+                return;
+            }
+            if active.operation.as_ref() != Some(&operation) {
+                state.dirty = true;
+            }
+            let finished = operation.status.is_finished();
+            active.operation = Some(operation.clone());
+            if finished {
+                let active = state.active.take().expect("active checked above");
+                let what = format!("{} to {}", active.action.as_str(), active.target_label);
+                match operation.status {
+                    OperationStatus::Completed => {
+                        state.toast(Level::Ok, format!("{what} completed"))
+                    }
+                    _ => {
+                        let why = operation
+                            .error
+                            .clone()
+                            .unwrap_or_else(|| "no reason given".to_owned());
+                        tracing::warn!(operation = %operation.id, error = %why, "operation failed");
+                        state.toast(Level::Error, format!("{what} failed: {why}"));
+                    }
+                }
+                refresh_env(state, commands);
+            }
+        }
+    }
+}
+
+fn set<T: PartialEq>(state: &mut State, field: impl FnOnce(&mut State) -> &mut T, value: T) {
+    let slot = field(state);
+    if *slot != value {
+        *slot = value;
+        state.dirty = true;
+    }
+}
+
+fn track_freshness(state: &mut State, event: &PollEvent) {
+    match &event.resource {
+        Resource::Projects | Resource::Environments(_) | Resource::Deployments(_) => {
+            let before = state.unreachable();
+            state.connection.record(event);
+            if state.unreachable() != before {
+                state.dirty = true;
+            }
+        }
+        Resource::Environment(env) if state.env.as_ref() == Some(env) => {
+            let fresh = state
+                .env_freshness
+                .get_or_insert_with(|| Freshness::new(event.at));
+            fresh.record(event);
+        }
+        _ => {}
+    }
+}
+
+/// Production first (the environment people are woken up for), else the first one.
+fn choose_environment(environments: &[Environment]) -> Option<EnvRef> {
+    environments
+        .iter()
+        .find(|e| e.kind == EnvironmentKind::Production)
+        .or_else(|| environments.first())
+        .map(Environment::env_ref)
+}
+
+/// Focuses another environment: its data starts empty and loads at once.
+pub(crate) fn switch_env(state: &mut State, env: EnvRef) {
+    if state.env.as_ref() == Some(&env) {
+        return;
+    }
+    state.env = Some(env);
+    state.list = Default::default();
+    state.detail = None;
+    state.metrics = None;
+    state.live_history.clear();
+    state.operations.clear();
+    state.last_good = None;
+    state.env_freshness = Some(Freshness::new(state.real_now));
+    state.dirty = true;
+}
+
+/// Live moved (our operation, someone else's, or a push): the header changes at once, and
+/// runtime states, history and the detail are re-read.
+fn on_live_changed(state: &mut State, commands: &mut Vec<Command>) {
+    state.dirty = true;
+    if let Some(env) = &state.env {
+        let label = state
+            .environment()
+            .and_then(|e| e.live.clone())
+            .map(|id| state.list.label_of(&id).to_owned());
+        tracing::info!(env = %env, live = ?label, "live deployment changed");
+        commands.push(Command::PollNow(vec![
+            Resource::Deployments(env.clone()),
+            Resource::LiveHistory(env.clone()),
+        ]));
+    }
+    refresh_detail(state, true, commands);
+}

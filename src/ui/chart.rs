@@ -1,0 +1,181 @@
+//! The error-rate panel: the live rate over the window, the threshold, and marks where
+//! deploys, rollbacks and promotions happened. Every number is also written as text.
+
+use super::format;
+use crate::app::state::{Pane, State};
+use crate::domain::LiveCause;
+use crate::poller::METRICS_WINDOW;
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let window = METRICS_WINDOW.as_secs() as f64;
+    let source = state.metrics.as_ref().map_or("", |m| m.source.as_str());
+    let title_style = if state.focus == Pane::ErrorRate {
+        theme.accent
+    } else {
+        theme.text
+    };
+    let block = Block::new()
+        .borders(Borders::LEFT)
+        .border_style(theme.border)
+        .title(Line::from(vec![
+            Span::styled(format!(" Error rate {}m", window as u64 / 60), title_style),
+            Span::styled(
+                if source.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {source}")
+                },
+                theme.muted,
+            ),
+        ]));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 3 {
+        return;
+    }
+    let threshold = state.settings.error_threshold;
+    let live_rate = state.live_rate();
+    let live_style = if live_rate.is_some_and(|r| r >= threshold) {
+        theme.danger
+    } else {
+        theme.ok
+    };
+    let mut numbers = vec![
+        Span::raw(" live "),
+        Span::styled(format::rate(live_rate), live_style),
+    ];
+    if live_rate.is_some_and(|r| r >= threshold) {
+        numbers.push(Span::styled(" ▲", theme.danger));
+    }
+    if let Some(target) = super::detail::target_rate(state) {
+        numbers.extend([
+            Span::raw("  target "),
+            Span::styled(target, theme.chart_target),
+        ]);
+    }
+    let lines = vec![
+        Line::from(numbers),
+        Line::from(Span::styled(
+            format!(" ── {} threshold", format::percent(threshold)),
+            theme.threshold,
+        )),
+    ];
+    frame.render_widget(Paragraph::new(lines), Rect { height: 2, ..inner });
+    let marks = marks(state, window);
+    let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
+    let plot = Rect::new(
+        inner.x,
+        inner.y + 2,
+        inner.width,
+        inner.height - 2 - marks_h,
+    );
+    // Positions are measured from the end of the newest whole bucket, not from `now`, so the
+    // chart only moves when the data does.
+    let end = aligned_end(state);
+    let points: Vec<(f64, f64)> = state
+        .metrics
+        .as_ref()
+        .map(|m| {
+            m.points
+                .iter()
+                .filter_map(|p| {
+                    let x = (p.at - end).num_seconds() as f64;
+                    Some((x, p.error_rate()? * 100.0))
+                })
+                .filter(|(x, _)| *x >= -window)
+                .collect()
+        })
+        .unwrap_or_default();
+    if points.is_empty() {
+        let text = Paragraph::new(Span::styled("no data", theme.muted)).centered();
+        frame.render_widget(
+            text,
+            Rect::new(plot.x, plot.y + plot.height / 2, plot.width, 1),
+        );
+    } else if plot.height >= 2 {
+        let top = points
+            .iter()
+            .map(|p| p.1)
+            .fold(threshold * 200.0, f64::max)
+            .max(1.0);
+        let threshold_line = [(-window, threshold * 100.0), (0.0, threshold * 100.0)];
+        let mark_lines: Vec<[(f64, f64); 2]> = state
+            .live_history
+            .iter()
+            .map(|c| (c.at - end).num_seconds() as f64)
+            .filter(|x| *x >= -window)
+            .map(|x| [(x, 0.0), (x, top)])
+            .collect();
+        let mut datasets = vec![
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.threshold)
+                .data(&threshold_line),
+        ];
+        for line in &mark_lines {
+            datasets.push(
+                Dataset::default()
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(theme.muted)
+                    .data(line),
+            );
+        }
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.chart_live)
+                .data(&points),
+        );
+        let chart = Chart::new(datasets)
+            .x_axis(Axis::default().bounds([-window, 0.0]))
+            .y_axis(Axis::default().bounds([0.0, top]).labels([
+                Span::styled("0", theme.muted),
+                Span::styled(format!("{top:.0}%"), theme.muted),
+            ]));
+        frame.render_widget(chart, plot);
+    }
+    if marks_h > 0 {
+        let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);
+        let text = format::fit(&marks.join("  "), usize::from(inner.width));
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), rect);
+    }
+}
+
+/// `↑deploy v42 6m`, newest first, for the marks within the window.
+fn marks(state: &State, window: f64) -> Vec<String> {
+    state
+        .live_history
+        .iter()
+        .rev()
+        .filter(|c| ((state.now - c.at).num_seconds() as f64) <= window)
+        .map(|c| {
+            let symbol = match c.cause {
+                LiveCause::Deploy | LiveCause::Redeploy => "↑",
+                LiveCause::Rollback => "↶",
+                LiveCause::Promote => "⇡",
+            };
+            format!(
+                " {symbol}{} {} {}",
+                c.cause.as_str(),
+                state.list.label_of(&c.deployment),
+                format::age(state.now, c.at)
+            )
+        })
+        .collect()
+}
+
+/// `now` rounded down to the metric step: the end of the window the poller asked for.
+fn aligned_end(state: &State) -> crate::domain::Timestamp {
+    let step = i64::from(crate::poller::METRICS_STEP_SECS);
+    let now = state.now.timestamp();
+    chrono::DateTime::from_timestamp(now - now.rem_euclid(step), 0).unwrap_or(state.now)
+}

@@ -1,0 +1,282 @@
+//! The confirmation modal: every fact and warning before anything happens.
+
+use super::{format, layout, modal_block};
+use crate::app::state::{Confirm, ConfirmFocus, State};
+use crate::backend::Role;
+use crate::domain::{Action, SwitchKind};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+fn title_verb(action: Action) -> &'static str {
+    match action {
+        Action::Rollback => "Roll back",
+        Action::Promote => "Promote",
+        Action::Redeploy => "Redeploy",
+    }
+}
+
+/// The facts and warnings, as lines.
+pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
+    let fact = |name: &str, value: String, style: Style| {
+        Line::from(vec![
+            Span::styled(format!(" {name:<9}"), theme.muted),
+            Span::styled(value, style),
+        ])
+    };
+    let warn = |text: String, style: Style| Line::from(Span::styled(format!(" ! {text}"), style));
+    let target = &modal.target_label;
+    let live = modal.live_label.as_deref().unwrap_or("nothing");
+    let project = state.project_name().unwrap_or(modal.env.project.as_str());
+    let mut lines = vec![fact(
+        "where",
+        format!("{project} · {}", modal.env_name),
+        theme.text,
+    )];
+    if modal.action == Action::Redeploy {
+        lines.push(fact(
+            "live",
+            format!("{live} now; the new deployment gets traffic like a push"),
+            theme.text,
+        ));
+    } else {
+        lines.push(fact("live", format!("{live} → {target}"), theme.accent));
+    }
+    let prepared = &modal.prepared;
+    let caps = &state.capabilities;
+    if modal.action != Action::Redeploy {
+        let moving: Vec<&str> = prepared
+            .domains
+            .iter()
+            .filter(|d| d.moves)
+            .map(|d| d.hostname.as_str())
+            .collect();
+        let text = if moving.is_empty() {
+            if caps.domains_move {
+                "none move".to_owned()
+            } else {
+                "stay on the same service (pods switch)".to_owned()
+            }
+        } else {
+            format!("{} → {target}", moving.join(", "))
+        };
+        lines.push(fact("domains", text, theme.text));
+        if let Some(diff) = &prepared.diff {
+            lines.push(match diff.switch {
+                SwitchKind::Instant => {
+                    fact("switch", format!("instant ({target} is running)"), theme.ok)
+                }
+                SwitchKind::Cold { estimate_secs } => fact(
+                    "switch",
+                    format!(
+                        "cold start ~{}: {target} starts, passes a health check, then gets traffic",
+                        format::span(estimate_secs as i64)
+                    ),
+                    theme.warning,
+                ),
+            });
+        }
+    } else {
+        let source = prepared.target.as_ref().map_or("-", |d| d.short_commit());
+        let how = if modal.rebuild {
+            format!("new deployment rebuilt from commit {source} (full pipeline)")
+        } else {
+            "new deployment from the same artifact (no build)".to_owned()
+        };
+        lines.push(fact("creates", how, theme.text));
+    }
+    if let Some(strategy) = modal.strategy.filter(|_| modal.action != Action::Redeploy) {
+        lines.push(fact("strategy", strategy.describe(), theme.text));
+    }
+    if (caps.components || caps.regions) && modal.action != Action::Redeploy {
+        lines.push(fact(
+            "scope",
+            "all components, all regions".to_owned(),
+            theme.text,
+        ));
+    }
+    if prepared.target.as_ref().is_some_and(|d| d.artifact.pruned) {
+        lines.push(warn(
+            if modal.rebuild {
+                "artifact pruned by retention: rebuilding from source".to_owned()
+            } else {
+                "artifact pruned by retention".to_owned()
+            },
+            theme.danger,
+        ));
+    }
+    if let Some(diff) = &prepared.diff
+        && modal.action == Action::Rollback
+    {
+        for migration in &diff.migrations_not_reverted {
+            lines.push(warn(
+                format!("migration {migration} will not be reverted"),
+                theme.warning,
+            ));
+        }
+        if !diff.config_drift.is_empty() {
+            let names: Vec<String> = diff
+                .config_drift
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.change.as_str()))
+                .collect();
+            lines.push(warn(
+                format!(
+                    "config {} since {target}: runs with today's values",
+                    names.join(", ")
+                ),
+                theme.warning,
+            ));
+        }
+    }
+    match modal.action {
+        Action::Rollback if caps.rolled_back_mode => lines.push(warn(
+            format!(
+                "{} becomes ROLLED BACK: pushes get no traffic until a promote",
+                modal.env_name
+            ),
+            theme.warning,
+        )),
+        Action::Promote if caps.rolled_back_mode => lines.push(fact(
+            "mode",
+            format!(
+                "{} returns to normal: the next push gets traffic",
+                modal.env_name
+            ),
+            theme.text,
+        )),
+        _ => {}
+    }
+    if state
+        .identity
+        .as_ref()
+        .is_some_and(|i| i.role == Role::ReadOnly)
+    {
+        lines.push(warn(
+            "your role is read-only: the platform will refuse".to_owned(),
+            theme.danger,
+        ));
+    }
+    if caps.preconditions {
+        lines.push(fact(
+            "guard",
+            format!("refused if {live} is no longer live when it arrives"),
+            theme.muted,
+        ));
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, theme: &Theme) {
+    let lines = facts(modal, state, theme);
+    let width = area.width.saturating_sub(2).min(78);
+    let input_rows: u16 = if modal.protected { 5 } else { 1 };
+    let height = (lines.len() as u16 + input_rows + 3).min(area.height);
+    let rect = layout::centered(area, width, height);
+    let border = if modal.protected {
+        theme.danger
+    } else {
+        theme.warning
+    };
+    let title = match modal.action {
+        Action::Rollback => format!(" Roll back {} to {} ", modal.env_name, modal.target_label),
+        action => format!(
+            " {} {} in {} ",
+            title_verb(action),
+            modal.target_label,
+            modal.env_name
+        ),
+    };
+    let title = Line::from(Span::styled(title, border));
+    let inner = modal_block(frame, rect, title, theme, border);
+    let facts_h = inner.height.saturating_sub(input_rows + 1);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Rect {
+            height: facts_h,
+            ..inner
+        },
+    );
+    let bottom = Rect::new(
+        inner.x,
+        inner.y + facts_h,
+        inner.width,
+        inner.height - facts_h,
+    );
+    if modal.protected {
+        protected_input(frame, bottom, modal, theme);
+    } else {
+        buttons(frame, bottom, modal, theme);
+    }
+}
+
+fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme) {
+    if area.height < 2 {
+        return;
+    }
+    let prompt = if modal.mismatch {
+        Line::from(Span::styled(
+            format!(
+                " ✗ that is not `{}`: type {} exactly, or Esc to cancel",
+                modal.env_name, modal.env_name
+            ),
+            theme.danger,
+        ))
+    } else {
+        Line::from(vec![
+            Span::raw(" Type "),
+            Span::styled(modal.env_name.clone(), theme.accent),
+            Span::raw(" and Enter to confirm · Esc cancels"),
+        ])
+    };
+    frame.render_widget(Paragraph::new(prompt), Rect { height: 1, ..area });
+    let field_style = if modal.focus == ConfirmFocus::Field {
+        theme.accent
+    } else {
+        theme.border
+    };
+    let field = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2).min(40),
+        3.min(area.height - 1),
+    );
+    let mut input = modal.input.clone();
+    input.set_block(Block::bordered().border_style(field_style));
+    input.set_cursor_line_style(Style::default());
+    frame.render_widget(&input, field);
+    if area.height >= 5 {
+        let cancel_style = if modal.focus == ConfirmFocus::Cancel {
+            theme.selection
+        } else {
+            theme.muted
+        };
+        let row = Rect::new(area.x, area.y + 4, area.width, 1);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::raw(" "),
+                Span::styled("[ Cancel ]", cancel_style),
+                Span::styled("  Tab moves focus", theme.muted),
+            ])),
+            row,
+        );
+    }
+}
+
+fn buttons(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme) {
+    let (cancel, confirm) = match modal.focus {
+        ConfirmFocus::Confirm => (theme.muted, theme.selection),
+        _ => (theme.selection, theme.muted),
+    };
+    let line = Line::from(vec![
+        Span::raw(" "),
+        Span::styled("[ Cancel ]", cancel),
+        Span::raw("  "),
+        Span::styled(format!("[ {} ]", title_verb(modal.action)), confirm),
+        Span::styled("   y confirms · Esc cancels", theme.muted),
+    ]);
+    frame.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+}

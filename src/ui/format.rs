@@ -1,0 +1,90 @@
+//! Words and numbers for the screen: ages, percentages, the data age.
+
+use crate::app::state::State;
+use crate::domain::Timestamp;
+
+/// A compact age: `<1m`, `5m`, `3h`, `2d`, `7w`.
+pub fn age(now: Timestamp, then: Timestamp) -> String {
+    let secs = (now - then).num_seconds().max(0);
+    match secs {
+        0..60 => "<1m".to_owned(),
+        60..3_600 => format!("{}m", secs / 60),
+        3_600..86_400 => format!("{}h", secs / 3_600),
+        86_400..1_209_600 => format!("{}d", secs / 86_400),
+        _ => format!("{}w", secs / 604_800),
+    }
+}
+
+/// A duration in the same units, for `for 3h`.
+pub fn span(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3_600 => format!("{}m", secs / 60),
+        3_600..86_400 => format!("{}h", secs / 3_600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// A fraction as a percentage with sensible precision: `8.1%`, `0.1%`, `0.04%`, `12%`.
+pub fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    let text = if p >= 10.0 {
+        format!("{p:.0}")
+    } else if p >= 0.1 || p == 0.0 {
+        format!("{p:.1}")
+    } else {
+        format!("{p:.2}")
+    };
+    match text.strip_suffix(".0") {
+        Some(whole) => format!("{whole}%"),
+        None => format!("{text}%"),
+    }
+}
+
+/// An error rate or `no data` (never a fake `0%`).
+pub fn rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "no data".to_owned(), percent)
+}
+
+/// How old the header's data is: `loading…`, `polled just now`, `polled 12s ago`.
+pub fn data_age(state: &State) -> String {
+    let Some(last_ok) = state.env_freshness.as_ref().and_then(|f| f.last_ok) else {
+        return "loading…".to_owned();
+    };
+    let secs = (state.real_now - last_ok).num_seconds();
+    if secs < 5 {
+        "polled just now".to_owned()
+    } else {
+        format!("polled {} ago", span(secs))
+    }
+}
+
+/// Cuts `text` to `width` columns, ending in `…` when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_owned();
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `registry/app@sha256:abcdef…` → its last `n` characters, for `…41 → …42` comparisons.
+pub fn short_digest(digest: &str) -> String {
+    let hex = digest.rsplit(':').next().unwrap_or(digest);
+    hex.chars().take(12).collect()
+}

@@ -1,0 +1,74 @@
+//! The title bar: backend, project, environment, live, mode, data age or STALE.
+
+use super::format;
+use crate::app::state::State;
+use crate::backend::Role;
+use crate::domain::EnvMode;
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let env = state.environment();
+    let sep = || Span::styled(" · ", theme.muted);
+    let mut context: Vec<Span> = vec![Span::styled(state.backend_name.clone(), theme.accent)];
+    if let Some(project) = state.project_name() {
+        context.extend([sep(), Span::raw(project.to_owned())]);
+    }
+    if let Some(env) = env {
+        context.extend([sep(), Span::styled(env.name.clone(), theme.accent)]);
+        let live = env.live.as_ref().map_or_else(
+            || "none".to_owned(),
+            |id| state.list.label_of(id).to_owned(),
+        );
+        context.extend([sep(), Span::styled(format!("LIVE {live}"), theme.live)]);
+        if env.mode == EnvMode::RolledBack {
+            context.extend([sep(), Span::styled("⚠ ROLLED BACK", theme.warning)]);
+        }
+    }
+    if state
+        .identity
+        .as_ref()
+        .is_some_and(|i| i.role == Role::ReadOnly)
+    {
+        context.extend([sep(), Span::styled("read-only", theme.warning)]);
+    }
+    let status = match (state.stale(), state.unreachable()) {
+        (_, Some((cause, _))) => Span::styled(format!(" ⚠ UNREACHABLE: {cause} "), theme.stale),
+        (Some(cause), None) => {
+            let age = state
+                .env_freshness
+                .as_ref()
+                .and_then(|f| f.last_ok)
+                .map(|ok| format!(" {}", format::span((state.real_now - ok).num_seconds())))
+                .unwrap_or_default();
+            Span::styled(format!(" ⚠ STALE{age}: {cause} "), theme.stale)
+        }
+        (None, None) => Span::styled(format::data_age(state), theme.muted),
+    };
+    let width = usize::from(area.width);
+    let used = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    // What gives way when the line is too long: the program's name, then the word
+    // `polled`, then the project (the environment and its live deployment always stay).
+    let mut spans = vec![Span::raw(" switchback"), sep()];
+    let mut status = status;
+    if used(&spans) + used(&context) + status.width() + 2 > width {
+        spans = vec![Span::raw(" ")];
+    }
+    if used(&spans) + used(&context) + status.width() + 2 > width
+        && let Some(short) = status.content.strip_prefix("polled ").map(str::to_owned)
+    {
+        status = Span::styled(short, status.style);
+    }
+    if used(&spans) + used(&context) + status.width() + 2 > width && state.project_name().is_some()
+    {
+        context.drain(1..3);
+    }
+    spans.extend(context);
+    let gap = width.saturating_sub(used(&spans) + status.width() + 1);
+    spans.push(Span::raw(" ".repeat(gap.max(1))));
+    spans.push(status);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}

@@ -1,0 +1,210 @@
+//! The real binary in a real pseudo-terminal: start on the bad-deploy demo, roll back with the
+//! typed name, watch the header change; and leave the terminal restored after `q`, SIGTERM
+//! and SIGHUP (alternate screen left, cursor shown, raw mode off).
+//!
+//! Waits are generous and event-based ("until the screen shows X, within 60 s"); nothing here
+//! measures time.
+
+use nix::sys::termios::LocalFlags;
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+struct Console {
+    master: Box<dyn MasterPty + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+    _home: tempfile::TempDir,
+}
+
+impl Console {
+    fn start(args: &[&str]) -> Self {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_switchback"));
+        cmd.args(args);
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        cmd.env("XDG_DATA_HOME", home.path().join("data"));
+        cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("SWITCHBACK_CONFIG");
+        cmd.env_remove("NO_COLOR");
+        cmd.cwd(home.path());
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let (s, b) = (screen.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                b.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self {
+            master: pair.master,
+            child,
+            writer,
+            screen,
+            bytes,
+            _home: home,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn header(&self) -> String {
+        self.contents()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&Self) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if done(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("waited for {what}; the screen shows:\n{}", self.contents());
+    }
+
+    fn press(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().unwrap().to_string();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                // Let the reader drain what the program wrote last.
+                std::thread::sleep(Duration::from_millis(200));
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().ok();
+        panic!("the console did not exit; it shows:\n{}", self.contents());
+    }
+
+    /// The terminal is as the program found it: the alternate screen was left and the cursor
+    /// shown after the last time they were entered and hidden, and raw mode is off.
+    fn assert_restored(&self) {
+        let bytes = self.bytes.lock().unwrap().clone();
+        let last = |needle: &[u8]| bytes.windows(needle.len()).rposition(|w| w == needle);
+        let entered = last(b"\x1b[?1049h").expect("the alternate screen was entered");
+        let left = last(b"\x1b[?1049l").expect("the alternate screen was left");
+        assert!(
+            left > entered,
+            "left the alternate screen after entering it"
+        );
+        let shown = last(b"\x1b[?25h").expect("the cursor was shown");
+        let hidden = last(b"\x1b[?25l").unwrap_or(0);
+        assert!(shown > hidden, "the cursor is shown at the end");
+        let screen = self.screen.lock().unwrap();
+        assert!(!screen.screen().alternate_screen());
+        assert!(!screen.screen().hide_cursor());
+        let termios = self.master.get_termios().expect("the pty's modes");
+        assert!(
+            termios
+                .local_flags
+                .contains(LocalFlags::ICANON | LocalFlags::ECHO),
+            "raw mode is off (canonical input and echo are back)"
+        );
+    }
+
+    fn started(&self) {
+        self.wait_for("the bad-deploy console", |c| {
+            let screen = c.contents();
+            c.header().contains("LIVE v42")
+                && screen.contains("v41")
+                && screen.contains("r rollback")
+        });
+    }
+}
+
+#[test]
+fn rollback_in_a_real_terminal_then_q_restores_it() {
+    let mut console = Console::start(&["--demo", "--scenario", "bad-deploy"]);
+    console.started();
+    console.press("j");
+    console.wait_for("v41 selected", |c| {
+        c.contents().contains("Selected v41 vs live v42")
+    });
+    console.press("r");
+    console.wait_for("the confirmation modal", |c| {
+        c.contents().contains("Type production")
+    });
+    console.press("production");
+    console.wait_for("the typed name", |c| c.contents().contains("│production"));
+    console.press("\r");
+    console.wait_for("the header to say ROLLED BACK with v41 live", |c| {
+        let header = c.header();
+        header.contains("ROLLED BACK") && header.contains("LIVE v41")
+    });
+    console.press("q");
+    console.wait_exit();
+    console.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut console = Console::start(&["--demo"]);
+    console.started();
+    console.signal("TERM");
+    console.wait_exit();
+    console.assert_restored();
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut console = Console::start(&["--demo"]);
+    console.started();
+    console.press("j");
+    console.wait_for("v41 selected", |c| {
+        c.contents().contains("Selected v41 vs live v42")
+    });
+    console.press("r");
+    console.wait_for("a modal open when the line drops", |c| {
+        c.contents().contains("Type production")
+    });
+    console.signal("HUP");
+    console.wait_exit();
+    console.assert_restored();
+}
