@@ -19,7 +19,7 @@ const HEIGHT: u16 = 40;
 fn render(c: &mut Criterion) {
     let theme = Theme::default();
     let mut group = c.benchmark_group("render_120x40");
-    for count in [1_000, 10_000, 100_000] {
+    for count in support::sizes(&[1_000, 10_000, 100_000]) {
         let state = support::console(count, WIDTH, HEIGHT);
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
         group.bench_with_input(BenchmarkId::from_parameter(count), &state, |b, state| {
@@ -57,7 +57,7 @@ fn presses(state: &mut State, code: KeyCode, iters: u64) -> Duration {
 
 fn keys(c: &mut Criterion) {
     let mut group = c.benchmark_group("update_key");
-    for count in [10_000, 100_000] {
+    for count in support::sizes(&[10_000, 100_000]) {
         let mut state = support::console(count, WIDTH, HEIGHT);
         for (name, code) in [
             ("j", KeyCode::Char('j')),

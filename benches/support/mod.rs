@@ -18,6 +18,16 @@ use switchback::poller::{self, Fetched, PollEvent, Resource};
 
 const LARGE: &str = include_str!("../../src/backend/demo/scenarios/large.toml");
 
+/// The list lengths to measure: under `cargo test` (no `--bench`), criterion runs each
+/// benchmark once as a smoke test, so only the smallest is built there.
+pub fn sizes(all: &[usize]) -> Vec<usize> {
+    if std::env::args().any(|a| a == "--bench") {
+        all.to_vec()
+    } else {
+        all[..1].to_vec()
+    }
+}
+
 /// A fixed start, so every run sees the same platform.
 pub fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T03:00:00Z")
