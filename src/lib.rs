@@ -13,5 +13,6 @@ pub mod logging;
 pub mod net;
 pub mod paths;
 pub mod poller;
+pub mod serve;
 pub mod theme;
 pub mod ui;

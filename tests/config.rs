@@ -227,6 +227,7 @@ fn the_shipped_example_parses_and_claims_the_real_defaults() {
     assert_eq!(config.poll, defaults.poll);
     assert_eq!(config.console, defaults.console);
     assert_eq!(config.theme, defaults.theme);
+    assert_eq!(config.serve, defaults.serve);
     // Every console action has keys in the example (the keymap checks the names).
     assert_eq!(config.keys.0.len(), 19, "{:?}", config.keys.0.keys());
     assert!(config.keys.0.values().all(|keys| !keys.is_empty()));

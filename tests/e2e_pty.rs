@@ -24,6 +24,10 @@ struct Console {
 
 impl Console {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -45,6 +49,9 @@ impl Console {
         cmd.env_remove("SWITCHBACK_CONFIG");
         cmd.env_remove("NO_COLOR");
         cmd.cwd(home.path());
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -207,4 +214,19 @@ fn sighup_restores_the_terminal() {
     console.signal("HUP");
     console.wait_exit();
     console.assert_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_the_report() {
+    let mut console = Console::start_with(&["--demo"], &[("SWITCHBACK_PANIC_AFTER_DRAW", "1")]);
+    console.wait_exit();
+    console.assert_restored();
+    let bytes = console.bytes.lock().unwrap().clone();
+    let find = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle);
+    let left = find(b"\x1b[?1049l").expect("the alternate screen was left");
+    let report = find(b"panicking on purpose").expect("the panic report is shown");
+    assert!(
+        left < report,
+        "the terminal is restored before the report prints"
+    );
 }

@@ -806,3 +806,58 @@ async fn poller_keeps_one_request_in_flight_per_resource() {
     );
     assert!(backend.calls.load(Ordering::SeqCst) >= 3);
 }
+
+#[tokio::test]
+async fn choosing_another_project_loads_its_production() {
+    let mut h = Harness::start("bad-deploy", Role::Deployer).await;
+    h.key(KeyPress::char('o')).await;
+    let Overlay::Picker(picker) = &h.state.overlay else {
+        panic!("the project picker opens")
+    };
+    let billing = picker
+        .items
+        .iter()
+        .position(|(id, _)| id == "acme/billing")
+        .unwrap();
+    for _ in 0..billing {
+        h.key(KeyPress::char('j')).await;
+    }
+    h.key(enter()).await;
+    // The next refresh of the project's environments picks its production.
+    h.wait(Duration::from_secs(2)).await;
+    let env = h.state.env.clone().expect("an environment is focused");
+    assert_eq!(env.project.as_str(), "acme/billing");
+    assert_eq!(env.environment.as_str(), "production");
+    assert!(h.state.list.is_loaded());
+    assert_eq!(h.live_label(), "v9");
+}
+
+#[tokio::test]
+async fn nothing_new_means_nothing_to_draw() {
+    let mut h = Harness::start("bad-deploy", Role::Deployer).await;
+    // Let the startup settle, then take stock.
+    h.wait(Duration::from_millis(500)).await;
+    h.state.dirty = false;
+    // The same answers again: nothing to draw.
+    let resources = h
+        .state
+        .poll_targets
+        .iter()
+        .map(|t| t.resource.clone())
+        .collect();
+    for msg in h.poll(resources).await {
+        h.send(msg).await;
+    }
+    assert!(!h.state.dirty, "identical poll results redraw nothing");
+    // A clock tick that changes no text on screen: nothing to draw.
+    let now = h.clock.now() + chrono::Duration::milliseconds(900);
+    h.send(Msg::Tick { now, real: now }).await;
+    assert!(
+        !h.state.dirty,
+        "a tick that changes nothing redraws nothing"
+    );
+    // Ten seconds without news: the data age on screen changes, so it is drawn.
+    let now = h.clock.now() + chrono::Duration::seconds(10);
+    h.send(Msg::Tick { now, real: now }).await;
+    assert!(h.state.dirty);
+}

@@ -613,6 +613,20 @@ fn sizes_from_too_small_to_minimum() {
     insta::assert_snapshot!("minimum_60x16", text(&buffer));
     let buffer = draw(&mut state, 79, 24, &theme);
     insta::assert_snapshot!("narrow_79x24", text(&buffer));
+
+    // A modal larger than the screen says that more facts follow, and scrolls to them.
+    update(
+        &mut state,
+        prepared(Action::Rollback, deployments()[1].clone()),
+    );
+    let buffer = draw(&mut state, 60, 16, &theme);
+    insta::assert_snapshot!("confirm_minimum_60x16", text(&buffer));
+    assert!(text(&buffer).contains("↓ more"));
+    for _ in 0..20 {
+        key(&mut state, KeyPress::plain(KeyCode::Down));
+    }
+    let screen = text(&draw(&mut state, 60, 16, &theme));
+    assert!(screen.contains("refused if v42"), "{screen}");
 }
 
 #[test]

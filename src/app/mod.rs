@@ -5,6 +5,7 @@
 
 pub mod command;
 pub mod effects;
+pub mod history;
 pub mod list;
 pub mod msg;
 mod run_loop;

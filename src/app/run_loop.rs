@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+
+/// Set, the console panics right after its first frame: shows (and tests) that a panic
+/// restores the terminal before the report prints.
+pub const PANIC_VAR: &str = "SWITCHBACK_PANIC_AFTER_DRAW";
 
 /// A pause before fetching the detail of a new selection, so holding `j` over a long list
 /// does not send a request per row.
@@ -69,8 +72,9 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     );
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut detail_task: Option<JoinHandle<()>> = None;
+    let mut detail_task: Option<tokio::task::AbortHandle> = None;
 
+    let panic_on_purpose = std::env::var_os(PANIC_VAR).is_some();
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut pending = update(
         &mut state,
@@ -92,6 +96,9 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             term.draw(|frame| crate::ui::render(frame, &state, &theme))
                 .wrap_err("drawing the screen")?;
             state.dirty = false;
+            if panic_on_purpose {
+                panic!("{PANIC_VAR} is set: panicking on purpose after the first frame");
+            }
         }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
@@ -127,7 +134,7 @@ fn execute(
     backend: &Arc<dyn Backend>,
     poller: &PollerHandle,
     tx: &mpsc::UnboundedSender<Msg>,
-    detail_task: &mut Option<JoinHandle<()>>,
+    detail_task: &mut Option<tokio::task::AbortHandle>,
 ) -> bool {
     match command {
         Command::Quit => return true,
@@ -138,12 +145,20 @@ fn execute(
                 previous.abort();
             }
             let (backend, tx) = (backend.clone(), tx.clone());
-            *detail_task = Some(tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 tokio::time::sleep(DETAIL_DEBOUNCE).await;
                 if let Some(msg) = effects::execute(backend.as_ref(), command).await {
                     let _ = tx.send(msg);
                 }
-            }));
+            });
+            *detail_task = Some(task.abort_handle());
+            tokio::spawn(async move {
+                if let Err(error) = task.await
+                    && error.is_panic()
+                {
+                    tracing::error!(%error, "fetching the detail panicked");
+                }
+            });
         }
         command => {
             let (backend, tx) = (backend.clone(), tx.clone());

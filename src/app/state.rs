@@ -6,8 +6,8 @@ use crate::backend::{Capabilities, Identity};
 use crate::config::keys::Keymap;
 use crate::config::{Config, PollConfig};
 use crate::domain::{
-    Action, ActionAvailability, Diff, EnvRef, Environment, LiveChange, MetricSeries, Operation,
-    OperationId, Project, ProjectId, Strategy, Timestamp,
+    Action, ActionAvailability, Diff, EnvRef, Environment, MetricSeries, Operation, OperationId,
+    Project, ProjectId, Strategy, Timestamp,
 };
 use crate::poller::{Freshness, Target};
 use ratatui_textarea::TextArea;
@@ -146,6 +146,8 @@ pub struct Confirm {
     pub strategy: Option<Strategy>,
     /// Redeploy rebuilds from the commit (the artifact is gone or cannot be reused).
     pub rebuild: bool,
+    /// Rows the facts are scrolled by, when they do not fit.
+    pub scroll: u16,
 }
 
 #[derive(Debug, Default)]
@@ -185,7 +187,7 @@ pub struct State {
     pub list: DeploymentList,
     pub detail: Option<Detail>,
     pub metrics: Option<MetricSeries>,
-    pub live_history: Vec<LiveChange>,
+    pub live_history: super::history::LiveHistory,
     pub operations: Vec<Operation>,
     pub log: Vec<LogEntry>,
     pub active: Option<ActiveOperation>,
@@ -232,7 +234,7 @@ impl State {
             list: DeploymentList::default(),
             detail: None,
             metrics: None,
-            live_history: Vec::new(),
+            live_history: Default::default(),
             operations: Vec::new(),
             log: Vec::new(),
             active: None,

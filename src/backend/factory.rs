@@ -1,6 +1,8 @@
 //! From a `[[backends]]` entry to a running adapter. Adding a kind is one arm here.
 
 use super::demo::{DemoBackend, Scenario, ScenarioError};
+use super::http::{HttpBackend, HttpSetupError};
+use super::kubernetes::LazyKubernetes;
 use super::{Backend, Identity, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::{BackendConfig, DemoBackendConfig};
@@ -8,19 +10,26 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    #[error(transparent)]
+    Unkey(#[from] super::unkey::UnkeyConfigError),
     #[error("backend `{backend}`: scenario: {source}")]
     Scenario {
         backend: String,
         #[source]
         source: ScenarioError,
     },
+    #[error(transparent)]
+    Http(#[from] HttpSetupError),
 }
 
 /// The clock a backend entry runs on: real time, or faster for a demo with `speed`.
 pub fn clock_for(config: &BackendConfig) -> SharedClock {
     match config {
         BackendConfig::Demo(demo) if demo.speed != 1.0 => Arc::new(ScaledClock::new(demo.speed)),
-        BackendConfig::Demo(_) => Arc::new(SystemClock),
+        BackendConfig::Demo(_)
+        | BackendConfig::Http(_)
+        | BackendConfig::Unkey(_)
+        | BackendConfig::Kubernetes(_) => Arc::new(SystemClock),
     }
 }
 
@@ -31,6 +40,13 @@ pub fn build_backend(
 ) -> Result<Arc<dyn Backend>, BuildError> {
     match config {
         BackendConfig::Demo(demo) => Ok(Arc::new(build_demo(demo, clock)?)),
+        // The platform keeps its own clock and sends it with every answer.
+        BackendConfig::Http(http) => Ok(Arc::new(HttpBackend::new(http)?)),
+        BackendConfig::Unkey(unkey) => Ok(Arc::new(super::unkey::UnkeyBackend::from_config(
+            unkey, clock,
+        )?)),
+        // Connects on first use: the kubeconfig is read and the cluster asked then.
+        BackendConfig::Kubernetes(k8s) => Ok(Arc::new(LazyKubernetes::new(k8s.clone(), clock))),
     }
 }
 

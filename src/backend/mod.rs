@@ -5,7 +5,10 @@ mod capabilities;
 pub mod demo;
 mod error;
 pub mod factory;
+pub mod http;
+pub mod kubernetes;
 mod request;
+pub mod unkey;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};

@@ -62,6 +62,8 @@ pub enum Command {
     Redeploy(RedeployArgs),
     /// Print where the config file, data directory and log file are
     Paths(PathsArgs),
+    /// Serve the demo platform over the documented HTTP API (docs/api.md)
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Which project and environment, and how to print.

@@ -25,6 +25,7 @@ impl Command {
             Self::Promote(a) => a.at.json,
             Self::Redeploy(a) => a.at.json,
             Self::Paths(a) => a.json,
+            Self::Serve(_) => false,
         }
     }
 }
@@ -42,6 +43,27 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         resolve::locate_config(&cli.global, std::env::var(resolve::CONFIG_VAR).ok(), &paths);
     if let Some(Command::Paths(args)) = &cli.command {
         return Ok(commands::paths::run(&paths, &location, args.json).into());
+    }
+    if let Some(Command::Serve(args)) = &cli.command {
+        // The server logs to stderr (its access log), not to the console's log file.
+        let config = match resolve::load_config(&location) {
+            Ok(config) => config,
+            Err(error) => return Ok(fail(&CommandError::from(error), false)),
+        };
+        let args = crate::serve::ServeArgs {
+            scenario: args
+                .scenario
+                .clone()
+                .or_else(|| cli.global.scenario.clone()),
+            speed: args.speed.or(cli.global.speed),
+            ..args.clone()
+        };
+        return Ok(match crate::serve::run(args, config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            // Unset token variables, unknown scenarios, an address in use: all the
+            // operator's to fix, so a sentence and exit code 2 rather than a report.
+            Err(error) => fail(&CommandError::usage(format!("serve: {error:#}")), false),
+        });
     }
     // Keep the guard to the end: it flushes the log file.
     let _log_guard = match crate::logging::init(&paths.log_file) {

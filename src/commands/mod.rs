@@ -63,6 +63,7 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<Exit, CommandError>
             operate::run(ctx, kind, &args.deployment, &args.at, &args.confirm).await
         }
         Command::Paths(_) => Err(CommandError::usage("`paths` needs no backend")),
+        Command::Serve(_) => Err(CommandError::usage("`serve` runs its own platform")),
     }
 }
 

@@ -29,6 +29,8 @@ pub enum KeymapError {
     BadKey {
         action: String,
         key: String,
+        /// Position of the key in the action's list.
+        index: usize,
         reason: String,
     },
     #[error("[keys]: `{key}` is given to both `{first}` and `{second}`")]
@@ -36,9 +38,24 @@ pub enum KeymapError {
         key: String,
         first: String,
         second: String,
+        /// Position of the key in `second`'s list.
+        index: usize,
     },
     #[error("[keys] {action}: at least one key is needed")]
     Empty { action: String },
+}
+
+impl KeymapError {
+    /// Where in `[keys]` the fault is: the action's name and, for one bad key, its position
+    /// in the list (for a loader that points at file and line).
+    pub fn location(&self) -> (&str, Option<usize>) {
+        match self {
+            Self::UnknownAction { name, .. } => (name, None),
+            Self::BadKey { action, index, .. } => (action, Some(*index)),
+            Self::Duplicate { second, index, .. } => (second, Some(*index)),
+            Self::Empty { action } => (action, None),
+        }
+    }
 }
 
 /// Everything the engineer can ask the console to do with a key.
@@ -347,10 +364,11 @@ impl Keymap {
                 });
             }
             let mut parsed = Vec::new();
-            for key in keys {
+            for (index, key) in keys.iter().enumerate() {
                 let press = KeyPress::parse(key).map_err(|reason| KeymapError::BadKey {
                     action: name.clone(),
                     key: key.clone(),
+                    index,
                     reason,
                 })?;
                 if let Some(first) = claimed.insert(press, action)
@@ -360,6 +378,7 @@ impl Keymap {
                         key: key.clone(),
                         first: first.name().to_owned(),
                         second: name.clone(),
+                        index,
                     });
                 }
                 parsed.push(press);
@@ -477,6 +496,8 @@ mod tests {
 
         let err = Keymap::build(&config(&[("quit", &["x"]), ("help", &["x"])])).unwrap_err();
         assert!(matches!(err, KeymapError::Duplicate { .. }));
+        let err = Keymap::build(&config(&[("quit", &["q", "bogus-key"])])).unwrap_err();
+        assert_eq!(err.location(), ("quit", Some(1)));
 
         let err = config(&[("quit", &[])]).validate().unwrap_err();
         assert!(matches!(err, KeymapError::Empty { .. }));

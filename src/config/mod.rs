@@ -30,6 +30,9 @@ pub struct Config {
     pub console: ConsoleConfig,
     #[serde(default)]
     pub keys: keys::KeysConfig,
+    /// `switchback serve`: where it listens and which tokens it accepts.
+    #[serde(default)]
+    pub serve: ServeConfig,
 }
 
 /// One backend entry; `kind` picks the adapter.
@@ -39,27 +42,40 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackendConfig {
     Demo(DemoBackendConfig),
+    /// A platform speaking the documented HTTP contract (`docs/api.md`).
+    Http(HttpBackendConfig),
+    Unkey(crate::backend::unkey::UnkeyBackendConfig),
+    Kubernetes(crate::backend::kubernetes::KubernetesBackendConfig),
 }
 
 impl BackendConfig {
     /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo"];
+    pub const KINDS: &'static [&'static str] = &["demo", "http", "unkey", "kubernetes"];
 
     pub fn name(&self) -> &str {
         match self {
             Self::Demo(c) => &c.name,
+            Self::Http(c) => &c.name,
+            Self::Unkey(c) => &c.name,
+            Self::Kubernetes(c) => &c.name,
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Demo(_) => "demo",
+            Self::Http(_) => "http",
+            Self::Unkey(_) => "unkey",
+            Self::Kubernetes(_) => "kubernetes",
         }
     }
 
     pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
         match self {
             Self::Demo(c) => Some(c),
+            Self::Http(_) => None,
+            Self::Unkey(_) => None,
+            Self::Kubernetes(_) => None,
         }
     }
 
@@ -76,9 +92,73 @@ impl BackendConfig {
     {
         Ok(Some(match kind {
             "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
+            "http" => Self::Http(HttpBackendConfig::deserialize(rest)?),
+            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
+                rest,
+            )?),
+            "kubernetes" => Self::Kubernetes(
+                crate::backend::kubernetes::KubernetesBackendConfig::deserialize(rest)?,
+            ),
             _ => return Ok(None),
         }))
     }
+}
+
+/// `kind = "http"`: a server implementing `docs/openapi.yaml` (e.g. `switchback serve`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpBackendConfig {
+    pub name: String,
+    /// Base URL, e.g. `https://deploy.example.com` (the `/v1/...` paths are appended).
+    pub url: String,
+    /// The environment variable holding the bearer token; never the token itself.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    #[serde(
+        with = "humantime_serde",
+        default = "HttpBackendConfig::default_connect_timeout"
+    )]
+    pub connect_timeout: Duration,
+    #[serde(
+        with = "humantime_serde",
+        default = "HttpBackendConfig::default_request_timeout"
+    )]
+    pub request_timeout: Duration,
+}
+
+impl HttpBackendConfig {
+    fn default_connect_timeout() -> Duration {
+        Duration::from_secs(3)
+    }
+    fn default_request_timeout() -> Duration {
+        Duration::from_secs(10)
+    }
+
+    /// An entry with the default timeouts and no token.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: url.into(),
+            token_env: None,
+            connect_timeout: Self::default_connect_timeout(),
+            request_timeout: Self::default_request_timeout(),
+        }
+    }
+}
+
+/// `[serve]`: defaults for `switchback serve`; command-line flags win.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeConfig {
+    /// Address to listen on, e.g. `127.0.0.1:7878`.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// The environment variable holding the token of the deployer role.
+    #[serde(default)]
+    pub deployer_token_env: Option<String>,
+    /// The environment variable holding the token of the read-only role.
+    #[serde(default)]
+    pub read_only_token_env: Option<String>,
 }
 
 /// Written by hand rather than with `#[serde(tag = "kind")]`: an internally tagged enum

@@ -50,6 +50,49 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
                     ));
                 }
             }
+            BackendConfig::Http(http) => {
+                let url_ok = reqwest::Url::parse(&http.url)
+                    .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+                if !url_ok {
+                    return Err(invalid(
+                        entry.key("url"),
+                        format!(
+                            "{:?} is not an http(s) URL (e.g. \"http://127.0.0.1:7878\")",
+                            http.url
+                        ),
+                    ));
+                }
+                for (key, value) in [
+                    ("connect-timeout", http.connect_timeout),
+                    ("request-timeout", http.request_timeout),
+                ] {
+                    if value.is_zero() {
+                        return Err(invalid(
+                            entry.key(key),
+                            "must be longer than zero (e.g. \"3s\")",
+                        ));
+                    }
+                }
+            }
+            BackendConfig::Unkey(unkey) => {
+                if let Some((key, message)) = unkey.problem() {
+                    return Err(invalid(entry.key(key), message));
+                }
+            }
+            BackendConfig::Kubernetes(k8s) => {
+                if let Some(i) = k8s.namespaces.iter().position(|n| n.trim().is_empty()) {
+                    return Err(invalid(
+                        entry.key("namespaces").index(i),
+                        "a namespace needs a name",
+                    ));
+                }
+                if k8s.selector.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                    return Err(invalid(
+                        entry.key("selector"),
+                        "leave `selector` out, or give a label selector such as `team=web`",
+                    ));
+                }
+            }
         }
     }
     let threshold = config.console.error_threshold;

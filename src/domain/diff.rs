@@ -18,6 +18,22 @@ pub struct Diff {
     pub migrations_not_reverted: Vec<String>,
     pub domains: Vec<DomainMove>,
     pub switch: SwitchKind,
+    /// Platform-specific differences beyond artifact, commits and config, e.g. a Kubernetes
+    /// pod template's images, resources, command and args per container. Empty elsewhere.
+    #[serde(default)]
+    pub details: Vec<DiffDetail>,
+}
+
+/// One difference shown as `section name: live → target`; a value is `None` where that side
+/// has none, and never holds a secret (references are named, not resolved).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffDetail {
+    /// `image`, `env`, `resources`, `command`, `args`, `change-cause`.
+    pub section: String,
+    /// What differs, e.g. the container name or `container/ENV_NAME`.
+    pub name: String,
+    pub live: Option<String>,
+    pub target: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

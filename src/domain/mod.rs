@@ -11,7 +11,9 @@ mod operation;
 pub use deployment::{
     Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState,
 };
-pub use diff::{CommitRef, ConfigChange, ConfigChangeKind, Diff, DomainMove, SwitchKind};
+pub use diff::{
+    CommitRef, ConfigChange, ConfigChangeKind, Diff, DiffDetail, DomainMove, SwitchKind,
+};
 pub use environment::{
     Domain, DomainKind, EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange,
     Project,

@@ -9,5 +9,5 @@ mod status;
 
 pub use body::{decode_json, excerpt, read_limited};
 pub use client::{HttpSettings, build_client, install_tls_provider};
-pub use retry::{RetryPolicy, parse_retry_after, with_retries};
+pub use retry::{RetryPolicy, parse_retry_after, with_retries, with_retries_when};
 pub use status::{error_for_status, transport_error};

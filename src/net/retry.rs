@@ -46,16 +46,31 @@ impl RetryPolicy {
 /// Runs `call` until it succeeds, fails with an error that is not retryable, or the attempts
 /// run out. A `Retry-After` from the server wins over the computed backoff (capped by
 /// `max_delay` so a hostile header cannot freeze the console).
-pub async fn with_retries<T, F, Fut>(policy: &RetryPolicy, mut call: F) -> Result<T, BackendError>
+pub async fn with_retries<T, F, Fut>(policy: &RetryPolicy, call: F) -> Result<T, BackendError>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, BackendError>>,
+{
+    with_retries_when(policy, BackendError::is_retryable, call).await
+}
+
+/// Like [`with_retries`], but `retry_on` decides which errors are worth another attempt: a
+/// call that changes something may be safe to repeat after some failures and not others.
+pub async fn with_retries_when<T, F, Fut, P>(
+    policy: &RetryPolicy,
+    retry_on: P,
+    mut call: F,
+) -> Result<T, BackendError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, BackendError>>,
+    P: Fn(&BackendError) -> bool,
 {
     let mut attempt = 0;
     loop {
         match call(attempt).await {
             Ok(value) => return Ok(value),
-            Err(error) if error.is_retryable() && attempt + 1 < policy.max_attempts => {
+            Err(error) if retry_on(&error) && attempt + 1 < policy.max_attempts => {
                 let wait = match &error {
                     BackendError::RateLimited {
                         retry_after: Some(after),
@@ -140,6 +155,28 @@ mod tests {
         .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_caller_decides_which_errors_are_worth_a_repeat() {
+        let calls = AtomicU32::new(0);
+        let only_rate_limits = |e: &BackendError| matches!(e, BackendError::RateLimited { .. });
+        let result: Result<(), _> =
+            with_retries_when(&RetryPolicy::default(), only_rate_limits, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(BackendError::transient("HTTP 500"))
+            })
+            .await;
+        assert!(matches!(result, Err(BackendError::Transient { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "a 500 is not repeated");
+        let result: Result<(), _> =
+            with_retries_when(&RetryPolicy::default(), only_rate_limits, |_| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(BackendError::RateLimited { retry_after: None })
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1 + 4, "a 429 is");
     }
 
     #[tokio::test(start_paused = true)]

@@ -279,6 +279,31 @@ mod tests {
     }
 
     #[test]
+    fn every_theme_file_parses_is_embedded_and_resolves() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let file = parse_file(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+            let name = path.file_stem().unwrap().to_str().unwrap();
+            assert_eq!(file.name.as_deref(), Some(name), "{}", path.display());
+            let embedded = BUILT_IN.iter().find(|(n, _)| *n == name);
+            assert_eq!(
+                embedded.map(|(_, t)| *t),
+                Some(text.as_str()),
+                "{name} is embedded as is"
+            );
+            Theme::built_in(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            seen += 1;
+        }
+        assert_eq!(seen, BUILT_IN.len());
+    }
+
+    #[test]
     fn mono_has_no_colour_and_danger_is_still_marked() {
         let mono = Theme::built_in("mono").unwrap();
         for style in [

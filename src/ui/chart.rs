@@ -105,9 +105,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .fold(threshold * 200.0, f64::max)
             .max(1.0);
         let threshold_line = [(-window, threshold * 100.0), (0.0, threshold * 100.0)];
+        let since = end - chrono::Duration::seconds(window as i64);
         let mark_lines: Vec<[(f64, f64); 2]> = state
             .live_history
-            .iter()
+            .since(since)
             .map(|c| (c.at - end).num_seconds() as f64)
             .filter(|x| *x >= -window)
             .map(|x| [(x, 0.0), (x, top)])
@@ -155,11 +156,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// `↑deploy v42 6m`, newest first, for the marks within the window.
 fn marks(state: &State, window: f64) -> Vec<String> {
+    let since = state.now - chrono::Duration::seconds(window as i64);
     state
         .live_history
-        .iter()
-        .rev()
-        .filter(|c| ((state.now - c.at).num_seconds() as f64) <= window)
+        .since(since)
         .map(|c| {
             let symbol = match c.cause {
                 LiveCause::Deploy | LiveCause::Redeploy => "↑",

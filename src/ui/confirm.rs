@@ -54,16 +54,19 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
             .filter(|d| d.moves)
             .map(|d| d.hostname.as_str())
             .collect();
-        let text = if moving.is_empty() {
-            if caps.domains_move {
+        if moving.is_empty() {
+            let text = if caps.domains_move {
                 "none move".to_owned()
             } else {
                 "stay on the same service (pods switch)".to_owned()
-            }
-        } else {
-            format!("{} → {target}", moving.join(", "))
-        };
-        lines.push(fact("domains", text, theme.text));
+            };
+            lines.push(fact("domains", text, theme.text));
+        }
+        // One hostname a line: every one that moves is read, none is cut.
+        for (i, host) in moving.iter().enumerate() {
+            let name = if i == 0 { "domains" } else { "" };
+            lines.push(fact(name, format!("{host} → {target}"), theme.text));
+        }
         if let Some(diff) = &prepared.diff {
             lines.push(match diff.switch {
                 SwitchKind::Instant => {
@@ -174,7 +177,13 @@ pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, the
     let lines = facts(modal, state, theme);
     let width = area.width.saturating_sub(2).min(78);
     let input_rows: u16 = if modal.protected { 5 } else { 1 };
-    let height = (lines.len() as u16 + input_rows + 3).min(area.height);
+    // Rows the facts take once wrapped to the modal's inner width.
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum();
+    let height = (rows as u16 + input_rows + 3).min(area.height);
     let rect = layout::centered(area, width, height);
     let border = if modal.protected {
         theme.danger
@@ -193,10 +202,29 @@ pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, the
     let title = Line::from(Span::styled(title, border));
     let inner = modal_block(frame, rect, title, theme, border);
     let facts_h = inner.height.saturating_sub(input_rows + 1);
+    // Facts that do not fit scroll (↑/↓); the last row says so, so nothing is missed.
+    let hidden = (rows as u16).saturating_sub(facts_h);
+    let scroll = modal.scroll.min(hidden + u16::from(hidden > 0));
+    if hidden > 0 && facts_h > 1 {
+        let more = if scroll < hidden + 1 {
+            " ↓ more: use ↑/↓ "
+        } else {
+            " ↑ more above "
+        };
+        let row = Rect::new(inner.x, inner.y + facts_h - 1, inner.width, 1);
+        frame.render_widget(Paragraph::new(Span::styled(more, theme.warning)), row);
+    }
+    let facts_rows = if hidden > 0 {
+        facts_h.saturating_sub(1)
+    } else {
+        facts_h
+    };
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         Rect {
-            height: facts_h,
+            height: facts_rows,
             ..inner
         },
     );

@@ -56,10 +56,7 @@ pub fn target_rate(state: &State) -> Option<String> {
     if live == Some(&detail.target) {
         return None;
     }
-    let ever_live = state
-        .live_history
-        .iter()
-        .any(|c| c.deployment == detail.target);
+    let ever_live = state.live_history.was_live(&detail.target);
     Some(match detail.target_rate {
         Some(rate) => format::percent(rate),
         None if ever_live => "no data".to_owned(),
@@ -161,10 +158,11 @@ fn diff_facts<'a>(
         .filter(|d| d.moves)
         .map(|d| d.hostname.as_str())
         .collect();
-    let domains = if moving.is_empty() {
-        "none move".to_owned()
-    } else {
-        format!("{} → {label}", moving.join(", "))
+    // The count first, so a cut line still says how many hostnames move.
+    let domains = match moving.len() {
+        0 => "none move".to_owned(),
+        1 => format!("{} → {label}", moving[0]),
+        n => format!("{n} move to {label}: {}", moving.join(", ")),
     };
     lines.push(fact("domains", domains, theme.text, theme));
     for migration in &diff.migrations_not_reverted {

@@ -91,6 +91,7 @@ pub(super) fn on_prepared(
         mismatch: false,
         strategy,
         rebuild,
+        scroll: 0,
     }));
 }
 
@@ -113,6 +114,22 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         close_overlay(state);
         state.push_log(Level::Info, text);
         return;
+    }
+    match key.code {
+        KeyCode::Up | KeyCode::PageUp => {
+            modal.scroll = modal
+                .scroll
+                .saturating_sub(if key.code == KeyCode::Up { 1 } else { 5 });
+            return;
+        }
+        KeyCode::Down | KeyCode::PageDown => {
+            modal.scroll =
+                modal
+                    .scroll
+                    .saturating_add(if key.code == KeyCode::Down { 1 } else { 5 });
+            return;
+        }
+        _ => {}
     }
     if modal.protected {
         match (key.code, modal.focus) {

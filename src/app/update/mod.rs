@@ -144,10 +144,7 @@ fn refresh_detail(state: &mut State, force: bool, commands: &mut Vec<Command>) {
 
 /// When `deployment` was last live: from its last switch-in to the next switch (or now).
 pub fn live_window(state: &State, deployment: &DeploymentId) -> Option<(Timestamp, Timestamp)> {
-    let history = &state.live_history;
-    let at = history.iter().rposition(|c| &c.deployment == deployment)?;
-    let until = history.get(at + 1).map_or(state.now, |c| c.at);
-    Some((history[at].at, until))
+    state.live_history.last_window(deployment, state.now)
 }
 
 /// What the poller should keep fresh for what is on screen.

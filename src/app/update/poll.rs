@@ -89,8 +89,7 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             }
         }
         Fetched::LiveHistory(env, history) => {
-            if state.env.as_ref() == Some(&env) && state.live_history != history {
-                state.live_history = history;
+            if state.env.as_ref() == Some(&env) && state.live_history.set(history) {
                 state.dirty = true;
                 refresh_detail(state, true, commands);
             }

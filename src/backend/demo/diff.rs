@@ -29,6 +29,7 @@ impl World {
                 .map_or_else(Vec::new, |l| self.migrations_after(p, target, l)),
             domains: self.domain_moves(p, e, target),
             switch: self.switch_kind(target),
+            details: Vec::new(),
         })
     }
 

@@ -1,0 +1,394 @@
+//! The `http` backend: any platform that speaks the documented contract
+//! (`docs/openapi.yaml`), `switchback serve` included.
+//!
+//! Reads are conditional (ETag), shared when identical ones are in flight, and retried
+//! with backoff; operations are re-sent only with their idempotency key; every failure is
+//! a typed [`BackendError`], and the token never leaves the `Authorization` header.
+
+mod cache;
+mod transport;
+pub mod wire;
+
+pub use transport::PLATFORM_NOW;
+
+use crate::backend::{
+    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
+    PageRequest, RedeployRequest,
+};
+use crate::config::HttpBackendConfig;
+use crate::domain::{
+    ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
+    LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId, Project,
+    ProjectId, Timestamp,
+};
+use crate::net::{HttpSettings, RetryPolicy, build_client};
+use async_trait::async_trait;
+use std::sync::RwLock;
+use transport::Transport;
+use wire::{Items, RedeployBody, SwitchBody, api_path};
+
+/// Why an `http` backend entry cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    #[error("backend `{backend}`: url {url:?} is not an http(s) URL")]
+    BadUrl { backend: String, url: String },
+    #[error("backend `{backend}`: the environment variable {var} (token-env) is not set")]
+    TokenUnset { backend: String, var: String },
+    #[error("backend `{backend}`: {message}")]
+    Client { backend: String, message: String },
+}
+
+/// Timeouts, body limit and retry policies; `HttpBackend::new` uses the config's timeouts
+/// and the defaults for the rest.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    pub settings: HttpSettings,
+    pub read_retries: RetryPolicy,
+    pub operation_retries: RetryPolicy,
+}
+
+impl HttpOptions {
+    pub fn from_config(config: &HttpBackendConfig) -> Self {
+        Self {
+            settings: HttpSettings {
+                connect_timeout: config.connect_timeout,
+                request_timeout: config.request_timeout,
+                ..HttpSettings::default()
+            },
+            read_retries: RetryPolicy::default(),
+            operation_retries: RetryPolicy::default(),
+        }
+    }
+}
+
+pub struct HttpBackend {
+    name: String,
+    transport: Transport,
+    /// What the server said it can do, from `/v1/capabilities` (asked with `identity`).
+    capabilities: RwLock<Capabilities>,
+}
+
+impl std::fmt::Debug for HttpBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpBackend")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpBackend {
+    /// The backend a config entry describes; reads the token from `token-env` now.
+    pub fn new(config: &HttpBackendConfig) -> Result<HttpBackend, HttpSetupError> {
+        Self::with_options(config, HttpOptions::from_config(config))
+    }
+
+    pub fn with_options(
+        config: &HttpBackendConfig,
+        options: HttpOptions,
+    ) -> Result<HttpBackend, HttpSetupError> {
+        let backend = config.name.clone();
+        let base = reqwest::Url::parse(&config.url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .ok_or_else(|| HttpSetupError::BadUrl {
+                backend: backend.clone(),
+                url: config.url.clone(),
+            })?;
+        let token = match &config.token_env {
+            None => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| HttpSetupError::TokenUnset {
+                backend: backend.clone(),
+                var: var.clone(),
+            })?),
+        };
+        let client = build_client(&options.settings).map_err(|e| HttpSetupError::Client {
+            backend: backend.clone(),
+            message: e.to_string(),
+        })?;
+        let transport = Transport::new(
+            client,
+            base,
+            token,
+            options.settings,
+            options.read_retries,
+            options.operation_retries,
+        )
+        .map_err(|e| HttpSetupError::Client {
+            backend: backend.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(HttpBackend {
+            name: backend,
+            transport,
+            capabilities: RwLock::new(Capabilities::everything()),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn env_url(&self, env: &EnvRef, rest: &[&str], query: &[(&str, String)]) -> reqwest::Url {
+        let mut segments = vec![
+            "projects",
+            env.project.as_str(),
+            "environments",
+            env.environment.as_str(),
+        ];
+        segments.extend_from_slice(rest);
+        self.transport.url(&api_path(&segments), query)
+    }
+
+    fn deployment_url(&self, env: &EnvRef, id: &DeploymentId, what: &str) -> reqwest::Url {
+        let mut rest = vec!["deployments", id.as_str()];
+        if !what.is_empty() {
+            rest.push(what);
+        }
+        self.env_url(env, &rest, &[])
+    }
+
+    async fn switch(
+        &self,
+        action: &str,
+        request: OperationRequest,
+    ) -> Result<OperationHandle, BackendError> {
+        let body = SwitchBody {
+            target: request.target,
+            expected_live: request.expected_live,
+            actor: Some(request.actor),
+            strategy: request.strategy,
+            scope: Some(request.scope),
+        };
+        let url = self.env_url(&request.env, &[action], &[]);
+        self.transport
+            .post_operation(url, &body, &request.idempotency_key, action)
+            .await
+    }
+}
+
+fn page_query(page: &PageRequest) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(cursor) = &page.cursor {
+        query.push(("cursor", cursor.clone()));
+    }
+    if let Some(limit) = page.limit {
+        query.push(("limit", limit.clamp(1, 500).to_string()));
+    }
+    query
+}
+
+#[async_trait]
+impl Backend for HttpBackend {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn now(&self) -> Timestamp {
+        self.transport.now()
+    }
+
+    async fn identity(&self) -> Result<Identity, BackendError> {
+        let identity = self
+            .transport
+            .get(self.transport.url(&api_path(&["whoami"]), &[]), "identity")
+            .await?;
+        let url = self.transport.url(&api_path(&["capabilities"]), &[]);
+        let capabilities: Capabilities = self.transport.get(url, "capabilities").await?;
+        *self.capabilities.write().unwrap_or_else(|p| p.into_inner()) = capabilities;
+        Ok(identity)
+    }
+
+    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, BackendError> {
+        let url = self
+            .transport
+            .url(&api_path(&["projects"]), &page_query(&page));
+        self.transport.get(url, "projects").await
+    }
+
+    async fn list_environments(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<Environment>, BackendError> {
+        let path = api_path(&["projects", project.as_str(), "environments"]);
+        let items: Items<Environment> = self
+            .transport
+            .get(self.transport.url(&path, &[]), "environments")
+            .await?;
+        Ok(items.items)
+    }
+
+    async fn get_environment(&self, env: &EnvRef) -> Result<Environment, BackendError> {
+        self.transport
+            .get(self.env_url(env, &[], &[]), "environment")
+            .await
+    }
+
+    async fn list_deployments(
+        &self,
+        env: &EnvRef,
+        page: PageRequest,
+    ) -> Result<Page<Deployment>, BackendError> {
+        let url = self.env_url(env, &["deployments"], &page_query(&page));
+        self.transport.get(url, "deployments").await
+    }
+
+    async fn get_deployment(
+        &self,
+        env: &EnvRef,
+        id: &DeploymentId,
+    ) -> Result<Deployment, BackendError> {
+        self.transport
+            .get(self.deployment_url(env, id, ""), "deployment")
+            .await
+    }
+
+    async fn diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError> {
+        self.transport
+            .get(self.deployment_url(env, target, "diff"), "diff")
+            .await
+    }
+
+    async fn domains_to_move(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Vec<DomainMove>, BackendError> {
+        let items: Items<DomainMove> = self
+            .transport
+            .get(self.deployment_url(env, target, "domains"), "domains")
+            .await?;
+        Ok(items.items)
+    }
+
+    async fn actions(
+        &self,
+        env: &EnvRef,
+        deployment: &DeploymentId,
+    ) -> Result<Vec<ActionAvailability>, BackendError> {
+        let items: Items<ActionAvailability> = self
+            .transport
+            .get(self.deployment_url(env, deployment, "actions"), "actions")
+            .await?;
+        Ok(items.items)
+    }
+
+    async fn rollback(&self, request: OperationRequest) -> Result<OperationHandle, BackendError> {
+        self.switch("rollback", request).await
+    }
+
+    async fn promote(&self, request: OperationRequest) -> Result<OperationHandle, BackendError> {
+        self.switch("promote", request).await
+    }
+
+    async fn redeploy(&self, request: RedeployRequest) -> Result<OperationHandle, BackendError> {
+        let body = RedeployBody {
+            source: request.source,
+            rebuild: request.rebuild,
+            expected_live: request.expected_live,
+            actor: Some(request.actor),
+        };
+        let url = self.env_url(&request.env, &["redeploy"], &[]);
+        self.transport
+            .post_operation(url, &body, &request.idempotency_key, "redeploy")
+            .await
+    }
+
+    async fn operation(&self, env: &EnvRef, id: &OperationId) -> Result<Operation, BackendError> {
+        self.transport
+            .get(
+                self.env_url(env, &["operations", id.as_str()], &[]),
+                "operation",
+            )
+            .await
+    }
+
+    async fn list_operations(&self, env: &EnvRef) -> Result<Vec<Operation>, BackendError> {
+        let items: Items<Operation> = self
+            .transport
+            .get(self.env_url(env, &["operations"], &[]), "operations")
+            .await?;
+        Ok(items.items)
+    }
+
+    async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
+        let items: Items<LiveChange> = self
+            .transport
+            .get(self.env_url(env, &["live-history"], &[]), "live history")
+            .await?;
+        Ok(items.items)
+    }
+
+    async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+        let mut params = vec![
+            ("from", query.from.to_rfc3339()),
+            ("to", query.to.to_rfc3339()),
+            ("step_secs", query.step_secs.to_string()),
+        ];
+        if let MetricsScope::Deployment(id) = &query.scope {
+            params.push(("deployment", id.to_string()));
+        }
+        let url = self.env_url(&query.env, &["error-rate"], &params);
+        self.transport.get(url, "error rate").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_str;
+    use std::path::Path;
+    use std::time::Duration;
+
+    fn entry(text: &str) -> HttpBackendConfig {
+        let config = parse_str(text, Path::new("test.toml")).unwrap();
+        match config.backends.into_iter().next().unwrap() {
+            crate::config::BackendConfig::Http(http) => http,
+            other => panic!("expected an http entry, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_http_entry_reads_with_humantime_timeouts_and_defaults() {
+        let http = entry(
+            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"http://127.0.0.1:7878\"\nrequest-timeout = \"2500ms\"\n",
+        );
+        assert_eq!(http.connect_timeout, Duration::from_secs(3));
+        assert_eq!(http.request_timeout, Duration::from_millis(2500));
+        assert_eq!(http.token_env, None);
+        assert!(HttpBackend::new(&http).is_ok());
+    }
+
+    #[test]
+    fn bad_urls_and_unknown_keys_are_refused_with_the_key() {
+        let error = parse_str(
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"ftp://host\"\n",
+            Path::new("test.toml"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("url"), "{error}");
+        let error = parse_str(
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"http://h\"\ntoken = \"secret\"\n",
+            Path::new("test.toml"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("token"), "{error}");
+    }
+
+    #[test]
+    fn an_unset_token_variable_is_named_and_the_backend_not_built() {
+        let mut http = HttpBackendConfig::new("shared", "http://127.0.0.1:7878");
+        http.token_env = Some("SWITCHBACK_HTTP_UNIT_SURELY_UNSET".into());
+        let error = HttpBackend::new(&http).unwrap_err();
+        assert!(
+            matches!(&error, HttpSetupError::TokenUnset { var, .. } if var == "SWITCHBACK_HTTP_UNIT_SURELY_UNSET"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Sending requests to a contract server: the token, conditional and shared GETs with
+//! retries, operations re-sent only with their idempotency key, and every failure typed.
+
+use super::cache::{Cached, GetCache, fresh_for};
+use super::wire::{IDEMPOTENCY_KEY, PROBLEM_JSON, Problem};
+use crate::backend::BackendError;
+use crate::net::{
+    HttpSettings, RetryPolicy, decode_json, error_for_status, excerpt, parse_retry_after,
+    read_limited, transport_error, with_retries,
+};
+use bytes::Bytes;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH,
+};
+use reqwest::{StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Mutex;
+use tokio::time::Instant;
+
+/// The server's own clock, sent on every answer (the demo may run faster than real time).
+pub const PLATFORM_NOW: &str = "platform-now";
+
+/// URLs whose last answer is kept for conditional GETs.
+const CACHED_URLS: usize = 512;
+
+pub struct Transport {
+    client: reqwest::Client,
+    base: Url,
+    /// `Bearer …`, marked sensitive so it never shows in debug output.
+    authorization: Option<HeaderValue>,
+    settings: HttpSettings,
+    read_retries: RetryPolicy,
+    operation_retries: RetryPolicy,
+    cache: GetCache,
+    /// Platform time minus local time, from the last answer.
+    clock_offset: Mutex<Option<chrono::TimeDelta>>,
+}
+
+impl Transport {
+    pub fn new(
+        client: reqwest::Client,
+        base: Url,
+        token: Option<String>,
+        settings: HttpSettings,
+        read_retries: RetryPolicy,
+        operation_retries: RetryPolicy,
+    ) -> Result<Self, BackendError> {
+        let authorization = token
+            .map(|token| {
+                let mut value =
+                    HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                        BackendError::invalid("the token holds characters a header cannot carry")
+                    })?;
+                value.set_sensitive(true);
+                Ok::<_, BackendError>(value)
+            })
+            .transpose()?;
+        Ok(Self {
+            client,
+            base,
+            authorization,
+            settings,
+            read_retries,
+            operation_retries,
+            cache: GetCache::new(CACHED_URLS),
+            clock_offset: Mutex::new(None),
+        })
+    }
+
+    /// The base URL with `path` (already encoded) and `query` appended.
+    pub fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.base.clone();
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{prefix}{path}"));
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    /// The platform's clock as of the last answer, or the local one.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner());
+        chrono::Utc::now() + offset.unwrap_or_default()
+    }
+
+    /// A GET decoded as `T`: revalidated with its ETag, shared with identical GETs in
+    /// flight, retried when the failure is transient.
+    pub async fn get<T: DeserializeOwned>(&self, url: Url, what: &str) -> Result<T, BackendError> {
+        let waiting_since = Instant::now();
+        let slot = self.cache.slot(url.as_str());
+        let mut cached = slot.lock().await;
+        if let Some(shared) = fresh_for(&cached, waiting_since) {
+            return decode_json(&shared.body, what);
+        }
+        let etag = cached.as_ref().and_then(|c| c.etag.clone());
+        let answer = with_retries(&self.read_retries, |_| {
+            self.get_once(&url, etag.clone(), what)
+        })
+        .await?;
+        let body = match answer {
+            GetAnswer::Fresh { etag, body } => {
+                let value = decode_json(&body, what).inspect_err(|e| log_decode(&url, e))?;
+                *cached = Some(Cached {
+                    etag,
+                    body,
+                    confirmed: Instant::now(),
+                });
+                return Ok(value);
+            }
+            GetAnswer::NotModified => match cached.as_mut() {
+                Some(entry) => {
+                    entry.confirmed = Instant::now();
+                    entry.body.clone()
+                }
+                None => {
+                    return Err(BackendError::Decode {
+                        message: format!("{what}: 304 Not Modified for a request without an ETag"),
+                        excerpt: None,
+                    });
+                }
+            },
+        };
+        decode_json(&body, what)
+    }
+
+    async fn get_once(
+        &self,
+        url: &Url,
+        etag: Option<String>,
+        what: &str,
+    ) -> Result<GetAnswer, BackendError> {
+        let mut request = self
+            .authorized(self.client.get(url.clone()))
+            .header(ACCEPT, "application/json, application/problem+json");
+        if let Some(tag) = etag {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        self.note_platform_time(response.headers());
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(GetAnswer::NotModified);
+        }
+        let headers = response.headers().clone();
+        let body = read_limited(response, self.settings.max_body_bytes)
+            .await
+            .inspect_err(|e| log_failure(url, e))?;
+        if status.is_success() {
+            let etag = headers
+                .get(ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            return Ok(GetAnswer::Fresh {
+                etag,
+                body: Bytes::from(body),
+            });
+        }
+        Err(typed_error(url, status, &headers, &body, what))
+    }
+
+    /// An operation request: re-sent after a transient failure only with the same
+    /// idempotency key, so the server performs it at most once.
+    pub async fn post_operation<B: Serialize, T: DeserializeOwned>(
+        &self,
+        url: Url,
+        body: &B,
+        idempotency_key: &str,
+        action: &str,
+    ) -> Result<T, BackendError> {
+        let json = serde_json::to_vec(body)
+            .map_err(|e| BackendError::invalid(format!("cannot encode the request: {e}")))?;
+        let key = HeaderValue::from_str(idempotency_key)
+            .map_err(|_| BackendError::invalid("the idempotency key is not a valid header"))?;
+        with_retries(&self.operation_retries, |attempt| {
+            if attempt > 0 {
+                tracing::info!(
+                    url = url.path(),
+                    attempt,
+                    "re-sending the operation with the same idempotency key"
+                );
+            }
+            self.post_once(&url, json.clone(), key.clone(), action)
+        })
+        .await
+    }
+
+    async fn post_once<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        json: Vec<u8>,
+        key: HeaderValue,
+        action: &str,
+    ) -> Result<T, BackendError> {
+        let response = self
+            .authorized(self.client.post(url.clone()))
+            .header(ACCEPT, "application/json, application/problem+json")
+            .header(CONTENT_TYPE, "application/json")
+            .header(IDEMPOTENCY_KEY, key)
+            .body(json)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        self.note_platform_time(response.headers());
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_limited(response, self.settings.max_body_bytes)
+            .await
+            .inspect_err(|e| log_failure(url, e))?;
+        if status.is_success() {
+            return decode_json(&body, action).inspect_err(|e| log_decode(url, e));
+        }
+        Err(typed_error(url, status, &headers, &body, action))
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.authorization {
+            Some(value) => request.header(AUTHORIZATION, value.clone()),
+            None => request,
+        }
+    }
+
+    fn note_platform_time(&self, headers: &HeaderMap) {
+        let Some(platform) = headers
+            .get(PLATFORM_NOW)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+        else {
+            return;
+        };
+        let offset = platform.with_timezone(&chrono::Utc) - chrono::Utc::now();
+        *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner()) = Some(offset);
+    }
+}
+
+enum GetAnswer {
+    Fresh { etag: Option<String>, body: Bytes },
+    NotModified,
+}
+
+/// The typed error of a non-success answer: from its problem body when it has one, from
+/// the status alone otherwise (an HTML page from a proxy, an empty body).
+fn typed_error(
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    action: &str,
+) -> BackendError {
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/json"));
+    let problem = is_json
+        .then(|| serde_json::from_slice::<Problem>(body).ok())
+        .flatten();
+    let error = match problem {
+        Some(problem) => problem.into_error(status.as_u16(), parse_retry_after(headers), action),
+        None => {
+            if !body.is_empty() {
+                tracing::warn!(url = url.path(), status = status.as_u16(), excerpt = %excerpt(body), "error answer without a problem body");
+            }
+            error_for_status(status, headers, "", action)
+        }
+    };
+    tracing::debug!(
+        url = url.path(),
+        status = status.as_u16(),
+        kind = error.kind(),
+        "request refused"
+    );
+    error
+}
+
+fn log_decode(url: &Url, error: &BackendError) {
+    if let BackendError::Decode { message, excerpt } = error {
+        tracing::warn!(url = url.path(), %message, excerpt = excerpt.as_deref().unwrap_or(""), "answer does not decode");
+    }
+}
+
+fn log_failure(url: &Url, error: &BackendError) {
+    tracing::warn!(url = url.path(), %error, "reading the answer failed");
+}

@@ -1,0 +1,192 @@
+//! Unkey's error answers, typed once: statuses and problem codes become `BackendError`s
+//! with the message an engineer sees.
+
+use super::api::Problem;
+use crate::backend::{BackendError, PreconditionCode};
+use crate::domain::Action;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// What one API call is for, so an error can say what was refused and why.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    /// `deployments.rollbackDeployment`.
+    pub path: &'static str,
+    /// What the engineer asked for, e.g. `roll back to d_123`.
+    pub doing: String,
+    /// The permission Unkey checks, e.g. `environment.*.rollback_deployment`.
+    pub permission: &'static str,
+    /// What the call is about, e.g. `deployment d_123`.
+    pub subject: String,
+    pub replay: Replay,
+}
+
+/// When an attempt may be repeated after a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// A read: always safe.
+    Read,
+    /// Rollback and promote: repeating them has the same effect (a second rollback to the
+    /// now-live target is refused with `deployment_is_current`), so 5xx, timeouts and 429
+    /// are retried.
+    Repeatable,
+    /// createDeployment: a repeat after a 5xx or a timeout could build a second deployment,
+    /// so only 429 (refused before anything happened) is retried.
+    RateLimitOnly,
+}
+
+impl Replay {
+    pub fn retries(self, error: &BackendError) -> bool {
+        match self {
+            Self::Read | Self::Repeatable => error.is_retryable(),
+            Self::RateLimitOnly => matches!(error, BackendError::RateLimited { .. }),
+        }
+    }
+}
+
+/// The problem codes of Unkey's deployment gates (answered with 412).
+pub mod codes {
+    pub const NOT_READY: &str = "deployment_not_ready";
+    pub const NOT_PRODUCTION: &str = "deployment_not_production";
+    pub const NO_CURRENT: &str = "deployment_no_current";
+    pub const IS_CURRENT: &str = "deployment_is_current";
+}
+
+pub fn from_status(
+    status: StatusCode,
+    headers: &HeaderMap,
+    problem: Option<&Problem>,
+    call: &CallContext,
+    token_env: &str,
+) -> BackendError {
+    let detail = problem
+        .map(|p| {
+            if p.detail.trim().is_empty() {
+                p.title.trim()
+            } else {
+                p.detail.trim()
+            }
+        })
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error"))
+        .to_owned();
+    match status.as_u16() {
+        400 => BackendError::invalid(format!("Unkey refused to {}: {detail}", call.doing)),
+        401 => BackendError::Unauthorized {
+            message: format!(
+                "Unkey refused the root key from {token_env} ({detail}); check that it is a current root key"
+            ),
+        },
+        403 => BackendError::Forbidden {
+            action: call.doing.clone(),
+            reason: format!("the root key lacks `{}` ({detail})", call.permission),
+        },
+        404 => BackendError::not_found(format!(
+            "{} does not exist, or the root key lacks `{}` for it (Unkey answers both the same way)",
+            call.subject, call.permission
+        )),
+        412 => precondition(problem.map(Problem::code).unwrap_or(""), &detail, call),
+        422 => BackendError::invalid(format!(
+            "Unkey could not {} within the workspace's limits: {detail}",
+            call.doing
+        )),
+        429 => BackendError::RateLimited {
+            retry_after: crate::net::parse_retry_after(headers),
+        },
+        408 | 500..=599 => BackendError::transient(format!(
+            "Unkey answered {} to {} ({detail})",
+            status.as_u16(),
+            call.path
+        )),
+        other => {
+            BackendError::invalid(format!("Unkey answered {other} to {}: {detail}", call.path))
+        }
+    }
+}
+
+fn precondition(code: &str, detail: &str, call: &CallContext) -> BackendError {
+    let (kind, message, suggestion) = match code {
+        codes::IS_CURRENT => (
+            PreconditionCode::AlreadyLive,
+            format!("{} is already live", call.subject),
+            None,
+        ),
+        codes::NOT_READY => (
+            PreconditionCode::NotReady,
+            format!(
+                "{} is not ready, or is being spun down, so Unkey will not switch to it; redeploy it to get a fresh copy",
+                call.subject
+            ),
+            Some(Action::Redeploy),
+        ),
+        codes::NOT_PRODUCTION => (
+            PreconditionCode::NotApplicable,
+            format!(
+                "{} is not in a production environment: Unkey rolls back and promotes production only",
+                call.subject
+            ),
+            None,
+        ),
+        codes::NO_CURRENT => (
+            PreconditionCode::NotApplicable,
+            "nothing is live in this environment yet, so there is nothing to switch from"
+                .to_owned(),
+            None,
+        ),
+        _ => (
+            PreconditionCode::Other,
+            format!("Unkey refused to {}: {detail}", call.doing),
+            None,
+        ),
+    };
+    BackendError::Precondition {
+        code: kind,
+        message,
+        suggestion,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(replay: Replay) -> CallContext {
+        CallContext {
+            path: "deployments.rollbackDeployment",
+            doing: "roll back to d_1".to_owned(),
+            permission: "environment.*.rollback_deployment",
+            subject: "deployment d_1".to_owned(),
+            replay,
+        }
+    }
+
+    #[test]
+    fn create_is_retried_only_when_rate_limited() {
+        let transient = BackendError::transient("503");
+        let limited = BackendError::RateLimited { retry_after: None };
+        assert!(Replay::Repeatable.retries(&transient));
+        assert!(!Replay::RateLimitOnly.retries(&transient));
+        assert!(Replay::RateLimitOnly.retries(&limited));
+    }
+
+    #[test]
+    fn unknown_precondition_keeps_unkeys_words() {
+        let problem = Problem {
+            detail: "spend cap reached".to_owned(),
+            kind: "err:unkey:application:spend_cap".to_owned(),
+            ..Problem::default()
+        };
+        let err = from_status(
+            StatusCode::PRECONDITION_FAILED,
+            &HeaderMap::new(),
+            Some(&problem),
+            &call(Replay::Repeatable),
+            "UNKEY_ROOT_KEY",
+        );
+        assert!(matches!(
+            err,
+            BackendError::Precondition { code: PreconditionCode::Other, ref message, .. }
+                if message.contains("spend cap reached")
+        ));
+    }
+}

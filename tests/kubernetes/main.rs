@@ -1,0 +1,17 @@
+//! The Kubernetes backend against a fake API server on loopback, and against the real
+//! kubectl for parity.
+
+mod argo;
+mod domains;
+mod fake;
+mod follow;
+mod mapping;
+mod parity;
+mod race;
+mod rbac;
+
+use switchback::domain::EnvRef;
+
+pub fn env(project: &str) -> EnvRef {
+    EnvRef::new(project, "production")
+}
