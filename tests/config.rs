@@ -229,6 +229,47 @@ fn the_shipped_example_parses_and_claims_the_real_defaults() {
     assert_eq!(config.theme, defaults.theme);
     assert_eq!(config.serve, defaults.serve);
     // Every console action has keys in the example (the keymap checks the names).
-    assert_eq!(config.keys.0.len(), 19, "{:?}", config.keys.0.keys());
-    assert!(config.keys.0.values().all(|keys| !keys.is_empty()));
+    use switchback::config::keys::KeyAction;
+    assert_eq!(
+        config.keys.0.len(),
+        KeyAction::ALL.len(),
+        "{:?}",
+        config.keys.0.keys()
+    );
+    for action in KeyAction::ALL {
+        let shown = config
+            .keys
+            .0
+            .get(action.name())
+            .map(|keys| keys.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            shown.as_deref(),
+            Some(action.default_keys()),
+            "the example's keys for `{}` are not the defaults",
+            action.name()
+        );
+    }
+}
+
+#[test]
+fn key_binding_errors_name_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[console]\nmouse = false\n\n[keys]\nrollback = [\"r\"]\nroll-forward = [\"f\"]\n",
+    )
+    .unwrap();
+    let error = switchback::config::load_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("config.toml:6"), "{error}");
+    assert!(error.contains("roll-forward"), "{error}");
+
+    std::fs::write(&path, "[keys]\nrollback = [\"r\", \"ctrl-nope\"]\n").unwrap();
+    let error = switchback::config::load_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("config.toml:2"), "{error}");
+    assert!(error.contains("ctrl-nope"), "{error}");
 }

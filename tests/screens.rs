@@ -202,6 +202,7 @@ fn diff_v41() -> Diff {
             change: ConfigChangeKind::Added,
         }],
         migrations_not_reverted: vec!["0042_add_index".into()],
+        details: Vec::new(),
         domains: ["shop.example.com", "www.shop.example.com"]
             .into_iter()
             .map(|h| DomainMove {

@@ -114,5 +114,13 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
             ));
         }
     }
+    if let Err(error) = config.keys.validate() {
+        let (action, index) = error.location();
+        let mut path = KeyPath::default().key("keys").key(action);
+        if let Some(index) = index {
+            path = path.index(index);
+        }
+        return Err(invalid(path, error.to_string()));
+    }
     Ok(())
 }
