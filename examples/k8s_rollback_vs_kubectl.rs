@@ -6,6 +6,8 @@
 //!
 //!   cargo build --release --bin switchback
 //!   cargo run --release --example k8s_rollback_vs_kubectl -- [PAIRS] [SWITCHBACK]
+//!
+//! `SHOW_REQUESTS=1` lists every request each side made.
 
 #[path = "../tests/kubernetes/fake/mod.rs"]
 #[allow(dead_code)]
@@ -22,6 +24,15 @@ const IMAGE_OF_REVISION: &str = "registry.example.com/web:1.0";
 struct Side {
     wall: Duration,
     requests: usize,
+}
+
+/// With `SHOW_REQUESTS=1`, each side's requests are listed (method and path).
+fn show(who: &str, cluster: &FakeCluster, before: usize) {
+    if std::env::var_os("SHOW_REQUESTS").is_some() {
+        for r in &cluster.requests()[before..] {
+            eprintln!("{who}: {} {}", r.method, r.path);
+        }
+    }
 }
 
 fn cluster() -> FakeCluster {
@@ -52,7 +63,10 @@ fn check(what: &str, out: &std::process::Output) {
 /// an engineer runs: look at the history, undo to the revision.
 fn kubectl_side() -> Side {
     let cluster = cluster();
-    check("kubectl get (warming the cache)", &cluster.kubectl(&["get", "deployment", "web"]));
+    check(
+        "kubectl get (warming the cache)",
+        &cluster.kubectl(&["get", "deployment", "web"]),
+    );
     let before = cluster.requests().len();
     let start = Instant::now();
     check(
@@ -69,6 +83,7 @@ fn kubectl_side() -> Side {
         ]),
     );
     let wall = start.elapsed();
+    show("kubectl", &cluster, before);
     assert_eq!(image(&cluster), IMAGE_OF_REVISION, "kubectl rolled back");
     Side {
         wall,
@@ -101,6 +116,7 @@ fn switchback_side(binary: &Path) -> Side {
         .expect("run switchback");
     let wall = start.elapsed();
     check("switchback rollback", &out);
+    show("switchback", &cluster, before);
     assert_eq!(image(&cluster), IMAGE_OF_REVISION, "switchback rolled back");
     Side {
         wall,
@@ -120,12 +136,18 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let pairs: usize = args.next().map_or(7, |a| a.parse().expect("PAIRS is a number"));
+    let pairs: usize = args
+        .next()
+        .map_or(7, |a| a.parse().expect("PAIRS is a number"));
     let binary = args.next().map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/switchback"),
         PathBuf::from,
     );
-    assert!(binary.exists(), "{} missing: cargo build --release", binary.display());
+    assert!(
+        binary.exists(),
+        "{} missing: cargo build --release",
+        binary.display()
+    );
     println!("kubectl: {}", fake::kubectl_path().display());
     println!("pair  kubectl ms  requests  switchback ms  requests  time ratio  request ratio");
     let (mut k_ms, mut s_ms, mut k_req, mut s_req, mut t_ratio, mut r_ratio) =
