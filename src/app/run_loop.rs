@@ -120,6 +120,11 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         task.abort();
     }
     terminal::restore();
+    // The process ends next: freeing a long list and a large platform model (the demo's
+    // 100k deployments) would take longer than everything else on the way out, so both are
+    // left to the exit.
+    std::mem::forget(state);
+    std::mem::forget(backend);
     Ok(())
 }
 

@@ -136,7 +136,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .style(theme.chart_live)
                 .data(&points),
         );
+        // Blank cells share the live line's colour: a redraw after the chart moves then
+        // writes the changed dots without a colour change between each of them.
         let chart = Chart::new(datasets)
+            .style(theme.chart_live)
             .x_axis(Axis::default().bounds([-window, 0.0]))
             .y_axis(Axis::default().bounds([0.0, top]).labels([
                 Span::styled("0", theme.muted),

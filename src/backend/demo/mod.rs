@@ -35,14 +35,18 @@ use crate::domain::{
 };
 use async_trait::async_trait;
 use faults::{FailWhen, Faults};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use world::World;
 
 const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
 
 struct Shared {
-    world: Mutex<World>,
+    /// Built on a thread of its own from the moment the backend exists (a long generated
+    /// history takes a while), so a console can draw its first frame meanwhile; the first
+    /// call waits for it.
+    world: OnceLock<Mutex<World>>,
+    build: Mutex<Option<(scenario::Scenario, crate::domain::Timestamp)>>,
     clock: SharedClock,
     faults: Faults,
     scenario: String,
@@ -59,16 +63,22 @@ pub struct DemoBackend {
 impl DemoBackend {
     /// The platform as the scenario describes it, starting at `clock.now()`.
     pub fn new(scenario: Scenario, clock: SharedClock, identity: Identity) -> DemoBackend {
-        let world = scenario::build_world(&scenario.spec, clock.now());
-        DemoBackend {
-            shared: Arc::new(Shared {
-                world: Mutex::new(world),
-                clock,
-                faults: Faults::new(scenario.spec.faults.clone()),
-                scenario: scenario.name().to_owned(),
-            }),
-            identity,
-        }
+        let start = clock.now();
+        let shared = Arc::new(Shared {
+            world: OnceLock::new(),
+            faults: Faults::new(scenario.spec.faults.clone()),
+            scenario: scenario.name().to_owned(),
+            build: Mutex::new(Some((scenario, start))),
+            clock,
+        });
+        let builder = Arc::clone(&shared);
+        // Without a thread (a restricted environment), the first call builds it instead.
+        let _ = std::thread::Builder::new()
+            .name("demo-world".to_owned())
+            .spawn(move || {
+                builder.built();
+            });
+        DemoBackend { shared, identity }
     }
 
     /// Another caller's view of the same platform.
@@ -101,7 +111,7 @@ impl DemoBackend {
         let now = self.shared.clock.now();
         let mut world = self
             .shared
-            .world
+            .built()
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         world.advance(now);
@@ -149,6 +159,21 @@ impl DemoBackend {
             ));
         }
         result
+    }
+}
+
+impl Shared {
+    /// The world, built from the scenario as it was at the backend's start.
+    fn built(&self) -> &Mutex<World> {
+        self.world.get_or_init(|| {
+            let (scenario, start) = self
+                .build
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+                .expect("the scenario is taken once, by the one initialiser");
+            Mutex::new(scenario::build_world(&scenario.spec, start))
+        })
     }
 }
 
