@@ -6,7 +6,14 @@ use switchback::metrics::PrometheusConfig;
 #[test]
 fn the_documented_config_is_the_default_and_every_example_parses() {
     use switchback::metrics::{MetricsConfig, Template};
-    let doc = include_str!("../../docs/readme/prometheus.md");
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("## Error rates from Prometheus")
+        .expect("the README has a Prometheus section");
+    let section = &readme[start..];
+    let doc = section[3..]
+        .find("\n## ")
+        .map_or(section, |end| &section[..end + 3]);
     let blocks: Vec<&str> = doc
         .split("```toml\n")
         .skip(1)
