@@ -16,15 +16,7 @@ impl KubernetesBackend {
         &self,
         r: OperationRequest,
     ) -> Result<OperationHandle, BackendError> {
-        let intent = Intent {
-            kind: OperationKind::Promote,
-            env: &r.env,
-            target: &r.target,
-            expected_live: r.expected_live.as_ref(),
-            idempotency_key: &r.idempotency_key,
-            actor: &r.actor,
-            strategy: r.strategy,
-        };
+        let intent = Intent::of(OperationKind::Promote, &r);
         if let Some(done) = self.replay(&intent) {
             return Ok(done);
         }

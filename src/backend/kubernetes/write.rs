@@ -29,20 +29,27 @@ pub(super) struct Intent<'a> {
     pub(super) strategy: Option<Strategy>,
 }
 
-impl KubernetesBackend {
-    pub(super) async fn rollback_impl(
-        &self,
-        r: OperationRequest,
-    ) -> Result<OperationHandle, BackendError> {
-        let intent = Intent {
-            kind: OperationKind::Rollback,
+impl<'a> Intent<'a> {
+    /// The intent of a rollback or promote request.
+    pub(super) fn of(kind: OperationKind, r: &'a OperationRequest) -> Self {
+        Self {
+            kind,
             env: &r.env,
             target: &r.target,
             expected_live: r.expected_live.as_ref(),
             idempotency_key: &r.idempotency_key,
             actor: &r.actor,
             strategy: r.strategy,
-        };
+        }
+    }
+}
+
+impl KubernetesBackend {
+    pub(super) async fn rollback_impl(
+        &self,
+        r: OperationRequest,
+    ) -> Result<OperationHandle, BackendError> {
+        let intent = Intent::of(OperationKind::Rollback, &r);
         if let Some(done) = self.replay(&intent) {
             return Ok(done);
         }
