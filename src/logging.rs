@@ -62,7 +62,11 @@ pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
             file: log_file.to_owned(),
             message: error.to_string(),
         })?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and its slots are written when it is made (4 MB
+    // resident for a log that mostly stays empty); a console logs a few lines a second.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -71,6 +75,9 @@ pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
         .map_err(|_| LoggingError::AlreadyInstalled)?;
     Ok(guard)
 }
+
+/// Lines waiting for the log writer thread; more are dropped (and counted) rather than block.
+const LOG_QUEUE_LINES: usize = 4096;
 
 #[cfg(test)]
 mod tests {
