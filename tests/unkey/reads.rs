@@ -109,7 +109,7 @@ async fn deployments_page_through_every_page_with_opaque_cursors() {
             .unwrap();
         pages += 1;
         assert!(page.items.len() <= 100);
-        seen.extend(page.items.into_iter().map(|d| d.id.0));
+        seen.extend(page.items.into_iter().map(|d| d.id.to_string()));
         match page.next {
             Some(next) => {
                 assert!(!next.contains("cur_"), "the cursor is opaque: {next}");
