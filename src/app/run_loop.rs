@@ -106,13 +106,22 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             _ = tick.tick() => Msg::Tick { now: backend.now(), real: clock.now() },
             name = signals.next() => Msg::Signal(name),
         };
-        let (name, resource) = match &msg {
-            Msg::Poll(event) => (msg.name(), Some(event.resource.clone())),
-            other => (other.name(), None),
-        };
-        pending = update(&mut state, msg);
-        if state.dirty {
-            tracing::trace!(msg = name, resource = ?resource, "screen changed");
+        pending = handle(&mut state, msg);
+        // Whatever else is already waiting is taken in before the next frame: at start the
+        // projects, environments and deployments arrive within a millisecond of each other
+        // and make one frame, not four.
+        for _ in 0..COALESCE_MAX {
+            if state.quit || pending.iter().any(|c| matches!(c, Command::Quit)) {
+                break;
+            }
+            let next = match rx.try_recv() {
+                Ok(msg) => msg,
+                Err(_) => match poll_rx.try_recv() {
+                    Ok(event) => Msg::Poll(event),
+                    Err(_) => break,
+                },
+            };
+            pending.extend(handle(&mut state, next));
         }
     }
     drop(poller);
@@ -126,6 +135,23 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     std::mem::forget(state);
     std::mem::forget(backend);
     Ok(())
+}
+
+/// Messages taken in at most between two frames, so a flood cannot hold the screen still.
+const COALESCE_MAX: usize = 64;
+
+/// One message into the state, traced when it changed the screen.
+fn handle(state: &mut State, msg: Msg) -> Vec<Command> {
+    let (name, resource) = match &msg {
+        Msg::Poll(event) => (msg.name(), Some(event.resource.clone())),
+        other => (other.name(), None),
+    };
+    let was_dirty = state.dirty;
+    let commands = update(state, msg);
+    if state.dirty && !was_dirty {
+        tracing::trace!(msg = name, resource = ?resource, "screen changed");
+    }
+    commands
 }
 
 /// Carries out one command; returns true to quit.
