@@ -1,5 +1,6 @@
 use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// An immutable build of a project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,13 +16,16 @@ pub struct Deployment {
     pub created_at: Timestamp,
     pub build_status: BuildStatus,
     pub runtime_state: RuntimeState,
-    #[serde(default)]
-    pub regions: Vec<String>,
-    #[serde(default)]
-    pub components: Vec<String>,
+    // Shared lists: most deployments of an environment carry the same regions, components
+    // and configuration, and a clone (the list, a page, the platform's own record) then
+    // costs a reference count instead of a copy of every string.
+    #[serde(default, with = "shared_list")]
+    pub regions: Arc<[String]>,
+    #[serde(default, with = "shared_list")]
+    pub components: Arc<[String]>,
     /// Names and hashes of environment variables and settings; never secret values.
-    #[serde(default)]
-    pub config: Vec<ConfigEntry>,
+    #[serde(default, with = "shared_list")]
+    pub config: Arc<[ConfigEntry]>,
     /// Database migrations this deployment introduced, oldest first.
     #[serde(default)]
     pub migrations: Vec<String>,
@@ -123,5 +127,24 @@ impl RuntimeState {
             Self::Starting => "starting",
             Self::SpunDown => "spun down",
         }
+    }
+}
+
+/// A shared list reads and writes as a plain JSON array.
+mod shared_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        list: &Arc<[T]>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        list.as_ref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<[T]>, D::Error> {
+        Vec::<T>::deserialize(deserializer).map(Arc::from)
     }
 }

@@ -179,7 +179,7 @@ pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme:
     for m in &d.migrations {
         lines.push(row("migration", m.clone()));
     }
-    for c in &d.config {
+    for c in d.config.iter() {
         lines.push(row("config", format!("{} ({})", c.name, c.hash)));
     }
     if d.is_rollback {

@@ -347,6 +347,6 @@ async fn several_apps_show_as_components() {
         .get_deployment(&production(), &id(LIVE))
         .await
         .unwrap();
-    assert_eq!(live.components, ["web"]);
+    assert_eq!(live.components[..], ["web"]);
     h.fake.assert_conforms();
 }

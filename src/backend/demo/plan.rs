@@ -42,7 +42,7 @@ impl World {
             scope.components.clone()
         };
         let regions = if scope.regions.is_empty() {
-            dep_regions.clone()
+            dep_regions.to_vec()
         } else {
             scope.regions.clone()
         };

@@ -69,9 +69,9 @@ pub fn deployment<T>(view: RevisionView<'_, T>) -> Deployment {
             view.status_replicas,
             view.ready_replicas,
         ),
-        regions: Vec::new(),
-        components: Vec::new(),
-        config: config_entries(&containers),
+        regions: Default::default(),
+        components: Default::default(),
+        config: config_entries(&containers).into(),
         migrations: Vec::new(),
         is_rollback: rs
             .annotation(REVISION_HISTORY)

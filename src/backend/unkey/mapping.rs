@@ -127,13 +127,13 @@ pub fn deployment(d: &api::Deployment, ctx: &MapContext<'_>) -> Deployment {
         created_at: timestamp(d.created_at),
         build_status: build_status(d.status),
         runtime_state: runtime_state(d.status),
-        regions: d.regions.clone(),
+        regions: d.regions.clone().into(),
         components: if ctx.show_app {
-            vec![d.app.clone()]
+            vec![d.app.clone()].into()
         } else {
-            Vec::new()
+            Default::default()
         },
-        config: runtime_config(d),
+        config: runtime_config(d).into(),
         migrations: Vec::new(),
         is_rollback: false,
         rolled_back_from: None,

@@ -232,7 +232,7 @@ pub(super) fn next_cursor(scope: &str, pagination: Option<api::Pagination>) -> O
 /// Runtime settings that differ, seen from the target.
 fn config_drift(live: &Deployment, target: &Deployment) -> Vec<ConfigChange> {
     let mut out = Vec::new();
-    for entry in &live.config {
+    for entry in live.config.iter() {
         match target.config.iter().find(|t| t.name == entry.name) {
             None => out.push(ConfigChange {
                 name: entry.name.clone(),
@@ -245,7 +245,7 @@ fn config_drift(live: &Deployment, target: &Deployment) -> Vec<ConfigChange> {
             Some(_) => {}
         }
     }
-    for entry in &target.config {
+    for entry in target.config.iter() {
         if !live.config.iter().any(|l| l.name == entry.name) {
             out.push(ConfigChange {
                 name: entry.name.clone(),

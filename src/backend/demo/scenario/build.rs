@@ -7,10 +7,11 @@ use crate::backend::demo::world::{
     CommitRecord, DeploymentRecord, EnvState, ProjectState, ScriptedEvent, Settings, World,
 };
 use crate::domain::{
-    Artifact, BuildStatus, Deployment, EnvMode, EnvRef, EnvironmentKind, LiveCause, LiveChange,
-    Project, RuntimeState, Timestamp,
+    Artifact, BuildStatus, ConfigEntry, Deployment, EnvMode, EnvRef, EnvironmentKind, LiveCause,
+    LiveChange, Project, RuntimeState, Timestamp,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 fn duration(d: std::time::Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
@@ -158,12 +159,19 @@ fn build_env(
     });
     let start = world.start;
     let mut replaced_at: HashMap<usize, Timestamp> = HashMap::new();
+    // One shared copy of each list for every deployment that carries it unchanged.
+    let project_regions: Arc<[String]> = project_spec.regions.clone().into();
+    let components: Arc<[String]> = project_spec.components.clone().into();
+    let mut entries: Arc<[ConfigEntry]> = World::config_entries(&config).into();
     for dep in &env.deployments {
         for (k, v) in &dep.config {
             config.insert(k.clone(), World::hash_value(v));
         }
         for k in &dep.config_removed {
             config.remove(k);
+        }
+        if !dep.config.is_empty() || !dep.config_removed.is_empty() {
+            entries = World::config_entries(&config).into();
         }
         let created_at = start - duration(dep.age);
         let id = world.new_deployment_id();
@@ -200,9 +208,9 @@ fn build_env(
                 regions: dep
                     .regions
                     .clone()
-                    .unwrap_or_else(|| project_spec.regions.clone()),
-                components: project_spec.components.clone(),
-                config: World::config_entries(&config),
+                    .map_or_else(|| project_regions.clone(), Arc::from),
+                components: components.clone(),
+                config: entries.clone(),
                 migrations: dep.migrations.clone(),
                 is_rollback: false,
                 rolled_back_from: None,
