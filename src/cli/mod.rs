@@ -90,6 +90,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(command) => {
+            exit_quietly_when_the_reader_goes();
             // Commands repeat retryable calls themselves; the console's poller has its own backoff.
             let ctx = Context {
                 backend: Arc::new(commands::Retrying(ctx.backend)),
@@ -100,6 +101,16 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 Err(error) => Ok(fail(&error, json)),
             }
         }
+    }
+}
+
+/// `switchback list | head` closes the pipe early: like other command-line tools, end
+/// quietly on the next write instead of reporting a failed print as a crash. Not for the
+/// console (a terminal) nor `serve` (a closed socket must not end the server).
+fn exit_quietly_when_the_reader_goes() {
+    // SAFETY: restores the default disposition of one signal; no handler is installed.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
