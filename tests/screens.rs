@@ -39,7 +39,7 @@ fn deployment(n: u32, age: Span, runtime: RuntimeState, author: &str, subject: &
             digest: Some(format!("sha256:{n:02}{}", "ab12cd34ef56".repeat(5))),
             pruned: false,
         },
-        commit: Some(Commit {
+        commit: Some(std::sync::Arc::new(Commit {
             sha: format!(
                 "{:07x}{}",
                 0x9f8e000 + n * 37,
@@ -47,7 +47,7 @@ fn deployment(n: u32, age: Span, runtime: RuntimeState, author: &str, subject: &
             ),
             subject: subject.into(),
             branch: Some("main".into()),
-        }),
+        })),
         author: Some(author.into()),
         created_at: t0() - age,
         build_status: BuildStatus::Ready,

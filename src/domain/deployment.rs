@@ -11,7 +11,9 @@ pub struct Deployment {
     pub project: ProjectId,
     pub environment: EnvironmentId,
     pub artifact: Artifact,
-    pub commit: Option<Commit>,
+    /// Shared: the platform's record, the list and every page hold one copy.
+    #[serde(default, with = "shared_option")]
+    pub commit: Option<Arc<Commit>>,
     pub author: Option<String>,
     pub created_at: Timestamp,
     pub build_status: BuildStatus,
@@ -127,6 +129,25 @@ impl RuntimeState {
             Self::Starting => "starting",
             Self::SpunDown => "spun down",
         }
+    }
+}
+
+/// A shared value reads and writes as the value itself, or null.
+mod shared_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Arc<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map(Arc::new))
     }
 }
 

@@ -47,8 +47,8 @@ impl World {
             .iter()
             .rev()
             .map(|c| CommitRef {
-                sha: c.sha.clone(),
-                subject: c.subject.clone(),
+                sha: c.commit.sha.clone(),
+                subject: c.commit.subject.clone(),
             })
             .collect();
         (commits, lc as i64 - tc as i64)

@@ -213,10 +213,12 @@ impl World {
             .commit_index
             .insert(sha.clone(), project.commits.len());
         project.commits.push(super::world::CommitRecord {
-            sha,
-            subject: push.subject.clone(),
+            commit: std::sync::Arc::new(crate::domain::Commit {
+                sha,
+                subject: push.subject.clone(),
+                branch,
+            }),
             author: push.author.clone(),
-            branch,
             build_fails: push.build_fails,
         });
         let commit = self.projects[p].commits.len() - 1;

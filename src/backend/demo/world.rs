@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use chrono::Duration;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Platform timings (see `spec::SettingsSpec`).
 #[derive(Clone, Debug)]
@@ -26,10 +27,9 @@ pub(crate) struct Settings {
 
 #[derive(Clone, Debug)]
 pub(crate) struct CommitRecord {
-    pub sha: String,
-    pub subject: String,
+    /// Handed out as is to every deployment built from it.
+    pub commit: Arc<Commit>,
     pub author: String,
-    pub branch: Option<String>,
     pub build_fails: bool,
 }
 
@@ -216,13 +216,8 @@ impl World {
         }
     }
 
-    pub fn commit_of(&self, p: usize, c: usize) -> Commit {
-        let rec = &self.projects[p].commits[c];
-        Commit {
-            sha: rec.sha.clone(),
-            subject: rec.subject.clone(),
-            branch: rec.branch.clone(),
-        }
+    pub fn commit_of(&self, p: usize, c: usize) -> Arc<Commit> {
+        Arc::clone(&self.projects[p].commits[c].commit)
     }
 
     pub fn config_entries(config: &BTreeMap<String, String>) -> Vec<ConfigEntry> {

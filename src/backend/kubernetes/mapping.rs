@@ -60,7 +60,7 @@ pub fn deployment<T>(view: RevisionView<'_, T>) -> Deployment {
         project: view.env.project.clone(),
         environment: view.env.environment.clone(),
         artifact: artifact(&containers),
-        commit: commit(&template, &rs.raw),
+        commit: commit(&template, &rs.raw).map(std::sync::Arc::new),
         author: None,
         created_at,
         build_status,

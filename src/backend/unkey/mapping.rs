@@ -117,11 +117,13 @@ pub fn deployment(d: &api::Deployment, ctx: &MapContext<'_>) -> Deployment {
         project: ProjectId::new(ctx.env.project.as_str()),
         environment: ctx.env.environment.clone(),
         artifact,
-        commit: d.git.as_ref().map(|git| Commit {
-            sha: git.commit_sha.clone(),
-            // v2 does not expose the commit message.
-            subject: String::new(),
-            branch: git.branch.clone(),
+        commit: d.git.as_ref().map(|git| {
+            std::sync::Arc::new(Commit {
+                sha: git.commit_sha.clone(),
+                // v2 does not expose the commit message.
+                subject: String::new(),
+                branch: git.branch.clone(),
+            })
         }),
         author: None,
         created_at: timestamp(d.created_at),

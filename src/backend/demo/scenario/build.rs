@@ -7,8 +7,8 @@ use crate::backend::demo::world::{
     CommitRecord, DeploymentRecord, EnvState, ProjectState, ScriptedEvent, Settings, World,
 };
 use crate::domain::{
-    Artifact, BuildStatus, ConfigEntry, Deployment, EnvMode, EnvRef, EnvironmentKind, LiveCause,
-    LiveChange, Project, RuntimeState, Timestamp,
+    Artifact, BuildStatus, Commit, ConfigEntry, Deployment, EnvMode, EnvRef, EnvironmentKind,
+    LiveCause, LiveChange, Project, RuntimeState, Timestamp,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -72,17 +72,19 @@ pub(crate) fn build_world(spec: &ScenarioSpec, start: Timestamp) -> World {
             .commits
             .iter()
             .map(|c| CommitRecord {
-                sha: c.sha.clone(),
-                subject: c.subject.clone(),
+                commit: Arc::new(Commit {
+                    sha: c.sha.clone(),
+                    subject: c.subject.clone(),
+                    branch: c.branch.clone(),
+                }),
                 author: c.author.clone(),
-                branch: c.branch.clone(),
                 build_fails: c.build_fails,
             })
             .collect();
         let commit_index = commits
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.sha.clone(), i))
+            .map(|(i, c)| (c.commit.sha.clone(), i))
             .collect();
         world.projects.push(ProjectState {
             project: Project {
@@ -176,7 +178,10 @@ fn build_env(
         let created_at = start - duration(dep.age);
         let id = world.new_deployment_id();
         let c = world.projects[p].commit_index[&dep.commit];
-        let commit_rec = world.projects[p].commits[c].clone();
+        let author = dep
+            .author
+            .clone()
+            .unwrap_or_else(|| world.projects[p].commits[c].author.clone());
         let digest = format!(
             "sha256:{:016x}{:016x}{:016x}{:016x}",
             crate::backend::demo::noise::hash_str(id.as_str()),
@@ -201,7 +206,7 @@ fn build_env(
                     pruned: dep.pruned,
                 },
                 commit: Some(world.commit_of(p, c)),
-                author: Some(dep.author.clone().unwrap_or(commit_rec.author.clone())),
+                author: Some(author.clone()),
                 created_at,
                 build_status,
                 runtime_state: RuntimeState::SpunDown,
@@ -238,7 +243,7 @@ fn build_env(
                 at: created_at,
                 deployment: id,
                 cause: LiveCause::Deploy,
-                actor: Some(dep.author.clone().unwrap_or(commit_rec.author)),
+                actor: Some(author),
             });
             state.live_history_idx.push(d);
         }

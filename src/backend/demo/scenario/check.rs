@@ -66,35 +66,36 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
             let mut labels = HashSet::new();
             let mut previous_age = None;
             for (di, dep) in env.deployments.iter().enumerate() {
-                let dkey = format!("{ekey}.deployments[{di}] ({})", dep.label);
+                // Named only when something is wrong: a generated history has thousands.
+                let dkey = || format!("{ekey}.deployments[{di}] ({})", dep.label);
                 if !labels.insert(dep.label.as_str()) {
                     return Err(problem(
-                        format!("{dkey}.label"),
+                        format!("{}.label", dkey()),
                         "duplicate label in this environment",
                     ));
                 }
                 if !shas.contains(dep.commit.as_str()) {
                     return Err(problem(
-                        format!("{dkey}.commit"),
+                        format!("{}.commit", dkey()),
                         format!("commit `{}` is not in the project's commits", dep.commit),
                     ));
                 }
                 if previous_age.is_some_and(|a| dep.age > a) {
                     return Err(problem(
-                        format!("{dkey}.age"),
+                        format!("{}.age", dkey()),
                         "deployments must be listed oldest first",
                     ));
                 }
                 previous_age = Some(dep.age);
                 if !(0.0..=1.0).contains(&dep.error_rate) {
                     return Err(problem(
-                        format!("{dkey}.error_rate"),
+                        format!("{}.error_rate", dkey()),
                         "must be a fraction between 0 and 1",
                     ));
                 }
                 if dep.p50_ms <= 0.0 || dep.p95_ms < dep.p50_ms {
                     return Err(problem(
-                        format!("{dkey}.p95_ms"),
+                        format!("{}.p95_ms", dkey()),
                         "needs 0 < p50_ms <= p95_ms",
                     ));
                 }
@@ -102,7 +103,7 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
                     && let Some(r) = regions.iter().find(|r| !project.regions.contains(r))
                 {
                     return Err(problem(
-                        format!("{dkey}.regions"),
+                        format!("{}.regions", dkey()),
                         format!("`{r}` is not one of the project's regions"),
                     ));
                 }
