@@ -230,3 +230,23 @@ fn a_panic_restores_the_terminal_before_the_report() {
         "the terminal is restored before the report prints"
     );
 }
+
+#[test]
+fn a_platform_that_does_not_answer_still_gets_a_screen_and_q_quits() {
+    // Accepts connections and never answers: the first frame cannot wait for data.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!("[[backends]]\nkind = \"http\"\nname = \"silent\"\nurl = \"{url}\"\n"),
+    )
+    .unwrap();
+    let mut console = Console::start(&["--config", config.path().to_str().unwrap()]);
+    console.wait_for("the loading frame while the platform is silent", |c| {
+        c.contents().contains("loading deployments")
+    });
+    console.press("q");
+    console.wait_exit();
+    console.assert_restored();
+}

@@ -83,6 +83,10 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             height: size.height,
         },
     );
+    // A fast platform answers within milliseconds: the first frame then shows the data at
+    // once, instead of a "loading" screen repainted a moment later.
+    let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
+    let mut drawn = false;
     loop {
         for command in pending.drain(..) {
             if execute(command, &backend, &poller, &tx, &mut detail_task) {
@@ -92,10 +96,15 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         if state.quit {
             break;
         }
-        if state.dirty {
+        let first_frame_ready = drawn
+            || state.list.is_loaded()
+            || state.unreachable().is_some()
+            || tokio::time::Instant::now() >= first_frame_by;
+        if state.dirty && first_frame_ready {
             term.draw(|frame| crate::ui::render(frame, &state, &theme))
                 .wrap_err("drawing the screen")?;
             state.dirty = false;
+            drawn = true;
             if panic_on_purpose {
                 panic!("{PANIC_VAR} is set: panicking on purpose after the first frame");
             }
@@ -105,6 +114,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             Some(event) = poll_rx.recv() => Msg::Poll(event),
             _ = tick.tick() => Msg::Tick { now: backend.now(), real: clock.now() },
             name = signals.next() => Msg::Signal(name),
+            _ = tokio::time::sleep_until(first_frame_by), if !drawn => continue,
         };
         pending = handle(&mut state, msg);
         // Whatever else is already waiting is taken in before the next frame: at start the
@@ -136,6 +146,9 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     std::mem::forget(backend);
     Ok(())
 }
+
+/// The longest the first frame waits for the deployments before it shows "loading".
+const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 
 /// Messages taken in at most between two frames, so a flood cannot hold the screen still.
 const COALESCE_MAX: usize = 64;
