@@ -75,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         inner.width,
         inner.height - 2 - marks_h,
     );
-    // Positions are measured from the end of the newest whole bucket, not from `now`, so the
+    // Positions are measured from a fixed edge (see `aligned_end`), not from `now`, so the
     // chart only moves when the data does.
     let end = aligned_end(state);
     let points: Vec<(f64, f64)> = state
@@ -176,9 +176,13 @@ fn marks(state: &State, window: f64) -> Vec<String> {
         .collect()
 }
 
-/// `now` rounded down to the metric step: the end of the window the poller asked for.
+/// The right edge of the plot: `now` rounded up to the next whole minute. Between two
+/// minutes each completed bucket adds its dots at the right and nothing else moves; the plot
+/// steps left once a minute. Over a slow link a new bucket then costs a few cells, not a
+/// repaint of every dot in the chart.
 fn aligned_end(state: &State) -> crate::domain::Timestamp {
-    let step = i64::from(crate::poller::METRICS_STEP_SECS);
+    const STEP_SECS: i64 = 60;
     let now = state.now.timestamp();
-    chrono::DateTime::from_timestamp(now - now.rem_euclid(step), 0).unwrap_or(state.now)
+    let end = now - now.rem_euclid(STEP_SECS) + STEP_SECS;
+    chrono::DateTime::from_timestamp(end, 0).unwrap_or(state.now)
 }
