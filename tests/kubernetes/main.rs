@@ -9,6 +9,7 @@ mod mapping;
 mod parity;
 mod race;
 mod rbac;
+mod reads;
 
 use switchback::domain::EnvRef;
 

@@ -2,7 +2,7 @@
 //! up front, corrected by 403s), paused Deployments, live or not, Argo or not.
 
 use super::rbac::{self, Permission};
-use super::workload::{self, WorkloadKind};
+use super::workload::WorkloadKind;
 use super::{KubernetesBackend, argo};
 use crate::backend::BackendError;
 use crate::domain::{Action, ActionAvailability, DeploymentId, EnvRef};
@@ -15,7 +15,10 @@ impl KubernetesBackend {
         deployment: &DeploymentId,
     ) -> Result<Vec<ActionAvailability>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         if snap.find(deployment.as_str()).is_none() {
             return Err(BackendError::not_found(format!(
                 "replicaset {deployment} of {}",

@@ -2,7 +2,6 @@
 
 use super::KubernetesBackend;
 use super::revisions::{REVISION_HISTORY, revision_of};
-use super::workload;
 use crate::backend::BackendError;
 use crate::domain::{DeploymentId, EnvRef, LiveCause, LiveChange};
 use serde_json::Value;
@@ -16,7 +15,10 @@ impl KubernetesBackend {
         env: &EnvRef,
     ) -> Result<Vec<LiveChange>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         let key = address.kind.revision_key();
         let mut changes: Vec<(i64, LiveChange)> = Vec::new();
         for rs in &snap.revisions {

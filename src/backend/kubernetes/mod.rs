@@ -19,6 +19,7 @@ mod ops;
 mod promote;
 mod rbac;
 mod read;
+mod recent;
 pub mod restart;
 pub mod revisions;
 pub mod status;
@@ -57,6 +58,7 @@ pub struct KubernetesBackend {
     clock: SharedClock,
     rbac: rbac::Rbac,
     ops: Mutex<ops::Store>,
+    recent: recent::RecentSnapshots,
 }
 
 impl KubernetesBackend {
@@ -82,6 +84,7 @@ impl KubernetesBackend {
             clock,
             rbac: rbac::Rbac::default(),
             ops: Mutex::new(ops::Store::default()),
+            recent: recent::RecentSnapshots::default(),
         })
     }
 
@@ -199,7 +202,10 @@ impl Backend for KubernetesBackend {
         target: &DeploymentId,
     ) -> Result<Vec<DomainMove>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         self.domain_moves(&snap, target).await
     }
 

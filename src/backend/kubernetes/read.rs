@@ -6,7 +6,7 @@ use super::diff::template_diff;
 use super::mapping::{self, RevisionView};
 use super::rbac::Permission;
 use super::revisions::revision_of;
-use super::workload::{self, Address, Snapshot, WorkloadKind};
+use super::workload::{Address, Snapshot, WorkloadKind};
 use super::{KubernetesBackend, domains};
 use crate::backend::{BackendError, Identity, Page, PageRequest, Role};
 use crate::domain::{
@@ -97,7 +97,10 @@ impl KubernetesBackend {
         env: &EnvRef,
     ) -> Result<Environment, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
         let hosts = self.hosts(&snap).await;
         Ok(Environment {
@@ -125,7 +128,10 @@ impl KubernetesBackend {
         page: PageRequest,
     ) -> Result<Page<Deployment>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         Ok(paginate(deployments_of(env, &snap), &page))
     }
 
@@ -135,7 +141,10 @@ impl KubernetesBackend {
         target: &DeploymentId,
     ) -> Result<Diff, BackendError> {
         let address = self.check_env(env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self
+            .recent
+            .load(&self.api, &address, self.clock.now())
+            .await?;
         let all = deployments_of(env, &snap);
         let target_d = find(&all, target, env)?;
         let target_rs = snap

@@ -184,6 +184,7 @@ impl KubernetesBackend {
         seen: &Snapshot,
         patch: Patch<Value>,
     ) -> Result<Value, BackendError> {
+        self.recent.forget(address);
         match self
             .api
             .patch(
@@ -220,6 +221,7 @@ impl KubernetesBackend {
         patch: Patch<Value>,
         subresource: Option<&str>,
     ) -> Result<Value, BackendError> {
+        self.recent.forget(address);
         self.api
             .patch(
                 address.kind.api_kind(),
@@ -239,6 +241,7 @@ impl KubernetesBackend {
         address: &Address,
         body: Value,
     ) -> Result<Value, BackendError> {
+        self.recent.forget(address);
         let kind = address.kind.api_kind();
         match self
             .api

@@ -225,7 +225,15 @@ impl FakeCluster {
     }
 
     pub async fn backend(&self) -> KubernetesBackend {
-        KubernetesBackend::connect(&self.config(), Arc::new(switchback::clock::SystemClock))
+        self.backend_with_clock(Arc::new(switchback::clock::SystemClock))
+            .await
+    }
+
+    pub async fn backend_with_clock(
+        &self,
+        clock: switchback::clock::SharedClock,
+    ) -> KubernetesBackend {
+        KubernetesBackend::connect(&self.config(), clock)
             .await
             .expect("connect to the fake cluster")
     }
