@@ -6,13 +6,13 @@ use crate::app::state::{Pane, State};
 use crate::domain::LiveCause;
 use crate::poller::METRICS_WINDOW;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let window = METRICS_WINDOW.as_secs() as f64;
     let source = state.metrics.as_ref().map_or("", |m| m.source.as_str());
     let title_style = if state.focus == Pane::ErrorRate {
@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ),
         ]));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     if inner.height < 3 {
         return;
     }
@@ -66,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.threshold,
         )),
     ];
-    frame.render_widget(Paragraph::new(lines), Rect { height: 2, ..inner });
+    Paragraph::new(lines).render(Rect { height: 2, ..inner }, buf);
     let marks = marks(state, window);
     let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
     let plot = Rect::new(
@@ -94,9 +94,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .unwrap_or_default();
     if points.is_empty() {
         let text = Paragraph::new(Span::styled("no data", theme.muted)).centered();
-        frame.render_widget(
-            text,
+        text.render(
             Rect::new(plot.x, plot.y + plot.height / 2, plot.width, 1),
+            buf,
         );
     } else if plot.height >= 2 {
         let top = points
@@ -145,12 +145,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Span::styled("0", theme.muted),
                 Span::styled(format!("{top:.0}%"), theme.muted),
             ]));
-        frame.render_widget(chart, plot);
+        chart.render(plot, buf);
     }
     if marks_h > 0 {
         let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);
         let text = format::fit(&marks.join("  "), usize::from(inner.width));
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), rect);
+        Paragraph::new(Span::styled(text, theme.muted)).render(rect, buf);
     }
 }
 

@@ -3,10 +3,10 @@
 use crate::app::state::{Level, State};
 use crate::config::keys::KeyAction;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Widget};
 
 /// Shown while they fit, in this order; help and quit always come last and always fit.
 const HINTS: [(KeyAction, &str); 7] = [
@@ -20,7 +20,7 @@ const HINTS: [(KeyAction, &str); 7] = [
 ];
 const ALWAYS: [(KeyAction, &str); 2] = [(KeyAction::Help, "help"), (KeyAction::Quit, "quit")];
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let line = if state.filtering {
         Line::from(vec![
             Span::styled(" / ", theme.key),
@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         hints(state, theme, usize::from(area.width))
     };
-    frame.render_widget(Paragraph::new(line), area);
+    Paragraph::new(line).render(area, buf);
 }
 
 fn hints<'a>(state: &State, theme: &Theme, width: usize) -> Line<'a> {

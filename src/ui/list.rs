@@ -5,13 +5,13 @@ use crate::app::list::visible_offset;
 use crate::app::state::{Pane, State};
 use crate::domain::{BuildStatus, Deployment, RuntimeState};
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Widget};
 
-pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &Theme) {
     let list = &state.list;
     let title_style = if state.focus == Pane::List {
         theme.accent
@@ -32,10 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
         };
         title.push(Span::styled(count, theme.muted));
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(title)),
-        Rect { height: 1, ..area },
-    );
+    Paragraph::new(Line::from(title)).render(Rect { height: 1, ..area }, buf);
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -61,14 +58,11 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
                 theme.muted,
             )),
         ];
-        frame.render_widget(Paragraph::new(lines), body);
+        Paragraph::new(lines).render(body, buf);
         return;
     }
     if !list.is_loaded() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(" loading deployments…", theme.muted)),
-            body,
-        );
+        Paragraph::new(Span::styled(" loading deployments…", theme.muted)).render(body, buf);
         return;
     }
     if list.is_empty() {
@@ -77,7 +71,7 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
         } else {
             format!(" nothing matches \"{}\" (Esc clears)", list.filter())
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), body);
+        Paragraph::new(Span::styled(text, theme.muted)).render(body, buf);
         return;
     }
     let rows = usize::from(body.height);
@@ -102,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
             line
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), body);
+    Paragraph::new(lines).render(body, buf);
 }
 
 fn row<'a>(
