@@ -1,7 +1,7 @@
 //! The error-rate panel: the live rate over the window, the threshold, and marks where
 //! deploys, rollbacks and promotions happened. Every number is also written as text.
 
-use super::format;
+use super::{format, text};
 use crate::app::state::{Pane, State};
 use crate::domain::LiveCause;
 use crate::poller::METRICS_WINDOW;
@@ -66,7 +66,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
             theme.threshold,
         )),
     ];
-    Paragraph::new(lines).render(Rect { height: 2, ..inner }, buf);
+    text::lines(buf, Rect { height: 2, ..inner }, &lines);
     let marks = marks(state, window);
     let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
     let plot = Rect::new(
@@ -149,8 +149,8 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     if marks_h > 0 {
         let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);
-        let text = format::fit(&marks.join("  "), usize::from(inner.width));
-        Paragraph::new(Span::styled(text, theme.muted)).render(rect, buf);
+        let text = format::fit(&marks.join("  "), usize::from(inner.width)).into_owned();
+        text::line(buf, rect, &Line::from(Span::styled(text, theme.muted)));
     }
 }
 

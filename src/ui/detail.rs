@@ -8,7 +8,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 /// Platform diff details shown in the pane; the rest is summed up as `+N more`.
 const DETAIL_LINES: usize = 3;
@@ -49,7 +48,7 @@ pub fn render(buf: &mut Buffer, area: Rect, rates_in_title: bool, state: &State,
             .into_iter()
             .take(usize::from(area.height.saturating_sub(1))),
     );
-    Paragraph::new(all).render(area, buf);
+    super::text::lines(buf, area, &all);
 }
 
 /// The target's rate text, or `None` when there is nothing selected apart from live.

@@ -6,7 +6,6 @@ use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 /// Shown while they fit, in this order; help and quit always come last and always fit.
 const HINTS: [(KeyAction, &str); 7] = [
@@ -39,13 +38,14 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
             super::format::fit(
                 &format!(" {} {}", toast.level.symbol(), toast.text),
                 usize::from(area.width),
-            ),
+            )
+            .into_owned(),
             style,
         ))
     } else {
         hints(state, theme, usize::from(area.width))
     };
-    Paragraph::new(line).render(area, buf);
+    super::text::line(buf, area, &line);
 }
 
 fn hints<'a>(state: &State, theme: &Theme, width: usize) -> Line<'a> {

@@ -2,6 +2,7 @@
 
 use crate::app::state::State;
 use crate::domain::{DiffDetail, Timestamp};
+use std::borrow::Cow;
 
 /// At most `max` lines of platform diff details; past that, the last line says `+N more`.
 pub fn diff_details(details: &[DiffDetail], max: usize) -> Vec<String> {
@@ -75,14 +76,14 @@ pub fn data_age(state: &State) -> String {
 }
 
 /// Cuts `text` to `width` columns, ending in `…` when cut.
-pub fn fit(text: &str, width: usize) -> String {
+pub fn fit(text: &str, width: usize) -> Cow<'_, str> {
     use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
     let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
+    let mut out = String::new();
+    let mut used = 0;
     for c in text.chars() {
         let w = c.width().unwrap_or(0);
         if used + w + 1 > width {
@@ -94,7 +95,7 @@ pub fn fit(text: &str, width: usize) -> String {
     if width > 0 {
         out.push('…');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// `registry/app@sha256:abcdef…` → its last `n` characters, for `…41 → …42` comparisons.

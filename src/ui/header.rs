@@ -8,7 +8,6 @@ use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let env = state.environment();
@@ -70,7 +69,6 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let gap = width.saturating_sub(used(&spans) + status.width() + 1);
     spans.push(Span::raw(" ".repeat(gap.max(1))));
     spans.push(status);
-    Paragraph::new(Line::from(spans))
-        .style(theme.header)
-        .render(area, buf);
+    super::text::patch(buf, area, theme.header);
+    super::text::line(buf, area, &Line::from(spans));
 }

@@ -9,6 +9,7 @@ mod header;
 pub mod layout;
 mod list;
 mod overlay;
+mod text;
 
 use crate::app::state::{Overlay, State};
 use crate::theme::Theme;
@@ -27,7 +28,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
 
 /// Draws the whole console for `state` into `area` of `buf`: the view without a terminal.
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
-    Block::new().style(theme.text).render(area, buf);
+    text::patch(buf, area, theme.text);
     let Some(areas) = layout::areas(area) else {
         return too_small(buf, area, theme);
     };
