@@ -1,6 +1,7 @@
 //! The error-rate panel: the live rate over the window, the threshold, and marks where
 //! deploys, rollbacks and promotions happened. Every number is also written as text.
 
+use super::plot::{Plot, Series};
 use super::{format, text};
 use crate::app::state::{Pane, State};
 use crate::domain::LiveCause;
@@ -8,9 +9,8 @@ use crate::poller::METRICS_WINDOW;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let window = METRICS_WINDOW.as_secs() as f64;
@@ -113,39 +113,31 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
             .filter(|x| *x >= -window)
             .map(|x| [(x, 0.0), (x, top)])
             .collect();
-        let mut datasets = vec![
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.threshold)
-                .data(&threshold_line),
-        ];
-        for line in &mark_lines {
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(theme.muted)
-                    .data(line),
-            );
-        }
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.chart_live)
-                .data(&points),
-        );
+        let mut series = vec![Series {
+            points: &threshold_line,
+            style: theme.threshold,
+        }];
+        series.extend(mark_lines.iter().map(|line| Series {
+            points: line,
+            style: theme.muted,
+        }));
+        series.push(Series {
+            points: &points,
+            style: theme.chart_live,
+        });
         // Blank cells share the live line's colour: a redraw after the chart moves then
         // writes the changed dots without a colour change between each of them.
-        let chart = Chart::new(datasets)
-            .style(theme.chart_live)
-            .x_axis(Axis::default().bounds([-window, 0.0]))
-            .y_axis(Axis::default().bounds([0.0, top]).labels([
+        Plot {
+            x: [-window, 0.0],
+            y: [0.0, top],
+            labels: [
                 Span::styled("0", theme.muted),
                 Span::styled(format!("{top:.0}%"), theme.muted),
-            ]));
-        chart.render(plot, buf);
+            ],
+            series: &series,
+            style: theme.chart_live,
+        }
+        .render(plot, buf);
     }
     if marks_h > 0 {
         let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);

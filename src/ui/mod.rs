@@ -9,6 +9,7 @@ mod header;
 pub mod layout;
 mod list;
 mod overlay;
+mod plot;
 mod text;
 
 use crate::app::state::{Overlay, State};
