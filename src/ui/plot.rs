@@ -259,7 +259,12 @@ mod tests {
         let mark = [(-300.0, 0.0), (-300.0, 8.0)];
         let late_mark = [(10.0, 0.0), (10.0, 8.0)];
         let live: Vec<(f64, f64)> = (0..60)
-            .map(|i| (-900.0 + 15.0 * f64::from(i), (f64::from(i) * 0.7).sin().abs() * 8.0))
+            .map(|i| {
+                (
+                    -900.0 + 15.0 * f64::from(i),
+                    (f64::from(i) * 0.7).sin().abs() * 8.0,
+                )
+            })
             .chain([(30.0, 4.0)])
             .collect();
         let styles = [
@@ -338,7 +343,11 @@ mod tests {
         // of column 7, which the flat line crosses.
         let crossing = &buf[(7, 1)];
         assert_eq!(crossing.fg, Color::Red);
-        assert_eq!(crossing.symbol(), "⢸", "only the upright line's dots, no flat one's");
+        assert_eq!(
+            crossing.symbol(),
+            "⢸",
+            "only the upright line's dots, no flat one's"
+        );
         assert_eq!(buf[(6, 1)].fg, Color::Yellow);
         assert_eq!(buf[(1, 0)].symbol(), "│");
     }
