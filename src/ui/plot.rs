@@ -33,7 +33,6 @@ pub struct Plot<'a> {
 impl Plot<'_> {
     pub fn render(&self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
-        super::text::patch(buf, area, self.style);
         if area.is_empty() {
             return;
         }
@@ -47,6 +46,14 @@ impl Plot<'_> {
         let axis = (left + 1 < area.right()).then_some(left);
         left += u16::from(axis.is_some());
         let graph = Rect::new(left, area.top(), area.right() - left, area.height);
+        // The whole area takes the plot's style; the graph its background colour on top.
+        let background = Style::default().bg(self.style.bg.unwrap_or(Color::Reset));
+        let labels = Rect {
+            width: graph.left() - area.left(),
+            ..area
+        };
+        super::text::patch(buf, labels, self.style);
+        super::text::patch(buf, graph, self.style.patch(background));
         for (i, label) in self.labels.iter().enumerate() {
             let dy = i as u16 * (graph.height - 1);
             let rect = Rect::new(
@@ -62,8 +69,6 @@ impl Plot<'_> {
                 buf[(x, y)].set_symbol(ratatui::symbols::line::VERTICAL);
             }
         }
-        let background = Style::default().bg(self.style.bg.unwrap_or(Color::Reset));
-        super::text::patch(buf, graph, background);
         let mut dots = Dots::new(graph.width, graph.height, self.x, self.y);
         for series in self.series {
             dots.series(series);

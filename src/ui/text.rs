@@ -93,6 +93,8 @@ impl<'b> Pen<'b> {
         let style = self.line_style.patch(style);
         if text.is_ascii() {
             self.put_ascii(text, style);
+        } else if text.chars().all(stands_alone) {
+            self.put_chars(text, style);
         } else {
             self.put_graphemes(text, style);
         }
@@ -112,43 +114,76 @@ impl<'b> Pen<'b> {
     }
 
     fn put_ascii(&mut self, text: &str, style: Style) {
+        let start = self.start + usize::from(self.used);
+        let room = usize::from(self.width - self.used);
+        let mut cells = self.buf.content[start..start + room].iter_mut();
         for (i, byte) in text.bytes().enumerate() {
             if byte.is_ascii_control() {
                 continue;
             }
-            if self.used >= self.width {
+            let Some(cell) = cells.next() else {
                 self.cut = true;
                 return;
+            };
+            // A blank cell already shows a space (the buffer treats both alike).
+            if byte != b' ' || cell.symbol() != " " {
+                cell.set_symbol(&text[i..=i]);
             }
-            self.buf.content[self.start + usize::from(self.used)]
-                .set_symbol(&text[i..=i])
-                .set_style(style);
+            cell.set_style(style);
             self.used += 1;
+        }
+    }
+
+    /// Text whose characters are each a grapheme of their own: one cell (or two) per char.
+    fn put_chars(&mut self, text: &str, style: Style) {
+        for (i, c) in text.char_indices() {
+            if c.is_control() {
+                continue;
+            }
+            let symbol = &text[i..i + c.len_utf8()];
+            if !self.put_symbol(symbol, style) {
+                return;
+            }
         }
     }
 
     fn put_graphemes(&mut self, text: &str, style: Style) {
         let span = Span::raw(text);
         for StyledGrapheme { symbol, .. } in span.styled_graphemes(Style::default()) {
-            let width = symbol.cell_width();
-            // As ratatui's truncator: a character wider than the whole line is skipped, one
-            // that does not fit in what is left ends the line.
-            if width > self.width {
-                continue;
-            }
-            if self.used + width > self.width {
-                self.cut = true;
+            if !self.put_symbol(symbol, style) {
                 return;
             }
-            if width == 0 {
-                continue;
-            }
+        }
+    }
+
+    /// Writes one grapheme; `false` when it does not fit and the line ends here.
+    fn put_symbol(&mut self, symbol: &str, style: Style) -> bool {
+        let width = symbol.cell_width();
+        // As ratatui's truncator: a character wider than the whole line is skipped, one
+        // that does not fit in what is left ends the line.
+        if width > self.width {
+            return true;
+        }
+        if self.used + width > self.width {
+            self.cut = true;
+            return false;
+        }
+        if width > 0 {
             self.buf.content[self.start + usize::from(self.used)]
                 .set_symbol(symbol)
                 .set_style(style);
             self.used += width;
         }
+        true
     }
+}
+
+/// Whether `c` is always a grapheme of its own, whatever its neighbours: not a combining
+/// mark, joiner, prepended mark, regional indicator or Hangul jamo. Covers Latin, general
+/// punctuation, arrows, box drawing, shapes, symbols and braille, which is what the screen
+/// draws besides ASCII.
+fn stands_alone(c: char) -> bool {
+    matches!(c, '\0'..='\u{2ff}' | '\u{2010}'..='\u{20cf}' | '\u{2100}'..='\u{2bff}')
 }
 
 #[cfg(test)]
@@ -201,6 +236,32 @@ mod tests {
                 assert_eq!(got, expected, "{line:?} in {width} columns");
             }
         }
+    }
+
+    #[test]
+    fn characters_that_stand_alone_are_drawn_as_graphemes_are() {
+        let ranges = [
+            '\0'..='\u{2ff}',
+            '\u{2010}'..='\u{20cf}',
+            '\u{2100}'..='\u{2bff}',
+        ];
+        let mut checked = 0;
+        for c in ranges.into_iter().flatten() {
+            assert!(stands_alone(c));
+            // Neighbours on both sides, the character twice (joiners, prepended marks and
+            // pairs would join), and a mark that would need the slow path at the end.
+            let text = format!("a{c}{c}─{c}b");
+            let fast = Line::from(text.clone());
+            let mut expected = canvas();
+            let area = Rect::new(0, 1, 9, 1);
+            Paragraph::new(fast.clone()).render(area, &mut expected);
+            let mut got = canvas();
+            line(&mut got, area, &fast);
+            assert_eq!(got, expected, "U+{:04X}", u32::from(c));
+            checked += 1;
+        }
+        assert!(checked > 3_000);
+        assert!(!stands_alone('\u{301}') && !stands_alone('\u{200d}'));
     }
 
     #[test]
