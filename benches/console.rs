@@ -1,12 +1,14 @@
-//! The console's hot paths: drawing the main screen and handling a key, for lists of 1k, 10k
-//! and 100k deployments. Both must cost the same whatever the list length (only the rows on
-//! screen are touched).
+//! The console's hot paths: drawing the main screen (through the terminal, and the view
+//! alone) and handling a key, for lists of 1k, 10k and 100k deployments. All must cost the
+//! same whatever the list length (only the rows on screen are touched).
 
 mod support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use switchback::app::{Msg, State, list_rows, update};
@@ -27,6 +29,32 @@ fn render(c: &mut Criterion) {
                 terminal
                     .draw(|frame| switchback::ui::render(frame, black_box(state), &theme))
                     .expect("draw");
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The view alone: `ui::draw` into a blank buffer, without the terminal's diff and flush.
+/// The buffer is reused and cleared outside the measured time, as the terminal reuses its
+/// own.
+fn view(c: &mut Criterion) {
+    let theme = Theme::default();
+    let area = Rect::new(0, 0, WIDTH, HEIGHT);
+    let mut buffer = Buffer::empty(area);
+    let mut group = c.benchmark_group("view_120x40");
+    for count in support::sizes(&[1_000, 10_000, 100_000]) {
+        let state = support::console(count, WIDTH, HEIGHT);
+        group.bench_with_input(BenchmarkId::from_parameter(count), &state, |b, state| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    buffer.reset();
+                    let start = Instant::now();
+                    switchback::ui::draw(&mut buffer, area, black_box(state), &theme);
+                    total += start.elapsed();
+                }
+                total
             })
         });
     }
@@ -79,5 +107,5 @@ fn keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, render, keys);
+criterion_group!(benches, render, view, keys);
 criterion_main!(benches);

@@ -1,18 +1,19 @@
 //! The error-rate panel: the live rate over the window, the threshold, and marks where
 //! deploys, rollbacks and promotions happened. Every number is also written as text.
 
-use super::format;
+use super::plot::{Plot, Series};
+use super::{format, text};
 use crate::app::state::{Pane, State};
 use crate::domain::LiveCause;
 use crate::poller::METRICS_WINDOW;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Paragraph, Widget};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let window = METRICS_WINDOW.as_secs() as f64;
     let source = state.metrics.as_ref().map_or("", |m| m.source.as_str());
     let title_style = if state.focus == Pane::ErrorRate {
@@ -20,22 +21,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         theme.text
     };
-    let block = Block::new()
-        .borders(Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::from(vec![
-            Span::styled(format!(" Error rate {}m", window as u64 / 60), title_style),
-            Span::styled(
-                if source.is_empty() {
-                    String::new()
-                } else {
-                    format!(" · {source}")
-                },
-                theme.muted,
-            ),
-        ]));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let title = Line::from(vec![
+        Span::styled(format!(" Error rate {}m", window as u64 / 60), title_style),
+        Span::styled(
+            if source.is_empty() {
+                String::new()
+            } else {
+                format!(" · {source}")
+            },
+            theme.muted,
+        ),
+    ]);
+    let inner = left_border(buf, area, &title, theme.border);
     if inner.height < 3 {
         return;
     }
@@ -66,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.threshold,
         )),
     ];
-    frame.render_widget(Paragraph::new(lines), Rect { height: 2, ..inner });
+    text::lines(buf, Rect { height: 2, ..inner }, &lines);
     let marks = marks(state, window);
     let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
     let plot = Rect::new(
@@ -94,9 +91,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .unwrap_or_default();
     if points.is_empty() {
         let text = Paragraph::new(Span::styled("no data", theme.muted)).centered();
-        frame.render_widget(
-            text,
+        text.render(
             Rect::new(plot.x, plot.y + plot.height / 2, plot.width, 1),
+            buf,
         );
     } else if plot.height >= 2 {
         let top = points
@@ -113,45 +110,55 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .filter(|x| *x >= -window)
             .map(|x| [(x, 0.0), (x, top)])
             .collect();
-        let mut datasets = vec![
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.threshold)
-                .data(&threshold_line),
-        ];
-        for line in &mark_lines {
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(theme.muted)
-                    .data(line),
-            );
-        }
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.chart_live)
-                .data(&points),
-        );
+        let mut series = vec![Series {
+            points: &threshold_line,
+            style: theme.threshold,
+        }];
+        series.extend(mark_lines.iter().map(|line| Series {
+            points: line,
+            style: theme.muted,
+        }));
+        series.push(Series {
+            points: &points,
+            style: theme.chart_live,
+        });
         // Blank cells share the live line's colour: a redraw after the chart moves then
         // writes the changed dots without a colour change between each of them.
-        let chart = Chart::new(datasets)
-            .style(theme.chart_live)
-            .x_axis(Axis::default().bounds([-window, 0.0]))
-            .y_axis(Axis::default().bounds([0.0, top]).labels([
+        Plot {
+            x: [-window, 0.0],
+            y: [0.0, top],
+            labels: [
                 Span::styled("0", theme.muted),
                 Span::styled(format!("{top:.0}%"), theme.muted),
-            ]));
-        frame.render_widget(chart, plot);
+            ],
+            series: &series,
+            style: theme.chart_live,
+        }
+        .render(plot, buf);
     }
     if marks_h > 0 {
         let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);
-        let text = format::fit(&marks.join("  "), usize::from(inner.width));
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), rect);
+        let text = format::fit(&marks.join("  "), usize::from(inner.width)).into_owned();
+        text::line(buf, rect, &Line::from(Span::styled(text, theme.muted)));
     }
+}
+
+/// A line down the left of `area` and `title` on its top row, as a `Block` with a left
+/// border and a title draws them (without restyling every cell of the area); returns the
+/// area inside.
+fn left_border(buf: &mut Buffer, area: Rect, title: &Line, style: Style) -> Rect {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return area;
+    }
+    for y in area.top()..area.bottom() {
+        buf[(area.x, y)]
+            .set_symbol(ratatui::symbols::line::VERTICAL)
+            .set_style(style);
+    }
+    let width = (area.width - 1).min(u16::try_from(title.width()).unwrap_or(u16::MAX));
+    title.render(Rect::new(area.x + 1, area.y, width, 1), buf);
+    Rect::new(area.x + 1, area.y + 1, area.width - 1, area.height - 1)
 }
 
 /// `↑deploy v42 6m`, newest first, for the marks within the window.

@@ -5,11 +5,11 @@ use crate::app::state::{Confirm, ConfirmFocus, State};
 use crate::backend::Role;
 use crate::domain::{Action, HOSTS_STAY, SwitchKind, hosts_stay};
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 /// Platform diff details in the modal; the rest is summed up as `+N more`.
 const DETAIL_LINES: usize = 4;
@@ -193,7 +193,7 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
     lines
 }
 
-pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, modal: &Confirm, state: &State, theme: &Theme) {
     let lines = facts(modal, state, theme);
     let width = area.width.saturating_sub(2).min(78);
     let input_rows: u16 = if modal.protected { 5 } else { 1 };
@@ -220,7 +220,7 @@ pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, the
         ),
     };
     let title = Line::from(Span::styled(title, border));
-    let inner = modal_block(frame, rect, title, theme, border);
+    let inner = modal_block(buf, rect, title, theme, border);
     let facts_h = inner.height.saturating_sub(input_rows + 1);
     // Facts that do not fit scroll (↑/↓); the last row says so, so nothing is missed.
     let hidden = (rows as u16).saturating_sub(facts_h);
@@ -232,22 +232,23 @@ pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, the
             " ↑ more above "
         };
         let row = Rect::new(inner.x, inner.y + facts_h - 1, inner.width, 1);
-        frame.render_widget(Paragraph::new(Span::styled(more, theme.warning)), row);
+        Paragraph::new(Span::styled(more, theme.warning)).render(row, buf);
     }
     let facts_rows = if hidden > 0 {
         facts_h.saturating_sub(1)
     } else {
         facts_h
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        Rect {
-            height: facts_rows,
-            ..inner
-        },
-    );
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(
+            Rect {
+                height: facts_rows,
+                ..inner
+            },
+            buf,
+        );
     let bottom = Rect::new(
         inner.x,
         inner.y + facts_h,
@@ -255,13 +256,13 @@ pub fn render(frame: &mut Frame, area: Rect, modal: &Confirm, state: &State, the
         inner.height - facts_h,
     );
     if modal.protected {
-        protected_input(frame, bottom, modal, theme);
+        protected_input(buf, bottom, modal, theme);
     } else {
-        buttons(frame, bottom, modal, theme);
+        buttons(buf, bottom, modal, theme);
     }
 }
 
-fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme) {
+fn protected_input(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme) {
     if area.height < 2 {
         return;
     }
@@ -280,7 +281,7 @@ fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme
             Span::raw(" and Enter to confirm · Esc cancels"),
         ])
     };
-    frame.render_widget(Paragraph::new(prompt), Rect { height: 1, ..area });
+    Paragraph::new(prompt).render(Rect { height: 1, ..area }, buf);
     let field_style = if modal.focus == ConfirmFocus::Field {
         theme.accent
     } else {
@@ -295,7 +296,7 @@ fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme
     let mut input = modal.input.clone();
     input.set_block(Block::bordered().border_style(field_style));
     input.set_cursor_line_style(Style::default());
-    frame.render_widget(&input, field);
+    (&input).render(field, buf);
     if area.height >= 5 {
         let cancel_style = if modal.focus == ConfirmFocus::Cancel {
             theme.selection
@@ -303,18 +304,16 @@ fn protected_input(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme
             theme.muted
         };
         let row = Rect::new(area.x, area.y + 4, area.width, 1);
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::raw(" "),
-                Span::styled("[ Cancel ]", cancel_style),
-                Span::styled("  Tab moves focus", theme.muted),
-            ])),
-            row,
-        );
+        Paragraph::new(Line::from(vec![
+            Span::raw(" "),
+            Span::styled("[ Cancel ]", cancel_style),
+            Span::styled("  Tab moves focus", theme.muted),
+        ]))
+        .render(row, buf);
     }
 }
 
-fn buttons(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme) {
+fn buttons(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme) {
     let (cancel, confirm) = match modal.focus {
         ConfirmFocus::Confirm => (theme.muted, theme.selection),
         _ => (theme.selection, theme.muted),
@@ -326,5 +325,5 @@ fn buttons(frame: &mut Frame, area: Rect, modal: &Confirm, theme: &Theme) {
         Span::styled(format!("[ {} ]", title_verb(modal.action)), confirm),
         Span::styled("   y confirms · Esc cancels", theme.muted),
     ]);
-    frame.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+    Paragraph::new(line).render(Rect { height: 1, ..area }, buf);
 }

@@ -4,16 +4,15 @@ use super::format;
 use crate::app::state::{ActiveOperation, Pane, State};
 use crate::domain::{Deployment, Diff, HOSTS_STAY, StepStatus, SwitchKind, hosts_stay};
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Platform diff details shown in the pane; the rest is summed up as `+N more`.
 const DETAIL_LINES: usize = 3;
 
-pub fn render(frame: &mut Frame, area: Rect, rates_in_title: bool, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, rates_in_title: bool, state: &State, theme: &Theme) {
     let (title, lines) = match &state.active {
         Some(active) => operation(active, state, theme),
         None => facts(state, theme),
@@ -49,7 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, rates_in_title: bool, state: &State
             .into_iter()
             .take(usize::from(area.height.saturating_sub(1))),
     );
-    frame.render_widget(Paragraph::new(all), area);
+    super::text::lines(buf, area, &all);
 }
 
 /// The target's rate text, or `None` when there is nothing selected apart from live.

@@ -3,10 +3,9 @@
 use crate::app::state::{Level, State};
 use crate::config::keys::KeyAction;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Shown while they fit, in this order; help and quit always come last and always fit.
 const HINTS: [(KeyAction, &str); 7] = [
@@ -20,7 +19,7 @@ const HINTS: [(KeyAction, &str); 7] = [
 ];
 const ALWAYS: [(KeyAction, &str); 2] = [(KeyAction::Help, "help"), (KeyAction::Quit, "quit")];
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let line = if state.filtering {
         Line::from(vec![
             Span::styled(" / ", theme.key),
@@ -39,13 +38,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             super::format::fit(
                 &format!(" {} {}", toast.level.symbol(), toast.text),
                 usize::from(area.width),
-            ),
+            )
+            .into_owned(),
             style,
         ))
     } else {
         hints(state, theme, usize::from(area.width))
     };
-    frame.render_widget(Paragraph::new(line), area);
+    super::text::line(buf, area, &line);
 }
 
 fn hints<'a>(state: &State, theme: &Theme, width: usize) -> Line<'a> {

@@ -5,12 +5,11 @@ use crate::app::state::State;
 use crate::backend::Role;
 use crate::domain::EnvMode;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let env = state.environment();
     let sep = || Span::styled(" · ", theme.muted);
     let mut context: Vec<Span> = vec![Span::styled(state.backend_name.clone(), theme.accent)];
@@ -70,5 +69,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let gap = width.saturating_sub(used(&spans) + status.width() + 1);
     spans.push(Span::raw(" ".repeat(gap.max(1))));
     spans.push(status);
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+    super::text::patch(buf, area, theme.header);
+    super::text::line(buf, area, &Line::from(spans));
 }

@@ -1,17 +1,17 @@
 //! The deployments list: only the visible rows are drawn.
 
 use super::format;
+use super::text::{self, Pen};
 use crate::app::list::visible_offset;
 use crate::app::state::{Pane, State};
 use crate::domain::{BuildStatus, Deployment, RuntimeState};
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &Theme) {
+pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &Theme) {
     let list = &state.list;
     let title_style = if state.focus == Pane::List {
         theme.accent
@@ -32,10 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
         };
         title.push(Span::styled(count, theme.muted));
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(title)),
-        Rect { height: 1, ..area },
-    );
+    text::line(buf, Rect { height: 1, ..area }, &Line::from(title));
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -61,14 +58,12 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
                 theme.muted,
             )),
         ];
-        frame.render_widget(Paragraph::new(lines), body);
+        text::lines(buf, body, &lines);
         return;
     }
     if !list.is_loaded() {
-        frame.render_widget(
-            Paragraph::new(Span::styled(" loading deployments…", theme.muted)),
-            body,
-        );
+        let loading = Line::from(Span::styled(" loading deployments…", theme.muted));
+        text::line(buf, body, &loading);
         return;
     }
     if list.is_empty() {
@@ -77,98 +72,107 @@ pub fn render(frame: &mut Frame, area: Rect, wide: bool, state: &State, theme: &
         } else {
             format!(" nothing matches \"{}\" (Esc clears)", list.filter())
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), body);
+        text::line(buf, body, &Line::from(Span::styled(text, theme.muted)));
         return;
     }
     let rows = usize::from(body.height);
     let selected = list.selected_position();
     let offset = visible_offset(list.offset, selected, rows, list.len());
     let live = state.environment().and_then(|e| e.live.as_ref());
-    let lines: Vec<Line> = (offset..offset + rows)
-        .map_while(|position| list.row(position).map(|d| (position, d)))
-        .map(|(position, d)| {
-            let mut line = row(
-                d,
-                Some(&d.id) == live,
-                position == selected,
-                wide,
-                usize::from(body.width),
-                state,
-                theme,
-            );
-            if position == selected {
-                line = line.patch_style(theme.selection);
-            }
-            line
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), body);
+    let positions =
+        (offset..offset + rows).map_while(|position| list.row(position).map(|d| (position, d)));
+    for ((position, d), y) in positions.zip(body.top()..body.bottom()) {
+        let is_selected = position == selected;
+        let line_style = if is_selected {
+            theme.selection
+        } else {
+            Style::default()
+        };
+        let mut pen = Pen::new(
+            buf,
+            Rect {
+                y,
+                height: 1,
+                ..body
+            },
+            line_style,
+        );
+        let kind = Row {
+            live: Some(&d.id) == live,
+            selected: is_selected,
+            wide,
+        };
+        row(&mut pen, d, kind, usize::from(body.width), state, theme);
+    }
 }
 
-fn row<'a>(
-    d: &'a Deployment,
+/// How a row is drawn.
+#[derive(Clone, Copy)]
+struct Row {
     live: bool,
     selected: bool,
     wide: bool,
-    width: usize,
-    state: &State,
-    theme: &Theme,
-) -> Line<'a> {
+}
+
+/// `text` padded with spaces to `chars` characters, in one style.
+fn padded(pen: &mut Pen, text: &str, chars: usize, style: Style) {
+    pen.put(text, style);
+    pen.spaces(chars.saturating_sub(text.chars().count()), style);
+}
+
+/// One deployment: marker, label, commit, author, age, state, flags, and on a wide screen
+/// the commit subject; padded to the full width.
+fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, theme: &Theme) {
+    let plain = Style::default();
     let runtime_style = match d.runtime_state {
         RuntimeState::Running => theme.text,
         RuntimeState::Starting => theme.warning,
         RuntimeState::SpunDown => theme.muted,
     };
-    let author = format::fit(d.author.as_deref().unwrap_or("-"), 7);
-    let mut spans = vec![
-        Span::raw(if selected { "▶" } else { " " }),
-        Span::styled(if live { "● " } else { "  " }, theme.live),
-        Span::styled(
-            format!("{:<6} ", format::fit(&d.label, 6)),
-            if live { theme.live } else { theme.text },
-        ),
-        Span::styled(format!("{:<7} ", d.short_commit()), theme.muted),
-        Span::raw(format!("{author:<7} ")),
-        Span::styled(
-            format!("{:>3} ", format::age(state.now, d.created_at)),
-            theme.muted,
-        ),
-    ];
+    pen.put(if kind.selected { "▶" } else { " " }, plain);
+    pen.put(if kind.live { "● " } else { "  " }, theme.live);
+    let label_style = if kind.live { theme.live } else { theme.text };
+    padded(pen, &format::fit(&d.label, 6), 6, label_style);
+    pen.put(" ", label_style);
+    padded(pen, d.short_commit(), 7, theme.muted);
+    pen.put(" ", theme.muted);
+    padded(
+        pen,
+        &format::fit(d.author.as_deref().unwrap_or("-"), 7),
+        7,
+        plain,
+    );
+    pen.put(" ", plain);
+    let age = format::age(state.now, d.created_at);
+    pen.spaces(3usize.saturating_sub(age.chars().count()), theme.muted);
+    pen.put(&age, theme.muted).put(" ", theme.muted);
     if d.build_status == BuildStatus::Ready {
-        spans.push(Span::styled(
-            format!("{:<9}", d.runtime_state.as_str()),
-            runtime_style,
-        ));
+        padded(pen, d.runtime_state.as_str(), 9, runtime_style);
     } else {
         let style = match d.build_status {
             BuildStatus::Failed | BuildStatus::Canceled => theme.danger,
             _ => theme.warning,
         };
-        spans.push(Span::styled(
-            format!("{:<9}", d.build_status.as_str()),
-            style,
-        ));
+        padded(pen, d.build_status.as_str(), 9, style);
     }
-    if live {
-        spans.push(Span::styled(" live", theme.live));
+    if kind.live {
+        pen.put(" live", theme.live);
     }
     if d.is_rollback {
-        spans.push(Span::styled(" ↶rollback", theme.warning));
+        pen.put(" ↶rollback", theme.warning);
     }
     if d.artifact.pruned {
-        spans.push(Span::styled(" ✗pruned", theme.muted));
+        pen.put(" ✗pruned", theme.muted);
     }
-    if wide && let Some(commit) = &d.commit {
-        let used: usize = spans.iter().map(Span::width).sum();
-        let room = width.saturating_sub(used + 2);
+    if kind.wide
+        && let Some(commit) = &d.commit
+    {
+        let room = width.saturating_sub(usize::from(pen.used()) + 2);
         if room > 8 {
-            spans.push(Span::styled(
-                format!("  {}", format::fit(&commit.subject, room)),
-                theme.muted,
-            ));
+            pen.put("  ", theme.muted)
+                .put(&format::fit(&commit.subject, room), theme.muted);
         }
     }
-    let used: usize = spans.iter().map(Span::width).sum();
-    spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
-    Line::from(spans).style(Style::default())
+    let used = usize::from(pen.used());
+    pen.spaces(width.saturating_sub(used), plain);
 }

@@ -9,42 +9,50 @@ mod header;
 pub mod layout;
 mod list;
 mod overlay;
+mod plot;
+mod text;
 
 use crate::app::state::{Overlay, State};
 use crate::theme::Theme;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-/// Draws the whole console for `state`.
+/// Draws the whole console for `state` into the frame.
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
-    frame.render_widget(Block::new().style(theme.text), area);
+    draw(frame.buffer_mut(), area, state, theme);
+}
+
+/// Draws the whole console for `state` into `area` of `buf`: the view without a terminal.
+pub fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
+    text::patch(buf, area, theme.text);
     let Some(areas) = layout::areas(area) else {
-        return too_small(frame, area, theme);
+        return too_small(buf, area, theme);
     };
-    header::render(frame, areas.header, state, theme);
-    list::render(frame, areas.list, areas.wide, state, theme);
+    header::render(buf, areas.header, state, theme);
+    list::render(buf, areas.list, areas.wide, state, theme);
     if let Some(chart) = areas.chart {
-        chart::render(frame, chart, state, theme);
+        chart::render(buf, chart, state, theme);
     }
-    detail::render(frame, areas.detail, areas.chart.is_none(), state, theme);
-    footer::render(frame, areas.footer, state, theme);
+    detail::render(buf, areas.detail, areas.chart.is_none(), state, theme);
+    footer::render(buf, areas.footer, state, theme);
     match &state.overlay {
         Overlay::None => {}
-        Overlay::Help { scroll } => overlay::help(frame, area, *scroll, state, theme),
+        Overlay::Help { scroll } => overlay::help(buf, area, *scroll, state, theme),
         Overlay::OperationsLog { scroll } => {
-            overlay::operations_log(frame, area, *scroll, state, theme)
+            overlay::operations_log(buf, area, *scroll, state, theme)
         }
-        Overlay::Details { scroll } => overlay::details(frame, area, *scroll, state, theme),
-        Overlay::Picker(picker) => overlay::picker(frame, area, picker, theme),
-        Overlay::Confirm(modal) => confirm::render(frame, area, modal, state, theme),
+        Overlay::Details { scroll } => overlay::details(buf, area, *scroll, state, theme),
+        Overlay::Picker(picker) => overlay::picker(buf, area, picker, theme),
+        Overlay::Confirm(modal) => confirm::render(buf, area, modal, state, theme),
     }
 }
 
-fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
     let text = vec![
         Line::from(Span::styled("terminal too small", theme.warning)),
         Line::from(format!(
@@ -57,26 +65,26 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
         Line::from(Span::styled("q quits", theme.muted)),
     ];
     let rect = layout::centered(area, area.width, 3);
-    frame.render_widget(
-        Paragraph::new(text).centered().wrap(Wrap { trim: true }),
-        rect,
-    );
+    Paragraph::new(text)
+        .centered()
+        .wrap(Wrap { trim: true })
+        .render(rect, buf);
 }
 
 /// A bordered box over the screen, cleared underneath.
 fn modal_block<'a>(
-    frame: &mut Frame,
+    buf: &mut Buffer,
     rect: Rect,
     title: Line<'a>,
     theme: &Theme,
     border: Style,
 ) -> Rect {
-    frame.render_widget(Clear, rect);
+    Clear.render(rect, buf);
     let block = Block::bordered()
         .title(title)
         .border_style(border)
         .style(theme.modal);
     let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    block.render(rect, buf);
     inner
 }

@@ -4,12 +4,12 @@ use super::{format, layout, modal_block};
 use crate::app::state::{Level, Picker, PickerKind, State};
 use crate::config::keys::KeyAction;
 use crate::theme::Theme;
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-fn page(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: u16, theme: &Theme) {
+fn page(buf: &mut Buffer, area: Rect, title: &str, lines: Vec<Line>, scroll: u16, theme: &Theme) {
     let rect = layout::centered(
         area,
         area.width.saturating_sub(4).min(100),
@@ -19,17 +19,15 @@ fn page(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: u1
         Span::styled(format!(" {title} "), theme.accent),
         Span::styled("· Esc closes · j/k scroll ", theme.muted),
     ]);
-    let inner = modal_block(frame, rect, title, theme, theme.border);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
-    );
+    let inner = modal_block(buf, rect, title, theme, theme.border);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(inner, buf);
 }
 
 /// Generated from the keymap, so it always tells the real bindings.
-pub fn help(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
+pub fn help(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     for action in KeyAction::ALL {
         let keys: Vec<String> = state
@@ -56,10 +54,10 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &T
         ),
         theme.muted,
     )));
-    page(frame, area, "Help", lines, scroll, theme);
+    page(buf, area, "Help", lines, scroll, theme);
 }
 
-pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
+pub fn operations_log(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     lines.push(Line::from(Span::styled(
         " At the platform (newest first)",
@@ -122,13 +120,13 @@ pub fn operations_log(frame: &mut Frame, area: Rect, scroll: u16, state: &State,
             Span::styled(format!("{} {}", entry.level.symbol(), entry.text), style),
         ]));
     }
-    page(frame, area, "Operations log", lines, scroll, theme);
+    page(buf, area, "Operations log", lines, scroll, theme);
 }
 
-pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme: &Theme) {
+pub fn details(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: &Theme) {
     let Some(d) = state.list.selected() else {
         return page(
-            frame,
+            buf,
             area,
             "Details",
             vec![Line::raw(" nothing selected")],
@@ -208,7 +206,7 @@ pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme:
         }
     }
     page(
-        frame,
+        buf,
         area,
         &format!("Deployment {}", d.label),
         lines,
@@ -217,7 +215,7 @@ pub fn details(frame: &mut Frame, area: Rect, scroll: u16, state: &State, theme:
     );
 }
 
-pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
+pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
     let title = match picker.kind {
         PickerKind::Environment => " Environment ",
         PickerKind::Project => " Project ",
@@ -225,7 +223,7 @@ pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
     let height = (picker.items.len() as u16 + 2).min(area.height.saturating_sub(2));
     let rect = layout::centered(area, 50, height);
     let inner = modal_block(
-        frame,
+        buf,
         rect,
         Line::from(Span::styled(title, theme.accent)),
         theme,
@@ -249,5 +247,5 @@ pub fn picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
             }
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    Paragraph::new(lines).render(inner, buf);
 }
