@@ -286,7 +286,7 @@ impl World {
             let h = noise::mix(self.seed, self.id_counter, 0x1d);
             text.clear();
             text.push_str("dep_");
-            super::text::push_hex(&mut text, (h & 0xff_ffff_ffff).into(), 10);
+            super::text::push_hex(&mut text, h & 0xff_ffff_ffff, 10);
             let id = DeploymentId::from(text.as_str());
             if !self.by_id.contains_key(&id) {
                 return id;

@@ -6,7 +6,7 @@ use super::build::duration;
 use super::generate::History;
 use super::spec::{DeploymentSpec, EnvSpec, ProjectSpec, SpecBuildStatus};
 use crate::backend::demo::noise::{hash_str, mix};
-use crate::backend::demo::text::push_hex;
+use crate::backend::demo::text::{hex16, push_ascii};
 use crate::backend::demo::traffic::Profile;
 use crate::backend::demo::world::{DeploymentRecord, EnvState, World};
 use crate::domain::{
@@ -228,12 +228,20 @@ impl<'s> EnvBuilder<'s> {
             None => world.projects[p].commits[c].author.to_string(),
         };
         // `sha256:` and four 16-digit hex numbers: the id's, then three of the commit's.
-        let mut digest = String::with_capacity(7 + 64);
-        digest.push_str("sha256:");
-        push_hex(&mut digest, hash_str(id.as_str()).into(), 16);
-        for k in 1..=3 {
-            push_hex(&mut digest, mix(world.seed, c as u64, k).into(), 16);
+        let mut hex = [0u8; 64];
+        let (seed, commit) = (world.seed, c as u64);
+        let parts = [
+            hash_str(id.as_str()),
+            mix(seed, commit, 1),
+            mix(seed, commit, 2),
+            mix(seed, commit, 3),
+        ];
+        for (digits, part) in hex.chunks_exact_mut(16).zip(parts) {
+            digits.copy_from_slice(&hex16(part));
         }
+        let mut digest = String::with_capacity(7 + hex.len());
+        digest.push_str("sha256:");
+        push_ascii(&mut digest, &hex);
         let mut image = String::with_capacity(self.image.len() + 1 + entry.label.len());
         image.push_str(self.image);
         image.push(':');

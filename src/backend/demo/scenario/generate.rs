@@ -4,7 +4,7 @@
 //! number (1 is the oldest).
 
 use super::spec::{GenerateSpec, ProjectSpec};
-use crate::backend::demo::text::{decimal_len, push_decimal, push_hex};
+use crate::backend::demo::text::{decimal_len, hex16, push_ascii, push_decimal};
 use std::time::Duration;
 
 /// More than any screen or benchmark needs, and few enough to build in a second or two.
@@ -78,8 +78,13 @@ impl<'a> History<'a> {
     }
 
     pub fn sha(&self, i: usize) -> String {
+        let value = (i as u128).wrapping_mul(SHA_FACTOR);
+        // 40 digits: eight zeros, then the 128-bit value's high and low halves.
+        let mut digits = [b'0'; SHA_LEN];
+        digits[8..24].copy_from_slice(&hex16((value >> 64) as u64));
+        digits[24..].copy_from_slice(&hex16(value as u64));
         let mut sha = String::with_capacity(SHA_LEN);
-        push_hex(&mut sha, (i as u128).wrapping_mul(SHA_FACTOR), SHA_LEN);
+        push_ascii(&mut sha, &digits);
         sha
     }
 
