@@ -96,7 +96,12 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 backend: Arc::new(commands::Retrying(ctx.backend)),
                 ..ctx
             };
-            match commands::run(&ctx, command).await {
+            let outcome = commands::run(&ctx, command).await;
+            // The process ends next: freeing the backend (the demo's platform model holds
+            // every generated deployment) would cost more than a short command itself, so
+            // it is left to the exit, as the console does.
+            std::mem::forget(ctx);
+            match outcome {
                 Ok(exit) => Ok(exit.into()),
                 Err(error) => Ok(fail(&error, json)),
             }

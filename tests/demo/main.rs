@@ -1,6 +1,7 @@
 //! The embedded demo platform: every rule of the domain, checked against the model.
 
 mod actions;
+mod generated;
 mod lifetime;
 mod operations;
 mod properties;

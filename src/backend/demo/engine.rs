@@ -111,7 +111,7 @@ impl World {
             env.live == Some(d) && env.kind != crate::domain::EnvironmentKind::Preview;
         let in_use = self.jobs.iter().any(|j| j.target == d);
         if live_outside_preview || in_use {
-            self.deployments[d].spin_down_at = None;
+            self.set_spin_down(d, None);
         } else {
             self.spin_down(d);
         }
@@ -195,7 +195,7 @@ impl World {
         } else if !is_live && rec.dep.runtime_state != RuntimeState::SpunDown {
             // Started for a switch that did not happen: it idles out like any replaced one.
             rec.dep.runtime_state = RuntimeState::Running;
-            rec.spin_down_at = Some(at + keepalive);
+            self.set_spin_down(job.target, Some(at + keepalive));
         }
         if let Some(o) = job.op {
             let op = &mut self.operations[o].op;
@@ -227,8 +227,8 @@ impl World {
         match effect {
             Effect::None => {}
             Effect::Starting => {
+                self.set_spin_down(d, None);
                 let rec = &mut self.deployments[d];
-                rec.spin_down_at = None;
                 if rec.dep.runtime_state != RuntimeState::Running {
                     rec.dep.runtime_state = RuntimeState::Starting;
                 }
@@ -259,7 +259,7 @@ impl World {
             Effect::SwitchUnlessRolledBack(cause) => {
                 if self.env(p, e).mode == EnvMode::RolledBack {
                     // Ready but not serving: it keeps running for a while, then spins down.
-                    self.deployments[d].spin_down_at = Some(at + self.keepalive(p, e));
+                    self.set_spin_down(d, Some(at + self.keepalive(p, e)));
                     let live = self
                         .env(p, e)
                         .live
@@ -335,8 +335,8 @@ impl World {
             })
             .collect();
         for x in newer {
-            if self.deployments[x].spin_down_at.is_none() {
-                self.deployments[x].spin_down_at = Some(at + keepalive);
+            if self.deployments[x].spin_down_at().is_none() {
+                self.set_spin_down(x, Some(at + keepalive));
             }
         }
     }

@@ -16,9 +16,9 @@ impl World {
     ) {
         let keepalive = self.keepalive(p, e);
         if let Some(old) = old.filter(|o| *o != new) {
-            self.deployments[old].spin_down_at = Some(at + keepalive);
+            self.set_spin_down(old, Some(at + keepalive));
         }
-        self.deployments[new].spin_down_at = self.idle_deadline(p, e, at);
+        self.set_spin_down(new, self.idle_deadline(p, e, at));
     }
 
     /// How long a replaced deployment of this environment keeps running.
@@ -37,18 +37,9 @@ impl World {
             .then(|| since + self.settings.preview_idle)
     }
 
-    /// The earliest pending spin-down.
-    pub(crate) fn next_spin_down(&self) -> Option<(Timestamp, usize)> {
-        self.deployments
-            .iter()
-            .enumerate()
-            .filter_map(|(d, rec)| rec.spin_down_at.map(|t| (t, d)))
-            .min()
-    }
-
     pub(crate) fn spin_down(&mut self, d: usize) {
+        self.set_spin_down(d, None);
         let rec = &mut self.deployments[d];
-        rec.spin_down_at = None;
         if rec.dep.runtime_state == RuntimeState::Running {
             rec.dep.runtime_state = RuntimeState::SpunDown;
         }

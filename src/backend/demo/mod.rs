@@ -16,6 +16,7 @@ mod ops;
 mod plan;
 mod rules;
 pub mod scenario;
+mod text;
 mod traffic;
 mod world;
 

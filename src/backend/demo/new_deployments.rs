@@ -64,7 +64,7 @@ impl World {
                 pruned: false,
             },
             commit: commit.map(|c| self.commit_of(p, c)),
-            author: commit.map(|c| project.commits[c].author.clone()),
+            author: commit.map(|c| project.commits[c].author.to_string()),
             created_at: self.now,
             build_status: BuildStatus::Queued,
             runtime_state: RuntimeState::SpunDown,
@@ -82,14 +82,6 @@ impl World {
             p50_ms: super::scenario::spec::default_p50(),
             p95_ms: super::scenario::spec::default_p95(),
         };
-        self.add_deployment(DeploymentRecord {
-            dep,
-            project: p,
-            env: e,
-            commit,
-            profile,
-            spin_down_at: None,
-            noise_key: 0,
-        })
+        self.add_deployment(DeploymentRecord::new(dep, p, e, commit, profile))
     }
 }

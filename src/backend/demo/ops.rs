@@ -208,17 +208,13 @@ impl World {
             .branch
             .clone()
             .or(Some("main".to_owned()));
-        let project = &mut self.projects[p];
-        project
-            .commit_index
-            .insert(sha.clone(), project.commits.len());
-        project.commits.push(super::world::CommitRecord {
+        self.projects[p].commits.push(super::world::CommitRecord {
             commit: std::sync::Arc::new(crate::domain::Commit {
                 sha,
                 subject: push.subject.clone(),
                 branch,
             }),
-            author: push.author.clone(),
+            author: push.author.as_str().into(),
             build_fails: push.build_fails,
         });
         let commit = self.projects[p].commits.len() - 1;

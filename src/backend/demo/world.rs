@@ -9,7 +9,7 @@ use crate::domain::{
     Environment, EnvironmentKind, LiveChange, Operation, Project, Timestamp,
 };
 use chrono::Duration;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Platform timings (see `spec::SettingsSpec`).
@@ -29,7 +29,8 @@ pub(crate) struct Settings {
 pub(crate) struct CommitRecord {
     /// Handed out as is to every deployment built from it.
     pub commit: Arc<Commit>,
-    pub author: String,
+    /// Shared: a generated history has a handful of authors for thousands of commits.
+    pub author: Arc<str>,
     pub build_fails: bool,
 }
 
@@ -39,7 +40,6 @@ pub(crate) struct ProjectState {
     pub regions: Vec<String>,
     /// The linear history, oldest first.
     pub commits: Vec<CommitRecord>,
-    pub commit_index: HashMap<String, usize>,
     pub envs: Vec<EnvState>,
 }
 
@@ -72,10 +72,35 @@ pub(crate) struct DeploymentRecord {
     pub env: usize,
     pub commit: Option<usize>,
     pub profile: Profile,
-    /// When it spins down unless something needs it first.
-    pub spin_down_at: Option<Timestamp>,
-    /// Seeds this deployment's error and latency noise (set by `add_deployment`).
+    /// When it spins down unless something needs it first; set through
+    /// `World::set_spin_down`, which keeps the world's index of pending spin-downs.
+    spin_down_at: Option<Timestamp>,
+    /// Seeds this deployment's error and latency noise.
     pub noise_key: u64,
+}
+
+impl DeploymentRecord {
+    pub fn new(
+        dep: Deployment,
+        project: usize,
+        env: usize,
+        commit: Option<usize>,
+        profile: Profile,
+    ) -> Self {
+        Self {
+            noise_key: noise::hash_str(dep.id.as_str()),
+            dep,
+            project,
+            env,
+            commit,
+            profile,
+            spin_down_at: None,
+        }
+    }
+
+    pub fn spin_down_at(&self) -> Option<Timestamp> {
+        self.spin_down_at
+    }
 }
 
 pub(crate) struct OperationRecord {
@@ -105,9 +130,58 @@ pub(crate) struct World {
     pub next_event: usize,
     pub traffic: TrafficLedger,
     pub id_counter: u64,
+    /// Every deployment with a `spin_down_at`, by that time: the next one is found without
+    /// looking at every deployment (a generated history has many thousands).
+    spin_downs: BTreeSet<(Timestamp, usize)>,
 }
 
 impl World {
+    /// Nothing yet: no projects, deployments or operations.
+    pub fn new(seed: u64, start: Timestamp, settings: Settings) -> World {
+        World {
+            seed,
+            start,
+            now: start,
+            settings,
+            projects: Vec::new(),
+            deployments: Vec::new(),
+            by_id: HashMap::new(),
+            operations: Vec::new(),
+            by_key: HashMap::new(),
+            jobs: Vec::new(),
+            events: Vec::new(),
+            next_event: 0,
+            traffic: TrafficLedger {
+                accounted: start.timestamp(),
+                ..TrafficLedger::default()
+            },
+            id_counter: 0,
+            spin_downs: BTreeSet::new(),
+        }
+    }
+
+    /// Room for this many more deployments, so a long history is not copied as it grows.
+    pub fn reserve_deployments(&mut self, additional: usize) {
+        self.deployments.reserve_exact(additional);
+        self.by_id.reserve(additional);
+    }
+
+    /// When deployment `d` spins down, or `None` for not on its own.
+    pub fn set_spin_down(&mut self, d: usize, at: Option<Timestamp>) {
+        let rec = &mut self.deployments[d];
+        if let Some(old) = std::mem::replace(&mut rec.spin_down_at, at) {
+            self.spin_downs.remove(&(old, d));
+        }
+        if let Some(at) = at {
+            self.spin_downs.insert((at, d));
+        }
+    }
+
+    /// The earliest pending spin-down.
+    pub fn next_spin_down(&self) -> Option<(Timestamp, usize)> {
+        self.spin_downs.first().copied()
+    }
+
     pub fn env_index(&self, env: &EnvRef) -> Result<(usize, usize), BackendError> {
         let p = self
             .projects
@@ -204,12 +278,16 @@ impl World {
         &self.deployments[d].dep.label
     }
 
-    /// A fresh deterministic deployment id.
+    /// A fresh deterministic deployment id: `dep_` and ten hex digits.
     pub fn new_deployment_id(&mut self) -> DeploymentId {
+        let mut text = String::with_capacity(14);
         loop {
             self.id_counter += 1;
             let h = noise::mix(self.seed, self.id_counter, 0x1d);
-            let id = DeploymentId::new(format!("dep_{:010x}", h & 0xff_ffff_ffff));
+            text.clear();
+            text.push_str("dep_");
+            super::text::push_hex(&mut text, h & 0xff_ffff_ffff, 10);
+            let id = DeploymentId::from(text.as_str());
             if !self.by_id.contains_key(&id) {
                 return id;
             }
@@ -236,8 +314,7 @@ impl World {
         self.env(p, e).live_history.last()
     }
 
-    pub fn add_deployment(&mut self, mut rec: DeploymentRecord) -> usize {
-        rec.noise_key = noise::hash_str(rec.dep.id.as_str());
+    pub fn add_deployment(&mut self, rec: DeploymentRecord) -> usize {
         let d = self.deployments.len();
         self.by_id.insert(rec.dep.id.clone(), d);
         let (p, e) = (rec.project, rec.env);

@@ -4,9 +4,9 @@ use super::spec::ScenarioSpec;
 use crate::domain::DomainKind;
 use std::collections::HashSet;
 
-type Problem = (String, String);
+pub(super) type Problem = (String, String);
 
-fn problem(key: String, message: impl Into<String>) -> Problem {
+pub(super) fn problem(key: String, message: impl Into<String>) -> Problem {
     (key, message.into())
 }
 
@@ -34,6 +34,7 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
                 "needs at least one region",
             ));
         }
+        let history = super::check_generate::check_history(project, &pkey)?;
         let mut shas = HashSet::new();
         for (ci, c) in project.commits.iter().enumerate() {
             if !shas.insert(c.sha.as_str()) {
@@ -43,6 +44,9 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
                 ));
             }
         }
+        let known_commit = |sha: &str| {
+            shas.contains(sha) || history.is_some_and(|h| h.number_of_sha(sha).is_some())
+        };
         let mut env_ids = HashSet::new();
         for (ei, env) in project.environments.iter().enumerate() {
             let ekey = format!("{pkey}.environments[{ei}] ({})", env.id);
@@ -74,7 +78,7 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
                         "duplicate label in this environment",
                     ));
                 }
-                if !shas.contains(dep.commit.as_str()) {
+                if !known_commit(&dep.commit) {
                     return Err(problem(
                         format!("{}.commit", dkey()),
                         format!("commit `{}` is not in the project's commits", dep.commit),
@@ -136,7 +140,10 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Problem> {
             let target = event.target.as_deref().ok_or_else(|| {
                 problem(format!("{key}.target"), "this event needs a target label")
             })?;
-            if !env.deployments.iter().any(|d| d.label == target) {
+            let generated = super::generate::History::of(project)
+                .filter(|h| project.environments[h.env].id == env.id)
+                .and_then(|h| h.number_of_label(target));
+            if generated.is_none() && !env.deployments.iter().any(|d| d.label == target) {
                 return Err(problem(
                     format!("{key}.target"),
                     format!("no deployment `{target}` in {}", env.id),

@@ -1,7 +1,9 @@
 //! Scenarios: the platform's starting state and what happens on its own, as TOML.
 
 mod build;
+mod build_env;
 mod check;
+mod check_generate;
 mod generate;
 pub mod spec;
 
@@ -99,7 +101,7 @@ impl Scenario {
         if let Some(base) = spec.scenario.extends.clone() {
             spec = extend(spec, &base, origin)?;
         }
-        generate::expand(&mut spec).map_err(|(key, message)| invalid(origin, key, message))?;
+        // A generated history stays a `generate` table: the world is built from it directly.
         check::check(&spec).map_err(|(key, message)| invalid(origin, key, message))?;
         Ok(Scenario {
             spec,
@@ -168,3 +170,6 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
+
+#[cfg(test)]
+mod generate_equivalence;
