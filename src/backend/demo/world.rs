@@ -335,7 +335,7 @@ impl World {
                 at: entry.at,
                 deployment: self.deployments[entry.deployment].dep.id.clone(),
                 cause: entry.cause,
-                actor: entry.actor.as_deref().map(str::to_owned),
+                actor: entry.actor.clone(),
             })
             .collect()
     }

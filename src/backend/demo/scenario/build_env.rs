@@ -257,7 +257,7 @@ impl<'s> EnvBuilder<'s> {
                 pruned: entry.pruned,
             },
             commit: Some(world.commit_of(p, c)),
-            author: Some(actor.to_string()),
+            author: Some(Arc::clone(&actor)),
             created_at,
             build_status: entry.status,
             runtime_state: RuntimeState::SpunDown,
