@@ -14,7 +14,9 @@ pub struct Deployment {
     /// Shared: the platform's record, the list and every page hold one copy.
     #[serde(default, with = "shared_option")]
     pub commit: Option<Arc<Commit>>,
-    pub author: Option<String>,
+    /// Shared: a platform has a few authors for many deployments.
+    #[serde(default, with = "super::shared_text")]
+    pub author: Option<Arc<str>>,
     pub created_at: Timestamp,
     pub build_status: BuildStatus,
     pub runtime_state: RuntimeState,

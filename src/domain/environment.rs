@@ -1,6 +1,7 @@
 use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// One application, e.g. `acme/storefront`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,9 +125,9 @@ pub struct LiveChange {
     pub at: Timestamp,
     pub deployment: DeploymentId,
     pub cause: LiveCause,
-    /// Who caused it, when known.
-    #[serde(default)]
-    pub actor: Option<String>,
+    /// Who caused it, when known (shared: a few people make many changes).
+    #[serde(default, with = "super::shared_text")]
+    pub actor: Option<Arc<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

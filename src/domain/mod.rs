@@ -7,6 +7,7 @@ mod environment;
 mod ids;
 mod metrics;
 mod operation;
+mod shared_text;
 
 pub use deployment::{
     Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState,

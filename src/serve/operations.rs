@@ -274,7 +274,10 @@ async fn check_expected_live(
         .live_history(env)
         .await
         .ok()
-        .and_then(|history| history.last().and_then(|change| change.actor.clone()));
+        .and_then(|history| {
+            let change = history.last()?;
+            change.actor.as_deref().map(str::to_owned)
+        });
     let now = live_label
         .clone()
         .or_else(|| environment.live.as_ref().map(|id| id.to_string()))

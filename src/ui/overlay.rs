@@ -147,7 +147,7 @@ pub fn details(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: 
             "created",
             format!("{} ago", format::age(state.now, d.created_at)),
         ),
-        row("author", d.author.clone().unwrap_or_else(|| "-".into())),
+        row("author", d.author.as_deref().unwrap_or("-").to_owned()),
         row("build", d.build_status.as_str().to_owned()),
         row("runtime", d.runtime_state.as_str().to_owned()),
         row("image", d.artifact.image.clone()),

@@ -1,10 +1,10 @@
 //! The operation engine: jobs made of timed steps, run lazily up to the clock's `now` in
 //! time order together with spin-downs and scripted scenario events.
 
-use super::world::World;
+use super::world::{LiveEntry, World};
 use crate::domain::{
-    BuildStatus, EnvMode, LiveCause, LiveChange, LogLevel, LogLine, OperationStatus, RuntimeState,
-    Step, StepStatus, Timestamp,
+    BuildStatus, EnvMode, LiveCause, LogLevel, LogLine, OperationStatus, RuntimeState, Step,
+    StepStatus, Timestamp,
 };
 use chrono::Duration;
 
@@ -298,20 +298,18 @@ impl World {
             (job.project, job.env, job.target, job.actor.clone())
         };
         let old = self.env(p, e).live;
-        let id = self.deployments[d].dep.id.clone();
         let env = self.env_mut(p, e);
         if old == Some(d) && cause == LiveCause::Promote {
             env.mode = EnvMode::Normal;
             return self.schedule_confirm(p, e, at);
         }
         env.live = Some(d);
-        env.live_history.push(LiveChange {
+        env.live_history.push(LiveEntry {
             at,
-            deployment: id,
+            deployment: d,
             cause,
-            actor: Some(actor),
+            actor: Some(actor.into()),
         });
-        env.live_history_idx.push(d);
         match cause {
             LiveCause::Rollback => env.mode = EnvMode::RolledBack,
             LiveCause::Promote => env.mode = EnvMode::Normal,
@@ -335,7 +333,7 @@ impl World {
             })
             .collect();
         for x in newer {
-            if self.deployments[x].spin_down_at().is_none() {
+            if self.spin_down_at(x).is_none() {
                 self.set_spin_down(x, Some(at + keepalive));
             }
         }

@@ -363,7 +363,7 @@ impl Backend for DemoBackend {
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         self.read(|w| {
             let (p, e) = w.env_index(env)?;
-            Ok(w.env(p, e).live_history.clone())
+            Ok(w.live_changes(p, e))
         })
         .await
     }

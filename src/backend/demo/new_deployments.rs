@@ -64,7 +64,7 @@ impl World {
                 pruned: false,
             },
             commit: commit.map(|c| self.commit_of(p, c)),
-            author: commit.map(|c| project.commits[c].author.to_string()),
+            author: commit.map(|c| std::sync::Arc::clone(&project.commits[c].author)),
             created_at: self.now,
             build_status: BuildStatus::Queued,
             runtime_state: RuntimeState::SpunDown,

@@ -219,7 +219,9 @@ impl World {
         });
         let commit = self.projects[p].commits.len() - 1;
         let d = self.new_deployment(p, e, Some(commit), push.error_rate);
-        self.deployments[d].dep.author = Some(push.author.clone());
+        self.deployments[d].dep.author = Some(std::sync::Arc::clone(
+            &self.projects[p].commits[commit].author,
+        ));
         let plan = self.build_plan(true, LiveCause::Deploy);
         self.start_job(Job {
             op: None,

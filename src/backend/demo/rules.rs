@@ -174,7 +174,7 @@ impl World {
             return Ok(());
         }
         let change = self.last_change(p, e);
-        let changed_by = change.and_then(|c| c.actor.clone());
+        let changed_by = change.and_then(|c| c.actor.as_deref().map(str::to_owned));
         let expected_label = self
             .by_id
             .get(expected)
@@ -220,7 +220,9 @@ impl World {
         Err(BackendError::Conflict {
             live_now: live.map(|l| l.id.clone()),
             live_label: live.map(|l| l.label.clone()),
-            changed_by: self.last_change(p, e).and_then(|c| c.actor.clone()),
+            changed_by: self
+                .last_change(p, e)
+                .and_then(|c| c.actor.as_deref().map(str::to_owned)),
             message: format!(
                 "{} to {} by {} already under way ({}); {live_text} stays live until it ends",
                 rec.op.kind.as_str(),

@@ -81,7 +81,7 @@ impl World {
     pub(crate) fn live_at(&self, p: usize, e: usize, s: i64) -> Option<usize> {
         let env = self.env(p, e);
         let n = env.live_history.partition_point(|c| c.at.timestamp() <= s);
-        n.checked_sub(1).map(|i| env.live_history_idx[i])
+        n.checked_sub(1).map(|i| env.live_history[i].deployment)
     }
 
     pub(crate) fn sample(&self, p: usize, e: usize, d: usize, s: i64) -> Sample {

@@ -6,7 +6,7 @@ use super::traffic::{Profile, TrafficLedger};
 use crate::backend::BackendError;
 use crate::domain::{
     Commit, ConfigEntry, Deployment, DeploymentId, Domain, DomainKind, EnvMode, EnvRef,
-    Environment, EnvironmentKind, LiveChange, Operation, Project, Timestamp,
+    Environment, EnvironmentKind, LiveCause, LiveChange, Operation, Project, Timestamp,
 };
 use chrono::Duration;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -54,9 +54,8 @@ pub(crate) struct EnvState {
     pub domains: Vec<(String, DomainKind)>,
     /// Deployments in creation order (indexes into `World::deployments`).
     pub deployments: Vec<usize>,
-    pub live_history: Vec<LiveChange>,
-    /// Index into `World::deployments` for each entry of `live_history`.
-    pub live_history_idx: Vec<usize>,
+    /// Oldest first.
+    pub live_history: Vec<LiveEntry>,
     pub rps: f64,
     /// Seeds this environment's request noise.
     pub noise_key: u64,
@@ -66,15 +65,23 @@ pub(crate) struct EnvState {
     pub config: BTreeMap<String, String>,
 }
 
+/// One change of the live pointer as the platform keeps it: callers get a `LiveChange`.
+/// Compact, since a generated history has one per ready deployment: the deployment by
+/// index, the actor shared with its commit record.
+pub(crate) struct LiveEntry {
+    pub at: Timestamp,
+    /// Index into `World::deployments`.
+    pub deployment: usize,
+    pub cause: LiveCause,
+    pub actor: Option<Arc<str>>,
+}
+
 pub(crate) struct DeploymentRecord {
     pub dep: Deployment,
     pub project: usize,
     pub env: usize,
     pub commit: Option<usize>,
     pub profile: Profile,
-    /// When it spins down unless something needs it first; set through
-    /// `World::set_spin_down`, which keeps the world's index of pending spin-downs.
-    spin_down_at: Option<Timestamp>,
     /// Seeds this deployment's error and latency noise.
     pub noise_key: u64,
 }
@@ -94,12 +101,7 @@ impl DeploymentRecord {
             env,
             commit,
             profile,
-            spin_down_at: None,
         }
-    }
-
-    pub fn spin_down_at(&self) -> Option<Timestamp> {
-        self.spin_down_at
     }
 }
 
@@ -130,8 +132,10 @@ pub(crate) struct World {
     pub next_event: usize,
     pub traffic: TrafficLedger,
     pub id_counter: u64,
-    /// Every deployment with a `spin_down_at`, by that time: the next one is found without
-    /// looking at every deployment (a generated history has many thousands).
+    /// When a deployment spins down unless something needs it first, for the few that
+    /// will, and the same by time: the next one is found without looking at every
+    /// deployment (a generated history has many thousands).
+    spin_down_at: HashMap<usize, Timestamp>,
     spin_downs: BTreeSet<(Timestamp, usize)>,
 }
 
@@ -156,6 +160,7 @@ impl World {
                 ..TrafficLedger::default()
             },
             id_counter: 0,
+            spin_down_at: HashMap::new(),
             spin_downs: BTreeSet::new(),
         }
     }
@@ -168,13 +173,20 @@ impl World {
 
     /// When deployment `d` spins down, or `None` for not on its own.
     pub fn set_spin_down(&mut self, d: usize, at: Option<Timestamp>) {
-        let rec = &mut self.deployments[d];
-        if let Some(old) = std::mem::replace(&mut rec.spin_down_at, at) {
+        let old = match at {
+            Some(at) => self.spin_down_at.insert(d, at),
+            None => self.spin_down_at.remove(&d),
+        };
+        if let Some(old) = old {
             self.spin_downs.remove(&(old, d));
         }
         if let Some(at) = at {
             self.spin_downs.insert((at, d));
         }
+    }
+
+    pub fn spin_down_at(&self, d: usize) -> Option<Timestamp> {
+        self.spin_down_at.get(&d).copied()
     }
 
     /// The earliest pending spin-down.
@@ -310,8 +322,22 @@ impl World {
     }
 
     /// Who changed the live pointer last, and how, for conflict messages.
-    pub fn last_change(&self, p: usize, e: usize) -> Option<&LiveChange> {
+    pub fn last_change(&self, p: usize, e: usize) -> Option<&LiveEntry> {
         self.env(p, e).live_history.last()
+    }
+
+    /// The live pointer's history as callers see it, oldest first.
+    pub fn live_changes(&self, p: usize, e: usize) -> Vec<LiveChange> {
+        self.env(p, e)
+            .live_history
+            .iter()
+            .map(|entry| LiveChange {
+                at: entry.at,
+                deployment: self.deployments[entry.deployment].dep.id.clone(),
+                cause: entry.cause,
+                actor: entry.actor.clone(),
+            })
+            .collect()
     }
 
     pub fn add_deployment(&mut self, rec: DeploymentRecord) -> usize {

@@ -168,7 +168,7 @@ impl UnkeyBackend {
                     at: op.finished_at.unwrap_or(op.updated_at),
                     deployment,
                     cause,
-                    actor: Some(op.actor),
+                    actor: Some(op.actor.into()),
                 })
             })
             .collect();

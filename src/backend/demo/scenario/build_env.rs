@@ -8,10 +8,10 @@ use super::spec::{DeploymentSpec, EnvSpec, ProjectSpec, SpecBuildStatus};
 use crate::backend::demo::noise::{hash_str, mix};
 use crate::backend::demo::text::{hex16, push_ascii};
 use crate::backend::demo::traffic::Profile;
-use crate::backend::demo::world::{DeploymentRecord, EnvState, World};
+use crate::backend::demo::world::{DeploymentRecord, EnvState, LiveEntry, World};
 use crate::domain::{
     Artifact, BuildStatus, ConfigEntry, Deployment, EnvMode, EnvRef, EnvironmentKind, LiveCause,
-    LiveChange, RuntimeState, Timestamp,
+    RuntimeState, Timestamp,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -97,7 +97,6 @@ pub(super) fn build_env(
             .collect(),
         deployments: Vec::with_capacity(count),
         live_history: Vec::with_capacity(count),
-        live_history_idx: Vec::with_capacity(count),
         rps: env.rps.unwrap_or_else(|| default_rps(env.kind)),
         noise_key: hash_str(&env_ref.to_string()),
         label_prefix: prefix,
@@ -223,9 +222,10 @@ impl<'s> EnvBuilder<'s> {
         let (p, e, c) = (self.p, self.e, entry.commit);
         let created_at = world.start - duration(entry.age);
         let id = world.new_deployment_id();
-        let author = match entry.author {
-            Some(author) => author.to_owned(),
-            None => world.projects[p].commits[c].author.to_string(),
+        // The live history keeps the author shared with the commit's when it is that one.
+        let actor: Arc<str> = match entry.author {
+            Some(author) => author.into(),
+            None => Arc::clone(&world.projects[p].commits[c].author),
         };
         // `sha256:` and four 16-digit hex numbers: the id's, then three of the commit's.
         let mut hex = [0u8; 64];
@@ -257,7 +257,7 @@ impl<'s> EnvBuilder<'s> {
                 pruned: entry.pruned,
             },
             commit: Some(world.commit_of(p, c)),
-            author: Some(author.clone()),
+            author: Some(Arc::clone(&actor)),
             created_at,
             build_status: entry.status,
             runtime_state: RuntimeState::SpunDown,
@@ -281,13 +281,12 @@ impl<'s> EnvBuilder<'s> {
             }
             let state = world.env_mut(p, e);
             state.live = Some(d);
-            state.live_history.push(LiveChange {
+            state.live_history.push(LiveEntry {
                 at: created_at,
-                deployment: id,
+                deployment: d,
                 cause: LiveCause::Deploy,
-                actor: Some(author),
+                actor: Some(actor),
             });
-            state.live_history_idx.push(d);
         }
     }
 

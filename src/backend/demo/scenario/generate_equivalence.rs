@@ -80,16 +80,21 @@ fn written_out(mut spec: ScenarioSpec) -> ScenarioSpec {
 fn assert_same(built: &World, reference: &World) {
     assert_eq!(built.id_counter, reference.id_counter);
     assert_eq!(built.deployments.len(), reference.deployments.len());
-    for (a, b) in built.deployments.iter().zip(&reference.deployments) {
+    for (d, (a, b)) in built
+        .deployments
+        .iter()
+        .zip(&reference.deployments)
+        .enumerate()
+    {
         let label = &b.dep.label;
         assert_eq!(a.dep, b.dep, "{label}");
         assert_eq!((a.project, a.env, a.commit), (b.project, b.env, b.commit));
         assert_eq!(a.profile, b.profile, "{label}");
-        assert_eq!(a.spin_down_at(), b.spin_down_at(), "{label}");
+        assert_eq!(built.spin_down_at(d), reference.spin_down_at(d), "{label}");
         assert_eq!(a.noise_key, b.noise_key, "{label}");
     }
     assert_eq!(built.next_spin_down(), reference.next_spin_down());
-    for (a, b) in built.projects.iter().zip(&reference.projects) {
+    for (p, (a, b)) in built.projects.iter().zip(&reference.projects).enumerate() {
         assert_eq!(a.commits.len(), b.commits.len());
         for (x, y) in a.commits.iter().zip(&b.commits) {
             assert_eq!(
@@ -98,11 +103,18 @@ fn assert_same(built: &World, reference: &World) {
             );
         }
         assert_eq!(a.envs.len(), b.envs.len());
-        for (x, y) in a.envs.iter().zip(&b.envs) {
+        for (e, (x, y)) in a.envs.iter().zip(&b.envs).enumerate() {
             assert_eq!(x.live, y.live);
             assert_eq!(x.deployments, y.deployments);
-            assert_eq!(x.live_history, y.live_history);
-            assert_eq!(x.live_history_idx, y.live_history_idx);
+            assert_eq!(built.live_changes(p, e), reference.live_changes(p, e));
+            let served = |w: &World| -> Vec<usize> {
+                w.env(p, e)
+                    .live_history
+                    .iter()
+                    .map(|c| c.deployment)
+                    .collect()
+            };
+            assert_eq!(served(built), served(reference));
             assert_eq!(
                 (&x.label_prefix, x.next_label),
                 (&y.label_prefix, y.next_label)
