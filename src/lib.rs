@@ -12,6 +12,7 @@ pub mod domain;
 pub mod logging;
 pub mod metrics;
 pub mod net;
+pub mod operation;
 pub mod paths;
 pub mod poller;
 pub mod serve;

@@ -322,7 +322,7 @@ fn an_unknown_label_is_a_usage_error_with_close_matches() {
     assert_eq!(json.json()["error"]["candidates"][0], "v41");
     let env = run(home.cmd().args(["list", "--env", "prodution"]));
     assert_eq!(env.code, 2);
-    assert!(env.stderr.contains("closest: Production"), "{}", env.stderr);
+    assert!(env.stderr.contains("closest: production"), "{}", env.stderr);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use switchback::app::effects;
 use switchback::app::state::{Overlay, Settings};
-use switchback::app::{Command, Msg, StartRequest, State, update};
+use switchback::app::{Command, Msg, State, update};
 use switchback::backend::demo::{DemoBackend, Scenario};
 use switchback::backend::{
     Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
@@ -20,6 +20,7 @@ use switchback::clock::{Clock, VirtualClock};
 use switchback::config::Config;
 use switchback::config::keys::{KeyCode, KeyPress, Keymap};
 use switchback::domain::*;
+use switchback::operation::Request;
 use switchback::poller::{self, Fetched, PollEvent, PollOptions, Resource, Target, TokioClock};
 
 fn t0() -> DateTime<Utc> {
@@ -182,7 +183,7 @@ impl Harness {
         self.state.environment().unwrap().mode
     }
 
-    fn starts(&self) -> Vec<&StartRequest> {
+    fn starts(&self) -> Vec<&Request> {
         self.commands
             .iter()
             .filter_map(|c| match c {
@@ -243,7 +244,7 @@ async fn rollback_with_the_typed_name_switches_live_and_enters_rolled_back_mode(
 
     let starts = h.starts();
     assert_eq!(starts.len(), 1);
-    let StartRequest::Rollback(request) = starts[0] else {
+    let Request::Rollback(request) = starts[0] else {
         panic!("a rollback")
     };
     assert_eq!(
@@ -408,7 +409,7 @@ async fn a_pruned_artifact_is_refused_with_a_redeploy_suggestion() {
         panic!("the redeploy modal opens: {}", h.toast())
     };
     assert!(
-        modal.rebuild,
+        modal.plan.rebuild(),
         "the pruned artifact is rebuilt from its commit"
     );
     assert!(h.screen().contains("artifact pruned"));

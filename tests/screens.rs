@@ -9,12 +9,13 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 use std::time::Duration;
-use switchback::app::effects::{DetailData, LastGood, Prepared};
+use switchback::app::effects::DetailData;
 use switchback::app::{Msg, State, update};
 use switchback::backend::{BackendError, Capabilities, Identity, OperationHandle, Role};
 use switchback::config::Config;
 use switchback::config::keys::{KeyCode, KeyPress, Keymap};
 use switchback::domain::*;
+use switchback::operation::{self, LastGood, PlanError, Refusal};
 use switchback::poller::{Fetched, PollEvent, Resource};
 use switchback::theme::Theme;
 
@@ -353,20 +354,44 @@ fn keys(state: &mut State, text: &str) {
     }
 }
 
-fn prepared(action: Action, target: Deployment) -> Msg {
-    let diff = (action != Action::Redeploy).then(diff_v41);
-    Msg::Prepared {
+/// The plan the engine would hand the console for `action` on `target`, from the state's own
+/// view of the platform; `diff` as the platform would answer it.
+fn planned(state: &State, action: Action, target: Deployment, diff: Option<Diff>) -> Msg {
+    let environment = state.environment().unwrap().clone();
+    let live_label = environment
+        .live
+        .as_ref()
+        .map(|id| state.list.label_of(id).to_owned());
+    let plan = operation::assemble(
+        operation::Reads {
+            intent: operation::Intent::new(action, env_ref(), target.id.clone()),
+            environment,
+            live_label,
+            domains: diff.as_ref().map(|d| d.domains.clone()).unwrap_or_default(),
+            diff,
+            target: target.clone(),
+            identity: state.identity.clone().unwrap(),
+            capabilities: state.capabilities.clone(),
+        },
+        &operation::Context {
+            protected: state.settings.protected_environments.clone(),
+            project_name: state.project_name().map(str::to_owned),
+            identity: None,
+        },
+    );
+    Msg::Planned {
         action,
         env: env_ref(),
-        target: target.id.clone(),
-        result: Ok(Box::new(Prepared {
-            availability: ActionAvailability::allowed(action),
-            domains: diff.as_ref().map(|d| d.domains.clone()).unwrap_or_default(),
-            target: Some(target),
-            diff,
-            idempotency_key: "key-1".into(),
-        })),
+        target: target.id,
+        result: Ok(Box::new(plan)),
     }
+}
+
+/// Opens the confirmation modal for `action` on `target`.
+fn open(state: &mut State, action: Action, target: Deployment) {
+    let diff = (action != Action::Redeploy).then(diff_v41);
+    let msg = planned(state, action, target, diff);
+    update(state, msg);
 }
 
 fn draw(state: &mut State, width: u16, height: u16, theme: &Theme) -> Buffer {
@@ -643,10 +668,7 @@ fn sizes_from_too_small_to_minimum() {
     insta::assert_snapshot!("narrow_79x24", text(&buffer));
 
     // A modal larger than the screen says that more facts follow, and scrolls to them.
-    update(
-        &mut state,
-        prepared(Action::Rollback, deployments()[1].clone()),
-    );
+    open(&mut state, Action::Rollback, deployments()[1].clone());
     let buffer = draw(&mut state, 60, 16, &theme);
     insta::assert_snapshot!("confirm_minimum_60x16", text(&buffer));
     assert!(text(&buffer).contains("↓ more"));
@@ -661,10 +683,7 @@ fn sizes_from_too_small_to_minimum() {
 fn no_size_crashes_even_with_a_modal_open() {
     let theme = Theme::default();
     let mut state = bad_deploy();
-    update(
-        &mut state,
-        prepared(Action::Rollback, deployments()[1].clone()),
-    );
+    open(&mut state, Action::Rollback, deployments()[1].clone());
     for w in (0..140).step_by(7) {
         for h in (0..50).step_by(3) {
             draw(&mut state, w, h, &theme);
@@ -728,13 +747,13 @@ fn help_is_generated_from_the_keymap() {
 fn confirm_modals() {
     snap_both("confirm_rollback_production", || {
         let mut s = bad_deploy();
-        update(&mut s, prepared(Action::Rollback, deployments()[1].clone()));
+        open(&mut s, Action::Rollback, deployments()[1].clone());
         keys(&mut s, "prod");
         s
     });
     snap_both("confirm_rollback_wrong_name", || {
         let mut s = bad_deploy();
-        update(&mut s, prepared(Action::Rollback, deployments()[1].clone()));
+        open(&mut s, Action::Rollback, deployments()[1].clone());
         keys(&mut s, "staging");
         key(&mut s, KeyPress::plain(KeyCode::Enter));
         s
@@ -742,13 +761,13 @@ fn confirm_modals() {
     snap_both("confirm_promote_staging", || {
         let mut s = bad_deploy();
         s.settings.protected_environments.clear();
-        update(&mut s, prepared(Action::Promote, deployments()[1].clone()));
+        open(&mut s, Action::Promote, deployments()[1].clone());
         s
     });
     snap_both("confirm_redeploy_pruned", || {
         let mut s = bad_deploy();
         s.settings.protected_environments.clear();
-        update(&mut s, prepared(Action::Redeploy, deployments()[5].clone()));
+        open(&mut s, Action::Redeploy, deployments()[5].clone());
         s
     });
 }
@@ -758,21 +777,16 @@ fn refused_action_shows_why_and_opens_nothing() {
     let mut s = bad_deploy();
     update(
         &mut s,
-        Msg::Prepared {
+        Msg::Planned {
             action: Action::Rollback,
             env: env_ref(),
             target: DeploymentId::new("dep_037"),
-            result: Ok(Box::new(Prepared {
-                availability: ActionAvailability::refused(
-                    Action::Rollback,
-                    "artifact_pruned",
-                    "the artifact of v37 was pruned",
-                )
-                .suggesting(Action::Redeploy),
-                target: None,
-                diff: None,
-                domains: vec![],
-                idempotency_key: "k".into(),
+            result: Err(PlanError::Refused(Refusal {
+                action: Action::Rollback,
+                target_label: "v37".into(),
+                reason: "the artifact of v37 was pruned".into(),
+                code: Some("artifact_pruned".into()),
+                suggestion: Some(Action::Redeploy),
             })),
         },
     );
@@ -997,20 +1011,14 @@ fn kubernetes_state(details: usize) -> State {
     s
 }
 
-fn prepared_kubernetes(details: usize) -> Msg {
-    let diff = diff_kubernetes(details);
-    Msg::Prepared {
-        action: Action::Rollback,
-        env: env_ref(),
-        target: DeploymentId::new("dep_041"),
-        result: Ok(Box::new(Prepared {
-            availability: ActionAvailability::allowed(Action::Rollback),
-            domains: diff.domains.clone(),
-            target: Some(deployments()[1].clone()),
-            diff: Some(diff),
-            idempotency_key: "key-k8s".into(),
-        })),
-    }
+fn open_kubernetes(state: &mut State, details: usize) {
+    let msg = planned(
+        state,
+        Action::Rollback,
+        deployments()[1].clone(),
+        Some(diff_kubernetes(details)),
+    );
+    update(state, msg);
 }
 
 #[test]
@@ -1018,7 +1026,7 @@ fn kubernetes_details_and_hosts_that_stay() {
     snap_both("kubernetes_detail", || kubernetes_state(5));
     snap_both("kubernetes_confirm", || {
         let mut s = kubernetes_state(5);
-        update(&mut s, prepared_kubernetes(5));
+        open_kubernetes(&mut s, 5);
         s
     });
     // A few details are all drawn, with no `+N more`.
@@ -1040,7 +1048,7 @@ fn kubernetes_details_and_hosts_that_stay() {
 fn moving_hosts_and_no_details_say_nothing_of_the_service() {
     let theme = Theme::default();
     let mut s = bad_deploy();
-    update(&mut s, prepared(Action::Rollback, deployments()[1].clone()));
+    open(&mut s, Action::Rollback, deployments()[1].clone());
     let screen = text(&draw(&mut s, 120, 40, &theme));
     assert!(screen.contains("shop.example.com → v41"), "{screen}");
     assert!(!screen.contains("same Service"), "{screen}");

@@ -13,7 +13,7 @@ pub mod state;
 pub mod terminal;
 mod update;
 
-pub use command::{Command, StartRequest};
+pub use command::Command;
 pub use msg::Msg;
 pub use state::State;
 pub use update::{list_rows, live_window, poll_targets, update};

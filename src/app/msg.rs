@@ -1,9 +1,10 @@
 //! Everything that can happen to the console, as owned values.
 
-use super::effects::{DetailData, LastGood, Prepared};
+use super::effects::DetailData;
 use crate::backend::{BackendError, OperationHandle};
 use crate::config::keys::KeyPress;
 use crate::domain::{Action, DeploymentId, EnvRef, Timestamp};
+use crate::operation::{LastGood, Plan, PlanError};
 use crate::poller::PollEvent;
 
 #[derive(Debug)]
@@ -27,12 +28,12 @@ pub enum Msg {
         target: DeploymentId,
         data: DetailData,
     },
-    /// The facts for a confirmation modal, or why the action cannot be taken.
-    Prepared {
+    /// The plan for a confirmation modal, or why the action cannot be taken.
+    Planned {
         action: Action,
         env: EnvRef,
         target: DeploymentId,
-        result: Result<Box<Prepared>, BackendError>,
+        result: Result<Box<Plan>, PlanError>,
     },
     /// The backend accepted (or refused) an operation request.
     Started {
@@ -59,7 +60,7 @@ impl Msg {
             Self::Resize { .. } => "resize",
             Self::Poll(_) => "poll",
             Self::Detail { .. } => "detail",
-            Self::Prepared { .. } => "prepared",
+            Self::Planned { .. } => "planned",
             Self::Started { .. } => "started",
             Self::LastGood { .. } => "last-good",
             Self::Signal(_) => "signal",

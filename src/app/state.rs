@@ -1,14 +1,14 @@
 //! The console's state: everything render needs, changed only by `update`.
 
-use super::effects::{LastGood, Prepared};
 use super::list::DeploymentList;
 use crate::backend::{Capabilities, Identity};
 use crate::config::keys::Keymap;
 use crate::config::{Config, PollConfig};
 use crate::domain::{
     Action, ActionAvailability, Diff, EnvRef, Environment, MetricPoint, MetricSeries, Operation,
-    OperationId, Project, ProjectId, Strategy, Timestamp,
+    OperationId, Project, ProjectId, Timestamp,
 };
+use crate::operation::{Confirmation, LastGood, Plan};
 use crate::poller::{Freshness, Target};
 use ratatui_textarea::TextArea;
 use std::time::Duration;
@@ -127,27 +127,57 @@ pub enum ConfirmFocus {
     Field,
 }
 
-/// A confirmation modal: every fact and warning, then a conscious confirmation.
+/// A confirmation modal: it holds the plan, and confirming sends exactly its request.
 #[derive(Debug)]
 pub struct Confirm {
-    pub action: Action,
-    pub env: EnvRef,
-    pub env_name: String,
-    pub prepared: Box<Prepared>,
-    pub expected_live: Option<crate::domain::DeploymentId>,
-    pub live_label: Option<String>,
-    pub target_label: String,
-    /// The engineer must type the environment's name.
-    pub protected: bool,
+    pub plan: Box<Plan>,
     pub input: TextArea<'static>,
     pub focus: ConfirmFocus,
     /// Enter was pressed without the right name: say what to type.
     pub mismatch: bool,
-    pub strategy: Option<Strategy>,
-    /// Redeploy rebuilds from the commit (the artifact is gone or cannot be reused).
-    pub rebuild: bool,
     /// Rows the facts are scrolled by, when they do not fit.
     pub scroll: u16,
+}
+
+impl Confirm {
+    pub fn new(plan: Box<Plan>) -> Self {
+        let mut input = TextArea::default();
+        let focus = match &plan.confirmation {
+            Confirmation::TypeName(name) => {
+                input.set_placeholder_text(format!("type {name}"));
+                ConfirmFocus::Field
+            }
+            Confirmation::YesNo => ConfirmFocus::Cancel,
+        };
+        Self {
+            plan,
+            input,
+            focus,
+            mismatch: false,
+            scroll: 0,
+        }
+    }
+
+    pub fn action(&self) -> Action {
+        self.plan.action
+    }
+
+    /// The word to type, in a protected environment.
+    pub fn typed_name(&self) -> Option<&str> {
+        match &self.plan.confirmation {
+            Confirmation::TypeName(name) => Some(name),
+            Confirmation::YesNo => None,
+        }
+    }
+
+    pub fn target_label(&self) -> &str {
+        &self.plan.target.label
+    }
+
+    /// The environment's id, as the modal names it.
+    pub fn env_name(&self) -> &str {
+        self.plan.environment.id.as_str()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -269,15 +299,6 @@ impl State {
                 .find(|p| &p.id == id)
                 .map_or(id.as_str(), |p| p.name.as_str()),
         )
-    }
-
-    /// Whether confirming in this environment means typing its name; `protected_environments`
-    /// may name an environment by id or by display name, in any case.
-    pub fn is_protected(&self, env: &Environment) -> bool {
-        self.settings
-            .protected_environments
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(env.id.as_str()) || p.eq_ignore_ascii_case(&env.name))
     }
 
     pub fn focused_interval(&self) -> Duration {

@@ -1,16 +1,17 @@
 //! `switchback list`: an environment's deployments, newest first.
 
 use super::format::{age, label_of, table};
-use super::{CommandError, Context, Exit, target};
+use super::{CommandError, Context, Exit};
 use crate::cli::ListArgs;
 use crate::domain::{BuildStatus, Deployment};
+use crate::operation::{pages, target};
 use serde_json::{Value, json};
 
 pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
     let backend = ctx.backend.as_ref();
     let project = target::project(backend, args.at.project.as_deref()).await?;
     let env = target::environment(backend, &project, args.at.env.as_deref()).await?;
-    let deployments = target::deployments(backend, &env.env_ref(), args.limit).await?;
+    let deployments = pages::deployments(backend, &env.env_ref(), args.limit).await?;
     let now = backend.now();
     let live = env.live.as_ref().map(|id| label_of(&deployments, id));
     if args.at.json {

@@ -3,11 +3,12 @@
 //! Human output goes to stdout, messages and errors to stderr; with `--json`, stdout holds
 //! exactly one JSON document. Exit codes are in [`Exit`].
 
-mod confirm;
+mod briefing;
+pub mod confirm;
 mod exit;
 mod format;
 mod list;
-mod operate;
+pub mod operate;
 pub mod paths;
 mod retry;
 mod status;

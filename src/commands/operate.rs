@@ -1,15 +1,14 @@
 //! `switchback rollback | promote | redeploy`: look, confirm, ask the platform, follow the
 //! operation, report the domains that moved.
 
-use super::confirm::{self, Ask};
+use super::briefing;
+use super::confirm;
 use super::wait::{self, Waited};
-use super::{CommandError, Context, Exit, target};
-use crate::backend::{Backend, OperationHandle, OperationRequest, RedeployRequest};
+use super::{CommandError, Context, Exit};
+use crate::backend::{Backend, OperationHandle};
 use crate::cli::{Confirm, Where};
-use crate::domain::{
-    Action, Deployment, DeploymentId, Domain, EnvRef, Environment, Operation, Project, Scope,
-    SwitchKind,
-};
+use crate::domain::{Action, DeploymentId, Domain, EnvRef, Environment, Operation};
+use crate::operation::{self, Intent, LastGood, Plan, target};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,14 +24,6 @@ impl Kind {
             Self::Rollback => Action::Rollback,
             Self::Promote => Action::Promote,
             Self::Redeploy { .. } => Action::Redeploy,
-        }
-    }
-
-    fn verb(self) -> &'static str {
-        match self {
-            Self::Rollback => "roll back",
-            Self::Promote => "promote",
-            Self::Redeploy { .. } => "redeploy",
         }
     }
 }
@@ -91,45 +82,46 @@ pub async fn run(
     at: &Where,
     confirm: &Confirm,
 ) -> Result<Exit, CommandError> {
+    run_with(ctx, kind, wanted, at, confirm, &mut confirm::Terminal).await
+}
+
+/// [`run`], asking through `prompt`: the terminal, or a test's answers.
+pub async fn run_with(
+    ctx: &Context,
+    kind: Kind,
+    wanted: &str,
+    at: &Where,
+    confirm: &Confirm,
+    prompt: &mut dyn confirm::Prompt,
+) -> Result<Exit, CommandError> {
     let backend = ctx.backend.as_ref();
     let project = target::project(backend, at.project.as_deref()).await?;
     let env = target::environment(backend, &project, at.env.as_deref()).await?;
     let env_ref = env.env_ref();
-    let target = target::deployment(backend, &env_ref, wanted).await?;
-    refuse_early(backend, &env_ref, &target, kind).await?;
-
-    let live_label = match &env.live {
-        Some(id) => Some(label(backend, &env_ref, id).await),
-        None => None,
+    let threshold = ctx.config.console.error_threshold;
+    let found = target::deployment(backend, &env, wanted, threshold).await?;
+    let mut intent = Intent::new(kind.action(), env_ref.clone(), found.deployment.id.clone());
+    if let Kind::Redeploy { rebuild: true } = kind {
+        intent.rebuild = Some(true);
+    }
+    let context = operation::Context {
+        protected: ctx.config.console.protected_environments.clone(),
+        project_name: Some(project.name.clone()),
+        identity: None,
     };
+    let plan = operation::plan(backend, intent, &context).await?;
     if !at.json {
-        for line in plan(
-            backend,
-            &project,
-            &env,
-            &target,
-            live_label.as_deref(),
-            kind,
-        )
-        .await
-        {
+        if let Some(good) = &found.last_good {
+            println!("{}", last_good_line(&plan, good));
+        }
+        for line in briefing::lines(&plan, project.id.as_str()) {
             println!("{line}");
         }
     }
-    let protected = &ctx.config.console.protected_environments;
-    let ask = if protected
-        .iter()
-        .any(|p| p == &env.name || p == env.id.as_str())
-    {
-        Ask::TypeName(env.id.to_string())
-    } else {
-        Ask::YesNo
-    };
-    let what = format!("{} {} in {}", kind.verb(), target.label, env_ref);
-    confirm::confirm(confirm.yes, &what, &ask)?;
+    confirm::confirm(confirm.yes, &plan.summary(), &plan.confirmation, prompt)?;
 
-    let actor = backend.identity().await?.actor;
-    let handle = start(backend, kind, &env, &target, &actor).await?;
+    let handle = plan.request.clone().send(backend).await?;
+    let target = &plan.target;
     tracing::info!(operation = %handle.id, kind = handle.kind.as_str(), target = %target.label, env = %env_ref, "operation started");
     let mut report = Report {
         operation_id: handle.id.to_string(),
@@ -142,12 +134,12 @@ pub async fn run(
             id: target.id.to_string(),
             label: target.label.clone(),
         },
-        previous_live: env.live.as_ref().zip(live_label).map(|(id, label)| Named {
+        previous_live: plan.live.as_ref().map(|(id, label)| Named {
             id: id.to_string(),
-            label,
+            label: label.clone(),
         }),
         new_deployment: handle.new_deployment.as_ref().map(ToString::to_string),
-        actor,
+        actor: plan.request.actor().to_owned(),
         error: None,
         steps: Vec::new(),
         log: Vec::new(),
@@ -191,7 +183,7 @@ pub async fn run(
         }
     };
     report.waited = true;
-    finish(backend, &env, &op, &handle, &mut report).await;
+    finish(backend, &plan.environment, &op, &handle, &mut report).await;
     if at.json {
         super::print_json(&report);
     } else {
@@ -204,152 +196,16 @@ pub async fn run(
     })
 }
 
-/// The platform's own verdict on the action, before anything is confirmed.
-async fn refuse_early(
-    backend: &dyn Backend,
-    env: &EnvRef,
-    target: &Deployment,
-    kind: Kind,
-) -> Result<(), CommandError> {
-    let actions = backend.actions(env, &target.id).await?;
-    match actions
-        .into_iter()
-        .find(|a| a.action == kind.action() && !a.allowed)
-    {
-        Some(refused) => Err(CommandError::NotAllowed {
-            action: refused.action,
-            label: target.label.clone(),
-            reason: refused
-                .reason
-                .unwrap_or_else(|| "the platform does not allow it".to_owned()),
-            code: refused.code,
-            suggestion: refused.suggestion,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// What will happen, in words, before the confirmation.
-async fn plan(
-    backend: &dyn Backend,
-    project: &Project,
-    env: &Environment,
-    target: &Deployment,
-    live: Option<&str>,
-    kind: Kind,
-) -> Vec<String> {
-    let env_ref = env.env_ref();
-    let mut lines = vec![match kind {
-        Kind::Redeploy { rebuild } => format!(
-            "Redeploy {} in {} · {} ({})",
-            target.label,
-            project.id,
-            env.name,
-            if rebuild {
-                "rebuild from the same commit"
-            } else {
-                "same artifact, no build"
-            }
-        ),
-        _ => format!(
-            "{} {} · {}: {} → {}",
-            if kind == Kind::Rollback {
-                "Roll back"
-            } else {
-                "Promote in"
-            },
-            project.id,
-            env.name,
-            live.unwrap_or("nothing live"),
-            target.label
-        ),
-    }];
-    if matches!(kind, Kind::Redeploy { .. }) {
-        return lines;
-    }
-    match backend.diff(&env_ref, &target.id).await {
-        Ok(diff) => {
-            let moving: Vec<&str> = diff
-                .domains
-                .iter()
-                .filter(|d| d.moves)
-                .map(|d| d.hostname.as_str())
-                .collect();
-            if !moving.is_empty() {
-                lines.push(format!(
-                    "  domains  {} → {}",
-                    moving.join(", "),
-                    target.label
-                ));
-            }
-            lines.push(match diff.switch {
-                SwitchKind::Instant => format!("  switch   instant ({} is running)", target.label),
-                SwitchKind::Cold { estimate_secs } => {
-                    format!(
-                        "  switch   cold start, about {estimate_secs}s ({} is spun down)",
-                        target.label
-                    )
-                }
-            });
-            for migration in &diff.migrations_not_reverted {
-                lines.push(format!(
-                    "  warn     migration {migration} will not be reverted"
-                ));
-            }
-            for change in &diff.config_drift {
-                lines.push(format!(
-                    "  config   {} {} since {} (today's value is kept)",
-                    change.name,
-                    change.change.as_str(),
-                    target.label
-                ));
-            }
-        }
-        Err(error) => tracing::warn!(%error, "no diff for the plan"),
-    }
-    lines
-}
-
-async fn start(
-    backend: &dyn Backend,
-    kind: Kind,
-    env: &Environment,
-    target: &Deployment,
-    actor: &str,
-) -> Result<OperationHandle, CommandError> {
-    // A fresh key per invocation: a retry inside the adapter cannot run it twice.
-    let idempotency_key = uuid::Uuid::new_v4().to_string();
-    let handle = match kind {
-        Kind::Rollback | Kind::Promote => {
-            let request = OperationRequest {
-                env: env.env_ref(),
-                target: target.id.clone(),
-                expected_live: env.live.clone(),
-                idempotency_key,
-                actor: actor.to_owned(),
-                strategy: None,
-                scope: Scope::default(),
-            };
-            if kind == Kind::Rollback {
-                backend.rollback(request).await?
-            } else {
-                backend.promote(request).await?
-            }
-        }
-        Kind::Redeploy { rebuild } => {
-            backend
-                .redeploy(RedeployRequest {
-                    env: env.env_ref(),
-                    source: target.id.clone(),
-                    rebuild,
-                    expected_live: env.live.clone(),
-                    idempotency_key,
-                    actor: actor.to_owned(),
-                })
-                .await?
-        }
-    };
-    Ok(handle)
+/// Why `last-good` chose this deployment.
+fn last_good_line(plan: &Plan, good: &LastGood) -> String {
+    format!(
+        "last good: {} was live for {}s until {}, {:.2}% 5xx (under {:.2}%)",
+        plan.target.label,
+        (good.live_until - good.live_from).num_seconds(),
+        good.live_until.format("%Y-%m-%d %H:%M UTC"),
+        good.rate * 100.0,
+        good.threshold * 100.0
+    )
 }
 
 /// Fills the report from the finished operation and the environment as it is now.

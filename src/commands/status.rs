@@ -1,10 +1,11 @@
 //! `switchback status`: each environment's live deployment, mode, domains and error rate.
 
 use super::format::percent;
-use super::{CommandError, Context, Exit, target};
+use super::{CommandError, Context, Exit};
 use crate::backend::Backend;
 use crate::cli::StatusArgs;
 use crate::domain::{Environment, MetricsQuery, MetricsScope};
+use crate::operation::target;
 use serde_json::json;
 
 /// The error rate shown is over this window.

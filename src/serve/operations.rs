@@ -8,10 +8,9 @@ use super::problem::ApiError;
 use crate::backend::http::wire::{
     IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, PROBLEM_JSON, Problem, RedeployBody, SwitchBody, api_path,
 };
-use crate::backend::{
-    BackendError, Identity, OperationHandle, OperationRequest, RedeployRequest, Role,
-};
-use crate::domain::{DeploymentId, EnvRef, OperationKind};
+use crate::backend::{BackendError, Identity, OperationHandle, Role};
+use crate::domain::{Action, DeploymentId, EnvRef, OperationKind, Scope};
+use crate::operation::{Parts, Request};
 use axum::Extension;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, LOCATION};
@@ -219,35 +218,35 @@ async fn start(
             .filter(|name| !name.trim().is_empty())
             .unwrap_or_else(|| identity.actor.clone())
     };
-    match asked {
-        Asked::Switch(body) => {
-            let request = OperationRequest {
-                env: env.clone(),
-                target: body.target,
-                expected_live: body.expected_live,
-                idempotency_key: key.to_owned(),
-                actor: actor(body.actor),
-                strategy: body.strategy,
-                scope: body.scope.unwrap_or_default(),
-            };
-            if kind == OperationKind::Rollback {
-                state.backend.rollback(request).await
+    let parts = match asked {
+        Asked::Switch(body) => Parts {
+            action: if kind == OperationKind::Rollback {
+                Action::Rollback
             } else {
-                state.backend.promote(request).await
-            }
-        }
-        Asked::Redeploy(body) => {
-            let request = RedeployRequest {
-                env: env.clone(),
-                source: body.source,
-                rebuild: body.rebuild,
-                expected_live: body.expected_live,
-                idempotency_key: key.to_owned(),
-                actor: actor(body.actor),
-            };
-            state.backend.redeploy(request).await
-        }
-    }
+                Action::Promote
+            },
+            env: env.clone(),
+            target: body.target,
+            expected_live: body.expected_live,
+            idempotency_key: key.to_owned(),
+            actor: actor(body.actor),
+            strategy: body.strategy,
+            scope: body.scope.unwrap_or_default(),
+            rebuild: false,
+        },
+        Asked::Redeploy(body) => Parts {
+            action: Action::Redeploy,
+            env: env.clone(),
+            target: body.source,
+            expected_live: body.expected_live,
+            idempotency_key: key.to_owned(),
+            actor: actor(body.actor),
+            strategy: None,
+            scope: Scope::default(),
+            rebuild: body.rebuild,
+        },
+    };
+    Request::new(parts).send(state.backend.as_ref()).await
 }
 
 /// Refuses with a `Conflict` naming who made what live when the caller's view is stale.

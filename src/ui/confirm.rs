@@ -1,9 +1,10 @@
 //! The confirmation modal: every fact and warning before anything happens.
 
 use super::{format, layout, modal_block};
-use crate::app::state::{Confirm, ConfirmFocus, State};
-use crate::backend::Role;
-use crate::domain::{Action, HOSTS_STAY, SwitchKind, hosts_stay};
+use crate::app::state::{Confirm, ConfirmFocus};
+use crate::domain::{Action, HOSTS_STAY, SwitchKind};
+use crate::operation::facts::{config_changes_text, scope_text};
+use crate::operation::{DomainFacts, Fact};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -22,8 +23,8 @@ fn title_verb(action: Action) -> &'static str {
     }
 }
 
-/// The facts and warnings, as lines.
-pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
+/// The plan's facts and warnings, as lines.
+pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
     let fact = |name: &str, value: String, style: Style| {
         Line::from(vec![
             Span::styled(format!(" {name:<9}"), theme.muted),
@@ -31,53 +32,70 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
         ])
     };
     let warn = |text: String, style: Style| Line::from(Span::styled(format!(" ! {text}"), style));
-    let target = &modal.target_label;
-    let live = modal.live_label.as_deref().unwrap_or("nothing");
-    let project = state.project_name().unwrap_or(modal.env.project.as_str());
-    let mut lines = vec![fact(
-        "where",
-        format!("{project} · {}", modal.env_name),
-        theme.text,
-    )];
-    if modal.action == Action::Redeploy {
-        lines.push(fact(
-            "live",
-            format!("{live} now; the new deployment gets traffic like a push"),
-            theme.text,
-        ));
-    } else {
-        lines.push(fact("live", format!("{live} → {target}"), theme.accent));
-    }
-    let prepared = &modal.prepared;
-    let caps = &state.capabilities;
-    if modal.action != Action::Redeploy {
-        if hosts_stay(caps.domains_move, &prepared.domains) {
-            lines.push(fact(
-                "domains",
-                format!("{HOSTS_STAY} to {target}"),
+    let target = modal.target_label();
+    let mut lines = Vec::new();
+    for item in &modal.plan.facts {
+        match item {
+            Fact::Where {
+                project,
+                environment,
+            } => lines.push(fact(
+                "where",
+                format!("{project} · {environment}"),
                 theme.text,
-            ));
-            for d in &prepared.domains {
-                lines.push(fact("", d.hostname.clone(), theme.muted));
+            )),
+            Fact::LiveMoves { from, to } => lines.push(fact(
+                "live",
+                format!("{} → {to}", from.as_deref().unwrap_or("nothing")),
+                theme.accent,
+            )),
+            Fact::NewDeployment { live, gets_traffic } => {
+                let live = live.as_deref().unwrap_or("nothing");
+                lines.push(if *gets_traffic {
+                    fact(
+                        "live",
+                        format!("{live} now; the new deployment gets traffic like a push"),
+                        theme.text,
+                    )
+                } else {
+                    fact(
+                        "live",
+                        format!(
+                            "{live} stays: rolled back, so the new deployment gets no traffic until a promote"
+                        ),
+                        theme.warning,
+                    )
+                });
             }
-        } else {
-            let moving: Vec<&str> = prepared
-                .domains
-                .iter()
-                .filter(|d| d.moves)
-                .map(|d| d.hostname.as_str())
-                .collect();
-            if moving.is_empty() {
+            Fact::Creates { rebuild, commit } => {
+                let how = if *rebuild {
+                    format!("new deployment rebuilt from commit {commit} (full pipeline)")
+                } else {
+                    "new deployment from the same artifact (no build)".to_owned()
+                };
+                lines.push(fact("creates", how, theme.text));
+            }
+            Fact::Domains(DomainFacts::Stay(hosts)) => {
+                lines.push(fact(
+                    "domains",
+                    format!("{HOSTS_STAY} to {target}"),
+                    theme.text,
+                ));
+                for host in hosts {
+                    lines.push(fact("", host.clone(), theme.muted));
+                }
+            }
+            Fact::Domains(DomainFacts::NoneMove) => {
                 lines.push(fact("domains", "none move".to_owned(), theme.text));
             }
             // One hostname a line: every one that moves is read, none is cut.
-            for (i, host) in moving.iter().enumerate() {
-                let name = if i == 0 { "domains" } else { "" };
-                lines.push(fact(name, format!("{host} → {target}"), theme.text));
+            Fact::Domains(DomainFacts::Move(hosts)) => {
+                for (i, host) in hosts.iter().enumerate() {
+                    let name = if i == 0 { "domains" } else { "" };
+                    lines.push(fact(name, format!("{host} → {target}"), theme.text));
+                }
             }
-        }
-        if let Some(diff) = &prepared.diff {
-            lines.push(match diff.switch {
+            Fact::Start { switch, .. } => lines.push(match switch {
                 SwitchKind::Instant => {
                     fact("switch", format!("instant ({target} is running)"), theme.ok)
                 }
@@ -85,118 +103,70 @@ pub fn facts<'a>(modal: &'a Confirm, state: &'a State, theme: &Theme) -> Vec<Lin
                     "switch",
                     format!(
                         "cold start ~{}: {target} starts, passes a health check, then gets traffic",
-                        format::span(estimate_secs as i64)
+                        format::span(*estimate_secs as i64)
                     ),
                     theme.warning,
                 ),
-            });
-        }
-    } else {
-        let source = prepared.target.as_ref().map_or("-", |d| d.short_commit());
-        let how = if modal.rebuild {
-            format!("new deployment rebuilt from commit {source} (full pipeline)")
-        } else {
-            "new deployment from the same artifact (no build)".to_owned()
-        };
-        lines.push(fact("creates", how, theme.text));
-    }
-    if let Some(diff) = &prepared.diff
-        && modal.action != Action::Redeploy
-    {
-        for (i, text) in format::diff_details(&diff.details, DETAIL_LINES)
-            .into_iter()
-            .enumerate()
-        {
-            let name = if i == 0 { "changes" } else { "" };
-            lines.push(fact(name, text, theme.text));
-        }
-    }
-    if let Some(strategy) = modal.strategy.filter(|_| modal.action != Action::Redeploy) {
-        lines.push(fact("strategy", strategy.describe(), theme.text));
-    }
-    if (caps.components || caps.regions) && modal.action != Action::Redeploy {
-        lines.push(fact(
-            "scope",
-            "all components, all regions".to_owned(),
-            theme.text,
-        ));
-    }
-    if prepared.target.as_ref().is_some_and(|d| d.artifact.pruned) {
-        lines.push(warn(
-            if modal.rebuild {
-                "artifact pruned by retention: rebuilding from source".to_owned()
-            } else {
-                "artifact pruned by retention".to_owned()
-            },
-            theme.danger,
-        ));
-    }
-    if let Some(diff) = &prepared.diff
-        && modal.action == Action::Rollback
-    {
-        for migration in &diff.migrations_not_reverted {
-            lines.push(warn(
+            }),
+            Fact::Changes(details) => {
+                for (i, text) in format::diff_details(details, DETAIL_LINES)
+                    .into_iter()
+                    .enumerate()
+                {
+                    let name = if i == 0 { "changes" } else { "" };
+                    lines.push(fact(name, text, theme.text));
+                }
+            }
+            Fact::Strategy(strategy) => {
+                lines.push(fact("strategy", strategy.describe(), theme.text));
+            }
+            Fact::Scope(scope) => lines.push(fact("scope", scope_text(scope), theme.text)),
+            Fact::Pruned { rebuild } => lines.push(warn(
+                if *rebuild {
+                    "artifact pruned by retention: rebuilding from source".to_owned()
+                } else {
+                    "artifact pruned by retention".to_owned()
+                },
+                theme.danger,
+            )),
+            Fact::MigrationNotReverted(migration) => lines.push(warn(
                 format!("migration {migration} will not be reverted"),
                 theme.warning,
-            ));
-        }
-        if !diff.config_drift.is_empty() {
-            let names: Vec<String> = diff
-                .config_drift
-                .iter()
-                .map(|c| format!("{} {}", c.name, c.change.as_str()))
-                .collect();
-            lines.push(warn(
+            )),
+            Fact::ConfigKept(changes) => lines.push(warn(
                 format!(
                     "config {} since {target}: runs with today's values",
-                    names.join(", ")
+                    config_changes_text(changes)
                 ),
                 theme.warning,
-            ));
+            )),
+            Fact::EntersRolledBack { environment } => lines.push(warn(
+                format!("{environment} becomes ROLLED BACK: pushes get no traffic until a promote"),
+                theme.warning,
+            )),
+            Fact::ReturnsToNormal { environment } => lines.push(fact(
+                "mode",
+                format!("{environment} returns to normal: the next push gets traffic"),
+                theme.text,
+            )),
+            Fact::ReadOnly => lines.push(warn(
+                "your role is read-only: the platform will refuse".to_owned(),
+                theme.danger,
+            )),
+            Fact::Guard { live } => lines.push(fact(
+                "guard",
+                format!("refused if {live} is no longer live when it arrives"),
+                theme.muted,
+            )),
         }
-    }
-    match modal.action {
-        Action::Rollback if caps.rolled_back_mode => lines.push(warn(
-            format!(
-                "{} becomes ROLLED BACK: pushes get no traffic until a promote",
-                modal.env_name
-            ),
-            theme.warning,
-        )),
-        Action::Promote if caps.rolled_back_mode => lines.push(fact(
-            "mode",
-            format!(
-                "{} returns to normal: the next push gets traffic",
-                modal.env_name
-            ),
-            theme.text,
-        )),
-        _ => {}
-    }
-    if state
-        .identity
-        .as_ref()
-        .is_some_and(|i| i.role == Role::ReadOnly)
-    {
-        lines.push(warn(
-            "your role is read-only: the platform will refuse".to_owned(),
-            theme.danger,
-        ));
-    }
-    if caps.preconditions {
-        lines.push(fact(
-            "guard",
-            format!("refused if {live} is no longer live when it arrives"),
-            theme.muted,
-        ));
     }
     lines
 }
 
-pub fn render(buf: &mut Buffer, area: Rect, modal: &Confirm, state: &State, theme: &Theme) {
-    let lines = facts(modal, state, theme);
+pub fn render(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme) {
+    let lines = facts(modal, theme);
     let width = area.width.saturating_sub(2).min(78);
-    let input_rows: u16 = if modal.protected { 5 } else { 1 };
+    let input_rows: u16 = if modal.typed_name().is_some() { 5 } else { 1 };
     // Rows the facts take once wrapped to the modal's inner width.
     let inner_w = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines
@@ -205,18 +175,22 @@ pub fn render(buf: &mut Buffer, area: Rect, modal: &Confirm, state: &State, them
         .sum();
     let height = (rows as u16 + input_rows + 3).min(area.height);
     let rect = layout::centered(area, width, height);
-    let border = if modal.protected {
+    let border = if modal.typed_name().is_some() {
         theme.danger
     } else {
         theme.warning
     };
-    let title = match modal.action {
-        Action::Rollback => format!(" Roll back {} to {} ", modal.env_name, modal.target_label),
+    let title = match modal.action() {
+        Action::Rollback => format!(
+            " Roll back {} to {} ",
+            modal.env_name(),
+            modal.target_label()
+        ),
         action => format!(
             " {} {} in {} ",
             title_verb(action),
-            modal.target_label,
-            modal.env_name
+            modal.target_label(),
+            modal.env_name()
         ),
     };
     let title = Line::from(Span::styled(title, border));
@@ -255,7 +229,7 @@ pub fn render(buf: &mut Buffer, area: Rect, modal: &Confirm, state: &State, them
         inner.width,
         inner.height - facts_h,
     );
-    if modal.protected {
+    if modal.typed_name().is_some() {
         protected_input(buf, bottom, modal, theme);
     } else {
         buttons(buf, bottom, modal, theme);
@@ -270,14 +244,15 @@ fn protected_input(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme)
         Line::from(Span::styled(
             format!(
                 " ✗ that is not `{}`: type {} exactly, or Esc to cancel",
-                modal.env_name, modal.env_name
+                modal.env_name(),
+                modal.env_name()
             ),
             theme.danger,
         ))
     } else {
         Line::from(vec![
             Span::raw(" Type "),
-            Span::styled(modal.env_name.clone(), theme.accent),
+            Span::styled(modal.env_name().to_owned(), theme.accent),
             Span::raw(" and Enter to confirm · Esc cancels"),
         ])
     };
@@ -322,7 +297,7 @@ fn buttons(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme) {
         Span::raw(" "),
         Span::styled("[ Cancel ]", cancel),
         Span::raw("  "),
-        Span::styled(format!("[ {} ]", title_verb(modal.action)), confirm),
+        Span::styled(format!("[ {} ]", title_verb(modal.action())), confirm),
         Span::styled("   y confirms · Esc cancels", theme.muted),
     ]);
     Paragraph::new(line).render(Rect { height: 1, ..area }, buf);

@@ -2,7 +2,8 @@
 
 use super::format;
 use crate::app::state::{ActiveOperation, Pane, State};
-use crate::domain::{Deployment, Diff, HOSTS_STAY, StepStatus, SwitchKind, hosts_stay};
+use crate::domain::{Action, Deployment, Diff, EnvMode, HOSTS_STAY, Scope, StepStatus, SwitchKind};
+use crate::operation::facts::{self, Briefing, DomainFacts, Fact};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -136,68 +137,91 @@ fn diff_facts<'a>(
     lines: &mut Vec<Line<'a>>,
 ) {
     let label = &selected.label;
-    lines.push(match diff.switch {
-        SwitchKind::Instant => fact(
-            "switch",
-            format!("instant ({label} is running)"),
-            theme.ok,
-            theme,
-        ),
-        SwitchKind::Cold { estimate_secs } => fact(
-            "switch",
-            format!(
-                "cold start ~{} ({label} is {})",
-                format::span(estimate_secs as i64),
-                selected.runtime_state.as_str()
-            ),
-            theme.warning,
-            theme,
-        ),
+    // The pane is a rollback's briefing, cut to what fits beside the list.
+    let env = state.environment();
+    let briefing = facts::facts(&Briefing {
+        action: Action::Rollback,
+        project: state.project_name().unwrap_or(""),
+        environment: env.map_or("", |e| e.id.as_str()),
+        mode: env.map_or(EnvMode::Normal, |e| e.mode),
+        target: selected,
+        live_label: live.map(|l| l.label.as_str()),
+        diff: Some(diff),
+        domains: &diff.domains,
+        capabilities: &state.capabilities,
+        role: None,
+        strategy: None,
+        scope: &Scope::default(),
+        rebuild: false,
     });
-    let domains = if hosts_stay(state.capabilities.domains_move, &diff.domains) {
-        format!("{HOSTS_STAY} to {label}")
-    } else {
-        let moving: Vec<&str> = diff
-            .domains
-            .iter()
-            .filter(|d| d.moves)
-            .map(|d| d.hostname.as_str())
-            .collect();
-        // The count first, so a cut line still says how many hostnames move.
-        match moving.len() {
-            0 => "none move".to_owned(),
-            1 => format!("{} → {label}", moving[0]),
-            n => format!("{n} move to {label}: {}", moving.join(", ")),
+    for item in briefing.iter().filter(|f| matches!(f, Fact::Start { .. })) {
+        if let Fact::Start { switch, runtime } = item {
+            lines.push(match switch {
+                SwitchKind::Instant => fact(
+                    "switch",
+                    format!("instant ({label} is running)"),
+                    theme.ok,
+                    theme,
+                ),
+                SwitchKind::Cold { estimate_secs } => fact(
+                    "switch",
+                    format!(
+                        "cold start ~{} ({label} is {})",
+                        format::span(*estimate_secs as i64),
+                        runtime.as_str()
+                    ),
+                    theme.warning,
+                    theme,
+                ),
+            });
         }
-    };
-    lines.push(fact("domains", domains, theme.text, theme));
-    for migration in &diff.migrations_not_reverted {
-        lines.push(fact(
-            "! warn",
-            format!("migration {migration} ran after {label} and will not be reverted"),
-            theme.warning,
-            theme,
-        ));
     }
-    if !diff.config_drift.is_empty() {
-        let changes: Vec<String> = diff
-            .config_drift
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.change.as_str()))
-            .collect();
-        lines.push(fact(
-            "config",
-            format!("{} since {label} (today's values kept)", changes.join(", ")),
-            theme.warning,
-            theme,
-        ));
+    for item in &briefing {
+        let Fact::Domains(domains) = item else {
+            continue;
+        };
+        let text = match domains {
+            DomainFacts::Stay(_) => format!("{HOSTS_STAY} to {label}"),
+            DomainFacts::NoneMove => "none move".to_owned(),
+            // The count first, so a cut line still says how many hostnames move.
+            DomainFacts::Move(hosts) if hosts.len() == 1 => format!("{} → {label}", hosts[0]),
+            DomainFacts::Move(hosts) => {
+                format!("{} move to {label}: {}", hosts.len(), hosts.join(", "))
+            }
+        };
+        lines.push(fact("domains", text, theme.text, theme));
     }
-    for (i, text) in format::diff_details(&diff.details, DETAIL_LINES)
-        .into_iter()
-        .enumerate()
-    {
-        let name = if i == 0 { "changes" } else { "" };
-        lines.push(fact(name, text, theme.text, theme));
+    for item in &briefing {
+        match item {
+            Fact::MigrationNotReverted(migration) => lines.push(fact(
+                "! warn",
+                format!("migration {migration} ran after {label} and will not be reverted"),
+                theme.warning,
+                theme,
+            )),
+            Fact::ConfigKept(changes) => lines.push(fact(
+                "config",
+                format!(
+                    "{} since {label} (today's values kept)",
+                    facts::config_changes_text(changes)
+                ),
+                theme.warning,
+                theme,
+            )),
+            _ => {}
+        }
+    }
+    for item in &briefing {
+        let Fact::Changes(details) = item else {
+            continue;
+        };
+        for (i, text) in format::diff_details(details, DETAIL_LINES)
+            .into_iter()
+            .enumerate()
+        {
+            let name = if i == 0 { "changes" } else { "" };
+            lines.push(fact(name, text, theme.text, theme));
+        }
     }
     let subject = selected.commit.as_ref().map_or("", |c| c.subject.as_str());
     let distance = match diff.commits_back {

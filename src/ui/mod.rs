@@ -48,7 +48,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         }
         Overlay::Details { scroll } => overlay::details(buf, area, *scroll, state, theme),
         Overlay::Picker(picker) => overlay::picker(buf, area, picker, theme),
-        Overlay::Confirm(modal) => confirm::render(buf, area, modal, state, theme),
+        Overlay::Confirm(modal) => confirm::render(buf, area, modal, theme),
     }
 }
 

@@ -30,7 +30,7 @@ async fn a_rebuild_whose_build_fails_ends_in_exception_with_a_toast_and_a_log_en
         panic!("the redeploy modal opens: {}", h.toast())
     };
     assert!(
-        modal.rebuild,
+        modal.plan.rebuild(),
         "a failed build has no artifact: it is rebuilt"
     );
     h.type_text("production").await;

@@ -91,7 +91,7 @@ async fn a_rollback_in_one_console_shows_in_the_other_and_a_race_has_one_winner(
         let Overlay::Confirm(modal) = &h.state.overlay else {
             unreachable!()
         };
-        assert_eq!(modal.live_label.as_deref(), Some("v41"));
+        assert_eq!(modal.plan.live_label(), Some("v41"));
     }
     let before = platform.operations().await.len();
     a.key(enter()).await;

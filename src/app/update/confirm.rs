@@ -1,111 +1,53 @@
 //! The confirmation modal: opened only for an allowed action, confirmed consciously.
 
 use super::{Command, close_overlay};
-use crate::app::command::StartRequest;
-use crate::app::effects::Prepared;
 use crate::app::state::{Confirm, ConfirmFocus, Level, Overlay, State};
-use crate::backend::{BackendError, OperationRequest, RedeployRequest};
 use crate::config::keys::{KeyCode, KeyPress};
-use crate::domain::{Action, BuildStatus, DeploymentId, EnvRef, Scope, Strategy};
-use ratatui_textarea::{Input, Key, TextArea};
+use crate::domain::{Action, DeploymentId, EnvRef};
+use crate::operation::{Plan, PlanError, verb};
+use ratatui_textarea::{Input, Key};
 
-pub(super) fn on_prepared(
+pub(super) fn on_planned(
     state: &mut State,
     action: Action,
     env: EnvRef,
     target: DeploymentId,
-    result: Result<Box<Prepared>, BackendError>,
+    result: Result<Box<Plan>, PlanError>,
 ) {
     if state.env.as_ref() != Some(&env) || !matches!(state.overlay, Overlay::None) {
         return;
     }
     state.dirty = true;
     let label = state.list.label_of(&target).to_owned();
-    let prepared = match result {
-        Ok(prepared) => prepared,
-        Err(error) => {
+    match result {
+        Ok(plan) => state.overlay = Overlay::Confirm(Box::new(Confirm::new(plan))),
+        Err(PlanError::Refused(refusal)) => {
+            let hint = refusal
+                .suggestion
+                .map(|s| {
+                    format!(
+                        " — try {} ({})",
+                        s.as_str(),
+                        state.keymap.hint(super::keys::key_action(s))
+                    )
+                })
+                .unwrap_or_default();
+            state.toast(
+                Level::Error,
+                format!(
+                    "cannot {} to {label}: {}{hint}",
+                    verb(action),
+                    refusal.reason
+                ),
+            );
+        }
+        Err(PlanError::Backend(error)) => {
             tracing::warn!(error = ?error, "could not check the action");
             state.toast(
                 Level::Error,
                 format!("{} {label}: could not check: {error}", action.as_str()),
             );
-            return;
         }
-    };
-    if !prepared.availability.allowed {
-        let reason = prepared
-            .availability
-            .reason
-            .clone()
-            .unwrap_or_else(|| "not allowed".to_owned());
-        let hint = prepared
-            .availability
-            .suggestion
-            .map(|s| {
-                format!(
-                    " — try {} ({})",
-                    s.as_str(),
-                    state.keymap.hint(super::keys::key_action(s))
-                )
-            })
-            .unwrap_or_default();
-        state.toast(
-            Level::Error,
-            format!("cannot {} to {label}: {reason}{hint}", verb(action)),
-        );
-        return;
-    }
-    // The name to type is the environment's id (`production`): short, lower case, exact.
-    let env_name = env.environment.to_string();
-    let expected_live = state.environment().and_then(|e| e.live.clone());
-    let live_label = expected_live
-        .as_ref()
-        .map(|id| state.list.label_of(id).to_owned());
-    let protected = state.environment().is_some_and(|e| state.is_protected(e));
-    let caps = &state.capabilities;
-    let strategy = if caps.strategies.contains(&Strategy::Rolling) {
-        Some(Strategy::Rolling)
-    } else {
-        caps.strategies.first().copied()
-    };
-    // No artifact to reuse: removed by retention, or the build never produced one.
-    let no_artifact = prepared
-        .target
-        .as_ref()
-        .is_some_and(|d| d.artifact.pruned || d.build_status != BuildStatus::Ready);
-    let rebuild = action == Action::Redeploy
-        && (no_artifact || !caps.redeploy_artifact)
-        && caps.redeploy_rebuild;
-    let mut input = TextArea::default();
-    input.set_placeholder_text(format!("type {env_name}"));
-    state.overlay = Overlay::Confirm(Box::new(Confirm {
-        action,
-        env,
-        env_name,
-        prepared,
-        expected_live,
-        live_label,
-        target_label: label,
-        protected,
-        input,
-        focus: if protected {
-            ConfirmFocus::Field
-        } else {
-            ConfirmFocus::Cancel
-        },
-        mismatch: false,
-        strategy,
-        rebuild,
-        scroll: 0,
-    }));
-}
-
-/// `roll back`, `promote`, `redeploy`.
-pub fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Rollback => "roll back",
-        Action::Promote => "promote",
-        Action::Redeploy => "redeploy",
     }
 }
 
@@ -115,7 +57,11 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
     };
     state.dirty = true;
     if key.code == KeyCode::Esc || key == KeyPress::ctrl('c') {
-        let text = format!("{} to {} cancelled", verb(modal.action), modal.target_label);
+        let text = format!(
+            "{} to {} cancelled",
+            verb(modal.action()),
+            modal.target_label()
+        );
         close_overlay(state);
         state.push_log(Level::Info, text);
         return;
@@ -136,7 +82,7 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         }
         _ => {}
     }
-    if modal.protected {
+    if modal.plan.confirmation.is_typed() {
         match (key.code, modal.focus) {
             (KeyCode::Tab | KeyCode::BackTab, focus) => {
                 modal.focus = if focus == ConfirmFocus::Field {
@@ -146,13 +92,17 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
                 };
             }
             (KeyCode::Enter, ConfirmFocus::Cancel) => {
-                let text = format!("{} to {} cancelled", verb(modal.action), modal.target_label);
+                let text = format!(
+                    "{} to {} cancelled",
+                    verb(modal.action()),
+                    modal.target_label()
+                );
                 close_overlay(state);
                 state.push_log(Level::Info, text);
             }
             (KeyCode::Enter, _) => {
-                if modal.input.lines().first().map(String::as_str) == Some(modal.env_name.as_str())
-                {
+                let typed = modal.input.lines().first().map_or("", String::as_str);
+                if modal.plan.confirmation.accepts(typed) {
                     confirm(state, commands);
                 } else {
                     modal.mismatch = true;
@@ -219,52 +169,17 @@ fn confirm(state: &mut State, commands: &mut Vec<Command>) {
     let Overlay::Confirm(modal) = overlay else {
         return;
     };
-    let actor = state
-        .identity
-        .as_ref()
-        .map_or_else(|| "unknown".to_owned(), |i| i.actor.clone());
-    let target = modal
-        .prepared
-        .target
-        .as_ref()
-        .map(|d| d.id.clone())
-        .unwrap_or_else(|| DeploymentId::new(modal.target_label.clone()));
-    let key = modal.prepared.idempotency_key.clone();
-    let request = match modal.action {
-        Action::Rollback | Action::Promote => {
-            let request = OperationRequest {
-                env: modal.env.clone(),
-                target,
-                expected_live: modal.expected_live.clone(),
-                idempotency_key: key,
-                actor,
-                strategy: modal.strategy,
-                scope: Scope::default(),
-            };
-            if modal.action == Action::Rollback {
-                StartRequest::Rollback(request)
-            } else {
-                StartRequest::Promote(request)
-            }
-        }
-        Action::Redeploy => StartRequest::Redeploy(RedeployRequest {
-            env: modal.env.clone(),
-            source: target,
-            rebuild: modal.rebuild,
-            expected_live: modal.expected_live.clone(),
-            idempotency_key: key,
-            actor,
-        }),
-    };
+    let plan = modal.plan;
     state.push_log(
         Level::Info,
         format!(
             "{} to {} confirmed ({} was live)",
-            verb(modal.action),
-            modal.target_label,
-            modal.live_label.as_deref().unwrap_or("nothing")
+            verb(plan.action),
+            plan.target.label,
+            plan.live_label().unwrap_or("nothing")
         ),
     );
     state.dirty = true;
-    commands.push(Command::Start(request));
+    // The plan's request, exactly as planned: nothing is rebuilt on the way out.
+    commands.push(Command::Start(plan.request));
 }

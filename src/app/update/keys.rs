@@ -4,6 +4,7 @@ use super::{Command, close_overlay, confirm};
 use crate::app::state::{Level, Overlay, Picker, PickerKind, State};
 use crate::config::keys::{KeyAction, KeyCode, KeyPress};
 use crate::domain::{Action, EnvRef};
+use crate::operation;
 
 /// Rows the deployments list shows at the current size.
 pub fn list_rows(state: &State) -> usize {
@@ -20,7 +21,7 @@ pub(super) fn key_action(action: Action) -> KeyAction {
 
 pub(super) fn on_paste(state: &mut State, text: &str) {
     match &mut state.overlay {
-        Overlay::Confirm(modal) if modal.protected => {
+        Overlay::Confirm(modal) if modal.plan.confirmation.is_typed() => {
             let line: String = text.chars().filter(|c| !c.is_control()).collect();
             modal.input.insert_str(line);
             modal.mismatch = false;
@@ -309,9 +310,13 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
         return;
     }
     tracing::debug!(action = action.as_str(), target = %label, "checking action");
-    commands.push(Command::Prepare {
-        action,
-        env,
-        target,
+    let context = operation::Context {
+        protected: state.settings.protected_environments.clone(),
+        project_name: state.project_name().map(str::to_owned),
+        identity: state.identity.clone(),
+    };
+    commands.push(Command::Plan {
+        intent: operation::Intent::new(action, env, target),
+        context,
     });
 }

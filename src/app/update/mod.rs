@@ -48,12 +48,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 }
             }
         }
-        Msg::Prepared {
+        Msg::Planned {
             action,
             env,
             target,
             result,
-        } => confirm::on_prepared(state, action, env, target, result),
+        } => confirm::on_planned(state, action, env, target, result),
         Msg::Started {
             action,
             env,
@@ -314,7 +314,7 @@ fn refusal_text(state: &State, action: Action, label: &str, error: &BackendError
 fn on_last_good(
     state: &mut State,
     env: crate::domain::EnvRef,
-    result: Result<Option<super::effects::LastGood>, BackendError>,
+    result: Result<Option<crate::operation::LastGood>, BackendError>,
     commands: &mut Vec<Command>,
 ) {
     if state.env.as_ref() != Some(&env) {

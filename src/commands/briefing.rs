@@ -1,0 +1,118 @@
+//! The plan as the commands print it before asking: a headline, then one line per fact.
+
+use crate::domain::HOSTS_STAY;
+use crate::domain::{Action, SwitchKind};
+use crate::operation::facts::{config_changes_text, scope_text};
+use crate::operation::{DomainFacts, Fact, Plan};
+
+/// `  name     value`, aligned like the console's facts.
+fn line(name: &str, value: impl std::fmt::Display) -> String {
+    format!("  {name:<8} {value}")
+}
+
+/// What will happen, in words, before the confirmation.
+pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
+    let env = &plan.environment.name;
+    let target = &plan.target.label;
+    let live = plan.live_label().unwrap_or("nothing live");
+    let rebuild = plan.rebuild();
+    let mut lines = vec![match plan.action {
+        Action::Redeploy => format!(
+            "Redeploy {target} in {project_id} · {env} ({})",
+            if rebuild {
+                "rebuild from the same commit"
+            } else {
+                "same artifact, no build"
+            }
+        ),
+        Action::Rollback => format!("Roll back {project_id} · {env}: {live} → {target}"),
+        Action::Promote => format!("Promote in {project_id} · {env}: {live} → {target}"),
+    }];
+    for fact in &plan.facts {
+        match fact {
+            // In the headline.
+            Fact::Where { .. } | Fact::LiveMoves { .. } | Fact::Creates { .. } => {}
+            Fact::NewDeployment { live, gets_traffic } => {
+                let live = live.as_deref().unwrap_or("nothing");
+                lines.push(if *gets_traffic {
+                    line(
+                        "live",
+                        format!("{live} now; the new deployment gets traffic like a push"),
+                    )
+                } else {
+                    line(
+                        "warn",
+                        format!(
+                            "{live} stays live: rolled back, so the new deployment gets no \
+                             traffic until a promote"
+                        ),
+                    )
+                });
+            }
+            Fact::Domains(DomainFacts::Move(hosts)) => {
+                lines.push(line("domains", format!("{} → {target}", hosts.join(", "))));
+            }
+            Fact::Domains(DomainFacts::Stay(_)) => {
+                lines.push(line("domains", format!("{HOSTS_STAY} to {target}")));
+            }
+            Fact::Domains(DomainFacts::NoneMove) => {}
+            Fact::Start { switch, runtime } => lines.push(match switch {
+                SwitchKind::Instant => line("switch", format!("instant ({target} is running)")),
+                SwitchKind::Cold { estimate_secs } => line(
+                    "switch",
+                    format!(
+                        "cold start, about {estimate_secs}s ({target} is {})",
+                        runtime.as_str()
+                    ),
+                ),
+            }),
+            Fact::Changes(details) => {
+                for detail in details {
+                    lines.push(line("changes", detail.describe()));
+                }
+            }
+            Fact::Strategy(strategy) => lines.push(line("strategy", strategy.describe())),
+            Fact::Scope(scope) => lines.push(line("scope", scope_text(scope))),
+            Fact::Pruned { rebuild } => lines.push(line(
+                "warn",
+                if *rebuild {
+                    "artifact pruned by retention: rebuilding from source"
+                } else {
+                    "artifact pruned by retention"
+                },
+            )),
+            Fact::MigrationNotReverted(migration) => {
+                lines.push(line(
+                    "warn",
+                    format!("migration {migration} will not be reverted"),
+                ));
+            }
+            Fact::ConfigKept(changes) => lines.push(line(
+                "config",
+                format!(
+                    "{} since {target} (today's values are kept)",
+                    config_changes_text(changes)
+                ),
+            )),
+            Fact::EntersRolledBack { environment } => lines.push(line(
+                "warn",
+                format!("{environment} becomes ROLLED BACK: pushes get no traffic until a promote"),
+            )),
+            Fact::ReturnsToNormal { environment } => lines.push(line(
+                "mode",
+                format!("{environment} returns to normal: the next push gets traffic"),
+            )),
+            Fact::ReadOnly => {
+                lines.push(line(
+                    "warn",
+                    "your role is read-only: the platform will refuse",
+                ));
+            }
+            Fact::Guard { live } => lines.push(line(
+                "guard",
+                format!("refused if {live} is no longer live when it arrives"),
+            )),
+        }
+    }
+    lines
+}

@@ -1,0 +1,176 @@
+//! Reading a whole list page by page, with a bound: a platform that pages forever (or hands
+//! back a cursor it already gave) is stopped with a clear message, never followed until the
+//! memory runs out.
+
+use crate::backend::{Backend, BackendError, Page, PageRequest};
+use crate::domain::{Deployment, EnvRef, Project};
+use std::collections::HashSet;
+use std::future::Future;
+
+/// Items asked for per page when a whole list is needed.
+pub const PAGE_SIZE: usize = 200;
+/// The most items read from one list.
+pub const MAX_ITEMS: usize = 100_000;
+/// The most pages read from one list.
+pub const MAX_PAGES: usize = 1_000;
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PagingError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The platform kept handing out pages past the bound.
+    #[error(
+        "stopped reading {what} after {items} items in {pages} pages: the platform kept paging \
+         past the bound ({MAX_ITEMS} items or {MAX_PAGES} pages)"
+    )]
+    Unbounded {
+        what: &'static str,
+        items: usize,
+        pages: usize,
+    },
+    /// A cursor came back that was already followed: the next page would repeat the list.
+    #[error("stopped reading {what}: the platform handed back a page cursor it had already given")]
+    Loop { what: &'static str },
+}
+
+/// Up to `limit` items (at most [`MAX_ITEMS`]), following `next` from the first page.
+pub async fn collect<T, F, Fut>(
+    what: &'static str,
+    limit: usize,
+    mut fetch: F,
+) -> Result<Vec<T>, PagingError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, BackendError>>,
+{
+    let mut all = Vec::new();
+    let mut seen = HashSet::new();
+    let mut request = PageRequest::first(PAGE_SIZE.min(limit.max(1)));
+    let mut pages = 0;
+    loop {
+        let page = fetch(request.clone()).await?;
+        pages += 1;
+        all.extend(page.items);
+        if all.len() >= limit {
+            all.truncate(limit);
+            return Ok(all);
+        }
+        let Some(cursor) = page.next else {
+            return Ok(all);
+        };
+        if all.len() >= MAX_ITEMS || pages >= MAX_PAGES {
+            return Err(PagingError::Unbounded {
+                what,
+                items: all.len(),
+                pages,
+            });
+        }
+        if !seen.insert(cursor.clone()) {
+            return Err(PagingError::Loop { what });
+        }
+        request.cursor = Some(cursor);
+    }
+}
+
+/// Every project of the backend.
+pub async fn projects(backend: &dyn Backend) -> Result<Vec<Project>, PagingError> {
+    collect("projects", MAX_ITEMS, |page| backend.list_projects(page)).await
+}
+
+/// The environment's deployments, newest first, up to `limit`.
+pub async fn deployments(
+    backend: &dyn Backend,
+    env: &EnvRef,
+    limit: usize,
+) -> Result<Vec<Deployment>, PagingError> {
+    collect("deployments", limit, |page| {
+        backend.list_deployments(env, page)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages of what was asked for, and always one more.
+    fn endless(request: PageRequest) -> Result<Page<u32>, BackendError> {
+        let n: u64 = request.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+        Ok(Page {
+            items: vec![1; request.limit.unwrap_or(10)],
+            next: Some((n + 1).to_string()),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_platform_that_pages_forever_is_stopped_at_the_bound() {
+        let error = collect("deployments", usize::MAX, |r| async move { endless(r) })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            PagingError::Unbounded {
+                what: "deployments",
+                items: MAX_ITEMS,
+                pages: MAX_ITEMS / PAGE_SIZE,
+            }
+        );
+        assert!(error.to_string().contains("kept paging"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn tiny_pages_are_stopped_by_the_page_bound() {
+        let error = collect("projects", usize::MAX, |r| async move {
+            Ok(Page {
+                items: vec![0u8],
+                next: Some(format!("{}x", r.cursor.unwrap_or_default())),
+            })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error,
+            PagingError::Unbounded {
+                what: "projects",
+                items: MAX_PAGES,
+                pages: MAX_PAGES,
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_repeated_cursor_is_a_loop() {
+        let error = collect("projects", usize::MAX, |_| async {
+            Ok(Page {
+                items: vec![1u8],
+                next: Some("same".to_owned()),
+            })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(error, PagingError::Loop { what: "projects" });
+    }
+
+    #[tokio::test]
+    async fn a_limit_stops_early_and_the_last_page_ends_the_list() {
+        let got = collect("deployments", 120, |r| async move { endless(r) })
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 120);
+        let mut pages = 0;
+        let got = collect("deployments", usize::MAX, |r| {
+            pages += 1;
+            let last = r.cursor.as_deref() == Some("2");
+            async move {
+                Ok(Page {
+                    items: vec![7u8; 3],
+                    next: (!last).then(|| if r.cursor.is_none() { "1" } else { "2" }.to_owned()),
+                })
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(got.len(), 9);
+        assert_eq!(pages, 3);
+    }
+}

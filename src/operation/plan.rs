@@ -1,0 +1,326 @@
+//! `plan`: from "roll back production to v41" to the checked action, the request exactly as
+//! it will be sent, the facts that justify it and the confirmation it demands. The console
+//! and the commands both plan here and send only what the plan holds.
+
+use super::facts::{Briefing, Fact, default_strategy, facts};
+use super::request::{Parts, Request, new_idempotency_key};
+use crate::backend::{Backend, BackendError, Capabilities, Identity};
+use crate::domain::{
+    Action, ActionAvailability, BuildStatus, Deployment, DeploymentId, Diff, DomainMove, EnvRef,
+    Environment, Scope, Strategy,
+};
+
+/// What the engineer asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intent {
+    pub action: Action,
+    pub env: EnvRef,
+    pub target: DeploymentId,
+    /// Redeploy: `Some(true)` rebuilds from the commit; `None` rebuilds only when the artifact
+    /// cannot be reused (pruned, never built, or the platform cannot reuse artifacts).
+    pub rebuild: Option<bool>,
+    /// `None`: the platform's safest ([`default_strategy`]).
+    pub strategy: Option<Strategy>,
+    pub scope: Scope,
+}
+
+impl Intent {
+    pub fn new(action: Action, env: EnvRef, target: DeploymentId) -> Self {
+        Self {
+            action,
+            env,
+            target,
+            rebuild: None,
+            strategy: None,
+            scope: Scope::default(),
+        }
+    }
+}
+
+/// What the front end already knows and the rules it applies.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    /// `console.protected-environments`: ids or names, in any case.
+    pub protected: Vec<String>,
+    /// The project's display name; its id when not given.
+    pub project_name: Option<String>,
+    /// Who is asking; read from the platform when not given.
+    pub identity: Option<Identity>,
+}
+
+/// How the engineer must confirm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Type this word exactly: the environment's id (`production`).
+    TypeName(String),
+    /// `y` is enough.
+    YesNo,
+}
+
+impl Confirmation {
+    /// The one protection rule: an environment listed by id or by name, in any case, asks
+    /// for its id to be typed.
+    pub fn for_environment(env: &Environment, protected: &[String]) -> Self {
+        let listed = protected.iter().any(|p| {
+            let p = p.trim();
+            p.eq_ignore_ascii_case(env.id.as_str()) || p.eq_ignore_ascii_case(&env.name)
+        });
+        if listed {
+            Self::TypeName(env.id.to_string())
+        } else {
+            Self::YesNo
+        }
+    }
+
+    /// Whether `answer` (a line, its ending aside) confirms. A typed name must match
+    /// exactly: `production ` is not `production`.
+    pub fn accepts(&self, answer: &str) -> bool {
+        let answer = answer.trim_end_matches(['\n', '\r']);
+        match self {
+            Self::TypeName(name) => answer == name,
+            Self::YesNo => matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"),
+        }
+    }
+
+    pub fn is_typed(&self) -> bool {
+        matches!(self, Self::TypeName(_))
+    }
+}
+
+/// The platform said in advance that the action is not possible on this deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub action: Action,
+    pub target_label: String,
+    pub reason: String,
+    /// The platform's code for it (`artifact_pruned`, `permission`, ...).
+    pub code: Option<String>,
+    /// What to do instead, when there is something.
+    pub suggestion: Option<Action>,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("cannot {} to {}: {}", verb(.0.action), .0.target_label, .0.reason)]
+    Refused(Refusal),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// Everything decided before the confirmation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub action: Action,
+    pub project_name: String,
+    pub environment: Environment,
+    pub target: Deployment,
+    /// The live deployment when planned: id and label.
+    pub live: Option<(DeploymentId, String)>,
+    pub diff: Option<Diff>,
+    /// The hostnames a switch moves (or leaves).
+    pub domains: Vec<DomainMove>,
+    /// Sent as it is once confirmed, and only then.
+    pub request: Request,
+    pub facts: Vec<Fact>,
+    pub confirmation: Confirmation,
+}
+
+impl Plan {
+    pub fn live_label(&self) -> Option<&str> {
+        self.live.as_ref().map(|(_, label)| label.as_str())
+    }
+
+    pub fn env(&self) -> &EnvRef {
+        self.request.env()
+    }
+
+    /// A redeploy that rebuilds from the commit.
+    pub fn rebuild(&self) -> bool {
+        matches!(&self.request, Request::Redeploy(r) if r.rebuild)
+    }
+
+    /// `roll back production to v41`, for prompts and logs.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {} to {}",
+            verb(self.action),
+            self.environment.id,
+            self.target.label
+        )
+    }
+}
+
+/// `roll back`, `promote`, `redeploy`.
+pub fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Rollback => "roll back",
+        Action::Promote => "promote",
+        Action::Redeploy => "redeploy",
+    }
+}
+
+/// Asks the platform whether the action is allowed, reads what the engineer must know, and
+/// builds the request. Nothing is changed.
+pub async fn plan(
+    backend: &dyn Backend,
+    intent: Intent,
+    context: &Context,
+) -> Result<Plan, PlanError> {
+    let env_ref = &intent.env;
+    let availability = check(backend, &intent).await?;
+    let target = backend.get_deployment(env_ref, &intent.target).await?;
+    if !availability.allowed {
+        return Err(PlanError::Refused(Refusal {
+            action: intent.action,
+            target_label: target.label.clone(),
+            reason: availability
+                .reason
+                .unwrap_or_else(|| "the platform does not allow it".to_owned()),
+            code: availability.code,
+            suggestion: availability.suggestion,
+        }));
+    }
+    let environment = backend.get_environment(env_ref).await?;
+    let live = match environment.live.clone() {
+        Some(id) if id == target.id => Some((id, target.label.clone())),
+        Some(id) => {
+            let label = match backend.get_deployment(env_ref, &id).await {
+                Ok(d) => d.label,
+                Err(error) => {
+                    tracing::debug!(%error, live = %id, "live deployment unreadable; named by id");
+                    id.to_string()
+                }
+            };
+            Some((id, label))
+        }
+        None => None,
+    };
+    let diff = match backend.diff(env_ref, &target.id).await {
+        Ok(diff) => Some(diff),
+        Err(error) => {
+            tracing::warn!(%error, target = %target.id, "no diff for the plan");
+            None
+        }
+    };
+    let domains = match &diff {
+        Some(diff) if !diff.domains.is_empty() => diff.domains.clone(),
+        _ if intent.action == Action::Redeploy => Vec::new(),
+        _ => backend
+            .domains_to_move(env_ref, &target.id)
+            .await
+            .unwrap_or_default(),
+    };
+    let identity = match &context.identity {
+        Some(identity) => identity.clone(),
+        None => backend.identity().await?,
+    };
+    Ok(assemble(
+        Reads {
+            intent,
+            environment,
+            target,
+            live_label: live.map(|(_, label)| label),
+            diff,
+            domains,
+            identity,
+            capabilities: backend.capabilities(),
+        },
+        context,
+    ))
+}
+
+/// What planning read from the platform.
+#[derive(Clone, Debug)]
+pub struct Reads {
+    pub intent: Intent,
+    pub environment: Environment,
+    pub target: Deployment,
+    pub live_label: Option<String>,
+    pub diff: Option<Diff>,
+    pub domains: Vec<DomainMove>,
+    pub identity: Identity,
+    pub capabilities: Capabilities,
+}
+
+/// The plan from what was read: pure, so every decision in it can be tested without a
+/// platform.
+pub fn assemble(reads: Reads, context: &Context) -> Plan {
+    let Reads {
+        intent,
+        environment,
+        target,
+        live_label,
+        diff,
+        domains,
+        identity,
+        capabilities: caps,
+    } = reads;
+    let env_ref = &intent.env;
+    let strategy = match intent.action {
+        Action::Redeploy => None,
+        _ => intent.strategy.or_else(|| default_strategy(&caps)),
+    };
+    // No artifact to reuse: removed by retention, or the build never produced one.
+    let no_artifact = target.artifact.pruned || target.build_status != BuildStatus::Ready;
+    let rebuild = intent.action == Action::Redeploy
+        && intent
+            .rebuild
+            .unwrap_or((no_artifact || !caps.redeploy_artifact) && caps.redeploy_rebuild);
+    let project_name = context
+        .project_name
+        .clone()
+        .unwrap_or_else(|| env_ref.project.to_string());
+    let facts = facts(&Briefing {
+        action: intent.action,
+        project: &project_name,
+        environment: environment.id.as_str(),
+        mode: environment.mode,
+        target: &target,
+        live_label: live_label.as_deref(),
+        diff: diff.as_ref(),
+        domains: &domains,
+        capabilities: &caps,
+        role: Some(identity.role),
+        strategy,
+        scope: &intent.scope,
+        rebuild,
+    });
+    let request = Request::new(Parts {
+        action: intent.action,
+        env: env_ref.clone(),
+        target: target.id.clone(),
+        expected_live: environment.live.clone(),
+        idempotency_key: new_idempotency_key(),
+        actor: identity.actor,
+        strategy,
+        scope: intent.scope,
+        rebuild,
+    });
+    Plan {
+        action: intent.action,
+        project_name,
+        confirmation: Confirmation::for_environment(&environment, &context.protected),
+        live: environment.live.clone().zip(live_label),
+        environment,
+        target,
+        diff,
+        domains,
+        request,
+        facts,
+    }
+}
+
+/// The platform's verdict on the action; one it does not list is not offered.
+async fn check(backend: &dyn Backend, intent: &Intent) -> Result<ActionAvailability, PlanError> {
+    let actions = backend.actions(&intent.env, &intent.target).await?;
+    Ok(actions
+        .into_iter()
+        .find(|a| a.action == intent.action)
+        .unwrap_or_else(|| {
+            ActionAvailability::refused(
+                intent.action,
+                "unsupported",
+                "this platform does not offer it",
+            )
+        }))
+}
