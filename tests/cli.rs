@@ -612,3 +612,155 @@ fn a_reader_that_stops_early_ends_the_listing_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{stderr}");
 }
+
+/// A platform with three deployments; `third` is the label of the newest.
+fn scenario_labelled(third: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "lookalikes"
+description = "labels that imitate ids"
+seed = 7
+
+[[projects]]
+id = "acme/lookalikes"
+name = "Lookalikes"
+image = "registry.example.com/acme/lookalikes"
+regions = ["us-east-1"]
+
+[[projects.commits]]
+sha = "3f1c0a9be2d84f6e9a7b5c3d1e0f2a4b6c8d0e1f"
+subject = "Initial release"
+author = "lee.w"
+branch = "main"
+
+[[projects.commits]]
+sha = "8a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b"
+subject = "Add health endpoint"
+author = "lee.w"
+branch = "main"
+
+[[projects.commits]]
+sha = "8a2b4c6d11111111111111111111111111111111"
+subject = "Tune the pool"
+author = "lee.w"
+branch = "main"
+
+[[projects.environments]]
+id = "production"
+kind = "production"
+domains = [{{ hostname = "look.example.com", kind = "custom" }}]
+
+[[projects.environments.deployments]]
+label = "v1"
+commit = "3f1c0a9be2d84f6e9a7b5c3d1e0f2a4b6c8d0e1f"
+age = "10days"
+
+[[projects.environments.deployments]]
+label = "v2"
+commit = "8a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b"
+age = "2days"
+
+[[projects.environments.deployments]]
+label = "{third}"
+commit = "8a2b4c6d11111111111111111111111111111111"
+age = "1day"
+"#
+    )
+}
+
+#[test]
+fn a_label_that_imitates_an_id_is_never_taken_for_it() {
+    let home = Home::new();
+    let plain = home.write_file("plain.toml", &scenario_labelled("v3"));
+    let listed = run(home
+        .cmd()
+        .args(["--scenario", plain.to_str().unwrap(), "list", "--json"]));
+    let doc = listed.json();
+    let id_of = |label: &str| -> String {
+        doc["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["label"] == label)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let v1 = id_of("v1");
+    // The same platform, with v3 labelled as v1's id (ids depend on the seed, not labels).
+    let tricky = home.write_file("tricky.toml", &scenario_labelled(&v1));
+    let scenario = tricky.to_str().unwrap();
+    let out = run(home
+        .cmd()
+        .args(["--scenario", scenario, "rollback", "--to", &v1, "--yes"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("v1 (by id {v1})")) && out.stderr.contains("by label"),
+        "both candidates are named: {}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "nothing was planned: {}", out.stdout);
+    // Said on purpose, each one is found.
+    let by_id = run(home.cmd().args([
+        "--scenario",
+        scenario,
+        "rollback",
+        "--to",
+        &format!("id:{v1}"),
+        "--yes",
+        "--no-wait",
+        "--json",
+    ]));
+    assert_eq!(by_id.code, 0, "{}", by_id.stderr);
+    assert_eq!(by_id.json()["target"]["label"], "v1");
+    // A commit prefix shared by two deployments is refused; a longer one is not.
+    let shared = run(home
+        .cmd()
+        .args(["--scenario", scenario, "promote", "8a2b4c6d", "--yes"]));
+    assert_eq!(shared.code, 2, "{}", shared.stderr);
+    assert!(shared.stderr.contains("by commit"), "{}", shared.stderr);
+    let unique = run(home.cmd().args([
+        "--scenario",
+        scenario,
+        "redeploy",
+        "8a2b4c6d8e",
+        "--yes",
+        "--no-wait",
+        "--json",
+    ]));
+    assert_eq!(unique.code, 0, "{}", unique.stderr);
+    assert_eq!(unique.json()["target"]["label"], "v2");
+}
+
+#[test]
+fn last_good_names_the_deployment_and_says_why() {
+    let home = Home::new();
+    let out = run(home
+        .cmd()
+        .args(["rollback", "--to", "last-good", "--yes", "--no-wait"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("last good: v41 was live for"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Roll back acme/storefront · Production: v42 → v41"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_protected_environment_named_in_capitals_is_protected_from_the_commands_too() {
+    let home = Home::new();
+    home.write_config("[console]\nprotected-environments = [\"PRODUCTION\"]\n");
+    let (screen, code) = run_in_pty(&home, &["rollback", "--to", "v41"], "y\n");
+    assert_eq!(
+        code, 1,
+        "`y` does not confirm a protected environment:\n{screen}"
+    );
+    assert!(screen.contains("Type `production` to confirm"), "{screen}");
+}

@@ -228,6 +228,8 @@ impl Harness {
 
 #[path = "flows/failed_build.rs"]
 mod failed_build;
+#[path = "flows/front_ends.rs"]
+mod front_ends;
 #[path = "flows/two_consoles.rs"]
 mod two_consoles;
 

@@ -7,7 +7,7 @@ use super::wait::{self, Waited};
 use super::{CommandError, Context, Exit};
 use crate::backend::{Backend, OperationHandle};
 use crate::cli::{Confirm, Where};
-use crate::domain::{Action, DeploymentId, Domain, EnvRef, Environment, Operation};
+use crate::domain::{Action, DeploymentId, Domain, EnvRef, Environment, Operation, Project};
 use crate::operation::{self, Intent, LastGood, Plan, target};
 use serde::Serialize;
 
@@ -85,6 +85,44 @@ pub async fn run(
     run_with(ctx, kind, wanted, at, confirm, &mut confirm::Terminal).await
 }
 
+/// What a command is about and what it will do, before anything is asked or sent.
+pub struct Planned {
+    pub project: Project,
+    pub plan: Plan,
+    /// Set when the target was named `last-good`: why that deployment.
+    pub last_good: Option<LastGood>,
+}
+
+/// Resolves the names on the command line and plans the operation through the engine, as
+/// the console does.
+pub async fn plan_for(
+    ctx: &Context,
+    kind: Kind,
+    wanted: &str,
+    at: &Where,
+) -> Result<Planned, CommandError> {
+    let backend = ctx.backend.as_ref();
+    let project = target::project(backend, at.project.as_deref()).await?;
+    let env = target::environment(backend, &project, at.env.as_deref()).await?;
+    let threshold = ctx.config.console.error_threshold;
+    let found = target::deployment(backend, &env, wanted, threshold).await?;
+    let mut intent = Intent::new(kind.action(), env.env_ref(), found.deployment.id.clone());
+    if let Kind::Redeploy { rebuild: true } = kind {
+        intent.rebuild = Some(true);
+    }
+    let context = operation::Context {
+        protected: ctx.config.console.protected_environments.clone(),
+        project_name: Some(project.name.clone()),
+        identity: None,
+    };
+    let plan = operation::plan(backend, intent, &context).await?;
+    Ok(Planned {
+        project,
+        plan,
+        last_good: found.last_good,
+    })
+}
+
 /// [`run`], asking through `prompt`: the terminal, or a test's answers.
 pub async fn run_with(
     ctx: &Context,
@@ -95,23 +133,15 @@ pub async fn run_with(
     prompt: &mut dyn confirm::Prompt,
 ) -> Result<Exit, CommandError> {
     let backend = ctx.backend.as_ref();
-    let project = target::project(backend, at.project.as_deref()).await?;
-    let env = target::environment(backend, &project, at.env.as_deref()).await?;
-    let env_ref = env.env_ref();
-    let threshold = ctx.config.console.error_threshold;
-    let found = target::deployment(backend, &env, wanted, threshold).await?;
-    let mut intent = Intent::new(kind.action(), env_ref.clone(), found.deployment.id.clone());
-    if let Kind::Redeploy { rebuild: true } = kind {
-        intent.rebuild = Some(true);
-    }
-    let context = operation::Context {
-        protected: ctx.config.console.protected_environments.clone(),
-        project_name: Some(project.name.clone()),
-        identity: None,
-    };
-    let plan = operation::plan(backend, intent, &context).await?;
+    let Planned {
+        project,
+        plan,
+        last_good,
+    } = plan_for(ctx, kind, wanted, at).await?;
+    let env_ref = plan.env().clone();
+    let env = &plan.environment;
     if !at.json {
-        if let Some(good) = &found.last_good {
+        if let Some(good) = &last_good {
             println!("{}", last_good_line(&plan, good));
         }
         for line in briefing::lines(&plan, project.id.as_str()) {
@@ -183,7 +213,7 @@ pub async fn run_with(
         }
     };
     report.waited = true;
-    finish(backend, &plan.environment, &op, &handle, &mut report).await;
+    finish(backend, env, &op, &handle, &mut report).await;
     if at.json {
         super::print_json(&report);
     } else {

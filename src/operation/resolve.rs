@@ -266,3 +266,168 @@ pub fn closest(wanted: &str, known: &[String], count: usize) -> Vec<String> {
         .map(|(_, _, k)| k.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        Artifact, BuildStatus, Commit, EnvMode, EnvironmentKind, ProjectId, RuntimeState,
+    };
+    use std::sync::Arc;
+
+    fn dep(id: &str, label: &str, sha: &str) -> Deployment {
+        Deployment {
+            id: id.into(),
+            label: label.to_owned(),
+            project: ProjectId::new("p"),
+            environment: "production".into(),
+            artifact: Artifact {
+                image: "img".into(),
+                digest: None,
+                pruned: false,
+            },
+            commit: Some(Arc::new(Commit {
+                sha: sha.to_owned(),
+                subject: "s".into(),
+                branch: None,
+            })),
+            author: None,
+            created_at: chrono::Utc::now(),
+            build_status: BuildStatus::Ready,
+            runtime_state: RuntimeState::Running,
+            regions: Arc::from([]),
+            components: Arc::from([]),
+            config: Arc::from([]),
+            migrations: vec![],
+            is_rollback: false,
+            rolled_back_from: None,
+            redeployed_from: None,
+            is_live: false,
+        }
+    }
+
+    /// A platform whose labels imitate other deployments' ids.
+    fn tricky() -> Vec<Deployment> {
+        vec![
+            dep("dep_0003", "v3", "c0ffee1234567890"),
+            dep("dep_0002", "dep_0001", "abcdef0011223344"),
+            dep("dep_0001", "v1", "abcdef0099887766"),
+        ]
+    }
+
+    #[test]
+    fn an_id_that_is_also_another_label_is_refused_naming_both() {
+        let all = tricky();
+        let error = deployment(&all, "dep_0001", "p · production").unwrap_err();
+        let ResolveError::Ambiguous { candidates, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(candidates.len(), 2, "{error}");
+        let text = error.to_string();
+        assert!(text.contains("v1 (by id dep_0001)"), "{text}");
+        assert!(text.contains("dep_0001 (by label, id dep_0002)"), "{text}");
+        // Each can still be named on purpose.
+        assert_eq!(deployment(&all, "id:dep_0001", "").unwrap().label, "v1");
+        assert_eq!(
+            deployment(&all, "label:dep_0001", "").unwrap().id.as_str(),
+            "dep_0002"
+        );
+    }
+
+    #[test]
+    fn ids_labels_and_commit_prefixes_each_find_one() {
+        let all = tricky();
+        assert_eq!(deployment(&all, "dep_0003", "").unwrap().label, "v3");
+        assert_eq!(deployment(&all, "v3", "").unwrap().label, "v3");
+        assert_eq!(deployment(&all, "c0ffee1", "").unwrap().label, "v3");
+        assert_eq!(deployment(&all, "C0FFEE12", "").unwrap().label, "v3");
+        // Two deployments share the prefix: refused, with a longer prefix to type instead.
+        let error = deployment(&all, "abcdef0", "").unwrap_err();
+        assert_eq!(error.candidates().len(), 2, "{error}");
+        assert_eq!(deployment(&all, "abcdef001", "").unwrap().label, "dep_0001");
+        // Under seven characters a prefix is no name.
+        assert!(matches!(
+            deployment(&all, "c0ffee", ""),
+            Err(ResolveError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_names_offer_the_closest_labels() {
+        let all = tricky();
+        let error = deployment(&all, "v33", "p · production").unwrap_err();
+        assert_eq!(error.candidates()[0], "v3");
+        assert!(
+            error
+                .to_string()
+                .starts_with("no deployment `v33` in p · production")
+        );
+    }
+
+    #[test]
+    fn multibyte_names_and_shas_never_panic() {
+        let mut all = tricky();
+        all.push(dep("dep_0004", "v4", "ééééééééé"));
+        assert!(deployment(&all, "éééé", "").is_err());
+        assert!(deployment(&all, "abcdef0é", "").is_err());
+    }
+
+    fn env(id: &str, name: &str) -> Environment {
+        Environment {
+            id: id.into(),
+            project: ProjectId::new("shop/storefront"),
+            name: name.to_owned(),
+            kind: EnvironmentKind::Production,
+            live: None,
+            mode: EnvMode::Normal,
+            domains: vec![],
+            branch: None,
+        }
+    }
+
+    fn project(id: &str) -> Project {
+        Project {
+            id: ProjectId::new(id),
+            name: id.rsplit('/').next().unwrap().to_owned(),
+            components: vec![],
+        }
+    }
+
+    #[test]
+    fn a_unique_short_project_name_is_enough_and_a_shared_one_is_refused() {
+        let projects = vec![
+            project("shop/storefront"),
+            project("shop/api"),
+            project("ops/api"),
+        ];
+        assert_eq!(
+            super::project(&projects, "storefront", "")
+                .unwrap()
+                .id
+                .as_str(),
+            "shop/storefront"
+        );
+        let error = super::project(&projects, "api", "").unwrap_err();
+        assert_eq!(error.candidates(), ["shop/api", "ops/api"]);
+        assert_eq!(
+            super::project(&projects, "ops/api", "")
+                .unwrap()
+                .id
+                .as_str(),
+            "ops/api"
+        );
+    }
+
+    #[test]
+    fn environments_by_id_or_name_in_any_case() {
+        let envs = vec![env("production", "Production"), env("staging", "Staging")];
+        for name in ["production", "Production", "PRODUCTION"] {
+            assert_eq!(
+                environment(&envs, name, "").unwrap().id.as_str(),
+                "production"
+            );
+        }
+        let error = environment(&envs, "prodution", "shop/storefront").unwrap_err();
+        assert_eq!(error.candidates()[0], "production");
+    }
+}
