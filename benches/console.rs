@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use switchback::app::{Msg, State, list_rows, update};
+use switchback::app::{Msg, State, update};
 use switchback::config::keys::{KeyCode, KeyPress};
 use switchback::theme::Theme;
 
@@ -67,7 +67,7 @@ fn key(code: KeyCode) -> Msg {
 
 /// Puts the selection back on the first row, outside the measured time.
 fn to_top(state: &mut State) {
-    let rows = list_rows(state);
+    let rows = state.list_rows;
     state.list.move_by(-(state.list.len() as i64), rows);
 }
 

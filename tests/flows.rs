@@ -69,12 +69,7 @@ impl Harness {
             clock,
             commands: Vec::new(),
         };
-        harness
-            .send(Msg::Resize {
-                width: 80,
-                height: 24,
-            })
-            .await;
+        harness.send(switchback::console::resized(80, 24)).await;
         assert!(
             harness.state.list.is_loaded(),
             "the first poll loads the list"

@@ -395,7 +395,7 @@ fn open(state: &mut State, action: Action, target: Deployment) {
 }
 
 fn draw(state: &mut State, width: u16, height: u16, theme: &Theme) -> Buffer {
-    update(state, Msg::Resize { width, height });
+    update(state, switchback::console::resized(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| switchback::ui::render(frame, state, theme))
@@ -943,7 +943,7 @@ fn ten_thousand_rows_draw_only_what_is_visible() {
     }
     let screen = text(&draw(&mut state, 80, 24, &theme));
     assert!(
-        screen.contains(&format!("v{} ", 3 * switchback::app::list_rows(&state))),
+        screen.contains(&format!("v{} ", 3 * state.list_rows)),
         "{screen}"
     );
 }

@@ -105,7 +105,7 @@ pub fn console(count: usize, width: u16, height: u16) -> State {
         Keymap::default(),
         start(),
     );
-    update(&mut state, Msg::Resize { width, height });
+    update(&mut state, switchback::console::resized(width, height));
     let rt = runtime();
     rt.block_on(async {
         let project = Resource::Environments(env.project.clone());

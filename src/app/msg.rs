@@ -18,9 +18,11 @@ pub enum Msg {
         now: Timestamp,
         real: Timestamp,
     },
+    /// The terminal's size, and the rows the deployment list gets at that size.
     Resize {
         width: u16,
         height: u16,
+        list_rows: usize,
     },
     Poll(PollEvent),
     Detail {

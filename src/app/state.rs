@@ -16,6 +16,15 @@ use std::time::Duration;
 /// How long a toast stays.
 pub const TOAST_SECS: i64 = 8;
 
+/// How old the data on screen is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataAge {
+    Loading,
+    JustNow,
+    /// Seconds, rounded down to the unit shown (minutes past a minute, hours past an hour).
+    Ago(i64),
+}
+
 /// The parts of the config the console acts on.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -236,6 +245,8 @@ pub struct State {
     pub connection: Freshness,
     pub width: u16,
     pub height: u16,
+    /// Rows of the deployment list at this size (from the layout, with the resize).
+    pub list_rows: usize,
     /// The poll targets last sent, so they are sent only when they change.
     pub poll_targets: Vec<Target>,
     pub dirty: bool,
@@ -280,6 +291,7 @@ impl State {
             connection: Freshness::new(now),
             width: 80,
             height: 24,
+            list_rows: 1,
             poll_targets: Vec::new(),
             dirty: true,
             quit: false,
@@ -306,6 +318,22 @@ impl State {
             self.settings.poll.operation
         } else {
             self.settings.poll.focused
+        }
+    }
+
+    /// How old the header's data is, in the steps the screen shows it: the same step
+    /// twice means nothing to redraw.
+    pub fn data_age(&self) -> DataAge {
+        let Some(last_ok) = self.env_freshness.as_ref().and_then(|f| f.last_ok) else {
+            return DataAge::Loading;
+        };
+        let secs = (self.real_now - last_ok).num_seconds().max(0);
+        match secs {
+            0..5 => DataAge::JustNow,
+            5..60 => DataAge::Ago(secs),
+            60..3_600 => DataAge::Ago(secs / 60 * 60),
+            3_600..86_400 => DataAge::Ago(secs / 3_600 * 3_600),
+            _ => DataAge::Ago(secs / 86_400 * 86_400),
         }
     }
 

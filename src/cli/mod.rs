@@ -4,10 +4,10 @@
 mod args;
 pub mod resolve;
 
-pub use args::{
-    Cli, Command, Confirm, GlobalOptions, ListArgs, PathsArgs, PromoteArgs, RedeployArgs,
-    RollbackArgs, StatusArgs, Where,
+pub use crate::commands::args::{
+    Confirm, ListArgs, PathsArgs, PromoteArgs, RedeployArgs, RollbackArgs, StatusArgs, Where,
 };
+pub use args::{Cli, Command, GlobalOptions};
 
 use crate::backend::factory::{build_with_metrics, clock_for};
 use crate::commands::{self, CommandError, Context};
@@ -42,7 +42,13 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let location =
         resolve::locate_config(&cli.global, std::env::var(resolve::CONFIG_VAR).ok(), &paths);
     if let Some(Command::Paths(args)) = &cli.command {
-        return Ok(commands::paths::run(&paths, &location, args.json).into());
+        return Ok(commands::paths::run(
+            &paths,
+            &location.path,
+            location.source.as_str(),
+            args.json,
+        )
+        .into());
     }
     if let Some(Command::Serve(args)) = &cli.command {
         // The server logs to stderr (its access log), not to the console's log file.
@@ -80,7 +86,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     tracing::info!(backend = %ctx.backend_name, kind = ctx.backend.kind(), "starting");
     match &cli.command {
         None => {
-            crate::app::run(crate::app::Setup {
+            crate::console::run(crate::console::Setup {
                 backend: ctx.backend,
                 backend_name: ctx.backend_name,
                 config: ctx.config,
@@ -96,7 +102,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 backend: Arc::new(commands::Retrying(ctx.backend)),
                 ..ctx
             };
-            let outcome = commands::run(&ctx, command).await;
+            let outcome = dispatch(&ctx, command).await;
             // The process ends next: freeing the backend (the demo's platform model holds
             // every generated deployment) would cost more than a short command itself, so
             // it is left to the exit, as the console does.
@@ -106,6 +112,37 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 Err(error) => Ok(fail(&error, json)),
             }
         }
+    }
+}
+
+/// Runs one command against the backend. `paths` and `serve` are handled before a backend
+/// is built.
+async fn dispatch(ctx: &Context, command: &Command) -> Result<commands::Exit, CommandError> {
+    use commands::operate::{self, Kind};
+    match command {
+        Command::List(args) => commands::list::run(ctx, args).await,
+        Command::Status(args) => commands::status::run(ctx, args).await,
+        Command::Rollback(args) => {
+            operate::run(ctx, Kind::Rollback, &args.to, &args.at, &args.confirm).await
+        }
+        Command::Promote(args) => {
+            operate::run(
+                ctx,
+                Kind::Promote,
+                &args.deployment,
+                &args.at,
+                &args.confirm,
+            )
+            .await
+        }
+        Command::Redeploy(args) => {
+            let kind = Kind::Redeploy {
+                rebuild: args.rebuild,
+            };
+            operate::run(ctx, kind, &args.deployment, &args.at, &args.confirm).await
+        }
+        Command::Paths(_) => Err(CommandError::usage("`paths` needs no backend")),
+        Command::Serve(_) => Err(CommandError::usage("`serve` runs its own platform")),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `switchback list`: an environment's deployments, newest first.
 
+use super::args::ListArgs;
 use super::format::{age, label_of, table};
 use super::{CommandError, Context, Exit};
-use crate::cli::ListArgs;
 use crate::domain::{BuildStatus, Deployment};
 use crate::operation::{pages, target};
 use serde_json::{Value, json};

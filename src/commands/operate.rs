@@ -1,12 +1,12 @@
 //! `switchback rollback | promote | redeploy`: look, confirm, ask the platform, follow the
 //! operation, report the domains that moved.
 
+use super::args::{Confirm, Where};
 use super::briefing;
 use super::confirm;
 use super::wait::{self, Waited};
 use super::{CommandError, Context, Exit};
 use crate::backend::{Backend, OperationHandle};
-use crate::cli::{Confirm, Where};
 use crate::domain::{Action, DeploymentId, Domain, EnvRef, Environment, Operation, Project};
 use crate::operation::{self, Intent, LastGood, Plan, target};
 use serde::Serialize;

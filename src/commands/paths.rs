@@ -1,31 +1,31 @@
 //! `switchback paths`: where the files are.
 
 use super::Exit;
-use crate::cli::resolve::ConfigLocation;
 use crate::paths::Paths;
 use serde_json::json;
+use std::path::Path;
 
-pub fn run(paths: &Paths, config: &ConfigLocation, json: bool) -> Exit {
+pub fn run(paths: &Paths, config_file: &Path, config_source: &str, json: bool) -> Exit {
     if json {
         super::print_json(&json!({
-            "config_file": config.path,
-            "config_source": config.source.as_str(),
-            "config_exists": config.path.exists(),
+            "config_file": config_file,
+            "config_source": config_source,
+            "config_exists": config_file.exists(),
             "default_config_file": paths.config_file,
             "data_dir": paths.data_dir,
             "log_file": paths.log_file,
         }));
     } else {
-        let exists = if config.path.exists() {
+        let exists = if config_file.exists() {
             ""
         } else {
             " (not there: defaults and the demo)"
         };
-        println!("config file  {}{exists}", config.path.display());
-        if config.path != paths.config_file {
+        println!("config file  {}{exists}", config_file.display());
+        if config_file != paths.config_file {
             println!(
                 "  (from {}; the default is {})",
-                config.source.as_str(),
+                config_source,
                 paths.config_file.display()
             );
         }

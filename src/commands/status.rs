@@ -1,9 +1,9 @@
 //! `switchback status`: each environment's live deployment, mode, domains and error rate.
 
+use super::args::StatusArgs;
 use super::format::percent;
 use super::{CommandError, Context, Exit};
 use crate::backend::Backend;
-use crate::cli::StatusArgs;
 use crate::domain::{Environment, MetricsQuery, MetricsScope};
 use crate::operation::target;
 use serde_json::json;

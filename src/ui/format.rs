@@ -1,7 +1,7 @@
 //! Words and numbers for the screen: ages, percentages, the data age.
 
-use crate::app::state::State;
-use crate::domain::{DiffDetail, Timestamp};
+use crate::app::state::{DataAge, State};
+use crate::domain::DiffDetail;
 use std::borrow::Cow;
 
 /// At most `max` lines of platform diff details; past that, the last line says `+N more`.
@@ -18,44 +18,7 @@ pub fn diff_details(details: &[DiffDetail], max: usize) -> Vec<String> {
     lines
 }
 
-/// A compact age: `<1m`, `5m`, `3h`, `2d`, `7w`.
-pub fn age(now: Timestamp, then: Timestamp) -> String {
-    let secs = (now - then).num_seconds().max(0);
-    match secs {
-        0..60 => "<1m".to_owned(),
-        60..3_600 => format!("{}m", secs / 60),
-        3_600..86_400 => format!("{}h", secs / 3_600),
-        86_400..1_209_600 => format!("{}d", secs / 86_400),
-        _ => format!("{}w", secs / 604_800),
-    }
-}
-
-/// A duration in the same units, for `for 3h`.
-pub fn span(secs: i64) -> String {
-    let secs = secs.max(0);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3_600 => format!("{}m", secs / 60),
-        3_600..86_400 => format!("{}h", secs / 3_600),
-        _ => format!("{}d", secs / 86_400),
-    }
-}
-
-/// A fraction as a percentage with sensible precision: `8.1%`, `0.1%`, `0.04%`, `12%`.
-pub fn percent(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    let text = if p >= 10.0 {
-        format!("{p:.0}")
-    } else if p >= 0.1 || p == 0.0 {
-        format!("{p:.1}")
-    } else {
-        format!("{p:.2}")
-    };
-    match text.strip_suffix(".0") {
-        Some(whole) => format!("{whole}%"),
-        None => format!("{text}%"),
-    }
-}
+pub use crate::text::{age, percent, span};
 
 /// An error rate or `no data` (never a fake `0%`).
 pub fn rate(value: Option<f64>) -> String {
@@ -64,14 +27,10 @@ pub fn rate(value: Option<f64>) -> String {
 
 /// How old the header's data is: `loading…`, `polled just now`, `polled 12s ago`.
 pub fn data_age(state: &State) -> String {
-    let Some(last_ok) = state.env_freshness.as_ref().and_then(|f| f.last_ok) else {
-        return "loading…".to_owned();
-    };
-    let secs = (state.real_now - last_ok).num_seconds();
-    if secs < 5 {
-        "polled just now".to_owned()
-    } else {
-        format!("polled {} ago", span(secs))
+    match state.data_age() {
+        DataAge::Loading => "loading…".to_owned(),
+        DataAge::JustNow => "polled just now".to_owned(),
+        DataAge::Ago(secs) => format!("polled {} ago", span(secs)),
     }
 }
 

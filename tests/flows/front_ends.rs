@@ -3,7 +3,7 @@
 //! twin demo platforms started from the same scenario at the same instant.
 
 use super::*;
-use switchback::cli::{Confirm, Where};
+use switchback::commands::args::{Confirm, Where};
 use switchback::commands::confirm::Prompt;
 use switchback::commands::operate::{self, Kind, Planned};
 use switchback::commands::{CommandError, Context};

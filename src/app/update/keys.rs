@@ -6,11 +6,6 @@ use crate::config::keys::{KeyAction, KeyCode, KeyPress};
 use crate::domain::{Action, EnvRef};
 use crate::operation;
 
-/// Rows the deployments list shows at the current size.
-pub fn list_rows(state: &State) -> usize {
-    crate::ui::layout::list_rows(state.width, state.height)
-}
-
 pub(super) fn key_action(action: Action) -> KeyAction {
     match action {
         Action::Rollback => KeyAction::Rollback,
@@ -73,7 +68,7 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
     let Some(action) = state.keymap.action(key) else {
         return;
     };
-    let rows = list_rows(state);
+    let rows = state.list_rows;
     match action {
         KeyAction::Up => move_by(state, -1, rows),
         KeyAction::Down => move_by(state, 1, rows),
@@ -139,7 +134,7 @@ fn open(state: &mut State, overlay: Overlay) {
 }
 
 fn on_filter_key(state: &mut State, key: KeyPress) {
-    let rows = list_rows(state);
+    let rows = state.list_rows;
     let mut text = state.list.filter().to_owned();
     match key.code {
         KeyCode::Esc => {

@@ -12,8 +12,6 @@ use crate::domain::{Action, DeploymentId, Timestamp};
 use crate::poller::{Resource, Target};
 use std::time::Duration;
 
-pub use keys::list_rows;
-
 /// Applies one message; returns what the loop must do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -21,10 +19,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Key(key) => keys::on_key(state, key, &mut commands),
         Msg::Paste(text) => keys::on_paste(state, &text),
         Msg::Tick { now, real } => on_tick(state, now, real),
-        Msg::Resize { width, height } => {
+        Msg::Resize {
+            width,
+            height,
+            list_rows,
+        } => {
             state.width = width;
             state.height = height;
-            let rows = list_rows(state);
+            state.list_rows = list_rows.max(1);
+            let rows = state.list_rows;
             state.list.scroll_into_view(rows);
             state.dirty = true;
         }
@@ -75,7 +78,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
 }
 
 /// Everything on screen that depends on the clock alone; a tick redraws only when it changes.
-fn clock_view(state: &State) -> (String, Option<String>, bool, i64, Option<i64>, Option<i64>) {
+fn clock_view(
+    state: &State,
+) -> (
+    super::state::DataAge,
+    Option<String>,
+    bool,
+    i64,
+    Option<i64>,
+    Option<i64>,
+) {
     let now = state.now;
     let retry = state
         .unreachable()
@@ -87,7 +99,7 @@ fn clock_view(state: &State) -> (String, Option<String>, bool, i64, Option<i64>,
         .and_then(|a| a.operation.as_ref())
         .map(|o| (now - o.created_at).num_seconds());
     (
-        crate::ui::format::data_age(state),
+        state.data_age(),
         state.stale(),
         state
             .toast
@@ -326,7 +338,7 @@ fn on_last_good(
             let id = good.deployment.clone();
             state.last_good = Some(good);
             if state.list.select_id(&id) {
-                let rows = list_rows(state);
+                let rows = state.list_rows;
                 state.list.scroll_into_view(rows);
                 refresh_detail(state, false, commands);
             } else {
@@ -337,7 +349,7 @@ fn on_last_good(
             }
         }
         Ok(None) => {
-            let threshold = crate::ui::format::percent(state.settings.error_threshold);
+            let threshold = crate::text::percent(state.settings.error_threshold);
             state.toast(
                 Level::Warn,
                 format!("no earlier deployment stayed under {threshold} 5xx while it was live"),

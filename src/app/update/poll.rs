@@ -1,6 +1,6 @@
 //! Poll results into state: only real changes mark the screen dirty.
 
-use super::{Command, list_rows, refresh_detail, refresh_env};
+use super::{Command, refresh_detail, refresh_env};
 use crate::app::state::{Level, State};
 use crate::domain::{EnvRef, Environment, EnvironmentKind, OperationStatus};
 use crate::poller::{Fetched, Freshness, PollEvent, Resource};
@@ -78,7 +78,7 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                 state.list.merge_head(items)
             };
             if changed {
-                let rows = list_rows(state);
+                let rows = state.list_rows;
                 state.list.scroll_into_view(rows);
                 state.dirty = true;
             }

@@ -1,9 +1,10 @@
 //! The loop: read keys, signals, poll results and answers; update; draw only when dirty.
 
-use super::command::Command;
-use super::msg::Msg;
-use super::state::{Settings, State};
-use super::{Setup, effects, terminal, update};
+use super::{Setup, terminal};
+use crate::app::command::Command;
+use crate::app::msg::Msg;
+use crate::app::state::{Settings, State};
+use crate::app::{effects, update};
 use crate::backend::Backend;
 use crate::clock::SharedClock;
 use crate::config::keys::{KeyCode, KeyPress, Keymap};
@@ -76,13 +77,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
 
     let panic_on_purpose = std::env::var_os(PANIC_VAR).is_some();
     let size = term.size().wrap_err("reading the terminal size")?;
-    let mut pending = update(
-        &mut state,
-        Msg::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
+    let mut pending = update(&mut state, super::resized(size.width, size.height));
     // A fast platform answers within milliseconds: the first frame then shows the data at
     // once, instead of a "loading" screen repainted a moment later.
     let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
@@ -285,7 +280,7 @@ fn to_msg(event: Event) -> Option<Msg> {
                 alt: key.modifiers.contains(KeyModifiers::ALT),
             }))
         }
-        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        Event::Resize(width, height) => Some(super::resized(width, height)),
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollDown => Some(Msg::Key(KeyPress::plain(KeyCode::Down))),

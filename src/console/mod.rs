@@ -1,0 +1,37 @@
+//! The console itself: the terminal, the run loop that owns the state, and the wiring of
+//! the model (`crate::app`) to the view (`crate::ui`). The only layer that knows all three.
+
+mod run_loop;
+pub mod terminal;
+
+pub use run_loop::PANIC_VAR;
+
+use crate::app::Msg;
+use crate::backend::Backend;
+use crate::config::Config;
+use std::sync::Arc;
+
+/// Everything the console needs to start, resolved by the CLI from flags and config.
+pub struct Setup {
+    pub backend: Arc<dyn Backend>,
+    /// The backend entry's name, shown in the title bar (`demo`, `shared`, `prod-eu`).
+    pub backend_name: String,
+    pub config: Config,
+    /// `--theme NAME`; overrides the config's `theme`.
+    pub theme: Option<String>,
+}
+
+/// Runs the console until the engineer quits.
+pub async fn run(setup: Setup) -> color_eyre::Result<()> {
+    run_loop::run(setup).await
+}
+
+/// The message for a terminal of this size: the list's height comes with it, from the
+/// layout, so the model never asks the view.
+pub fn resized(width: u16, height: u16) -> Msg {
+    Msg::Resize {
+        width,
+        height,
+        list_rows: crate::ui::layout::list_rows(width, height),
+    }
+}
