@@ -68,7 +68,10 @@ fn key(code: KeyCode) -> Msg {
 /// Puts the selection back on the first row, outside the measured time.
 fn to_top(state: &mut State) {
     let rows = state.list_rows;
-    state.list.move_by(-(state.list.len() as i64), rows);
+    state
+        .view
+        .list
+        .move_by(-(state.view.list.len() as i64), rows);
 }
 
 /// `iters` presses of `code`, each from the top of the list, timing only `update`.
@@ -98,7 +101,7 @@ fn keys(c: &mut Criterion) {
             to_top(&mut state);
             update(&mut state, key(code));
             assert_ne!(
-                state.list.selected_position(),
+                state.view.list.selected_position(),
                 0,
                 "{name} moves the selection"
             );

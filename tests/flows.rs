@@ -71,7 +71,7 @@ impl Harness {
         };
         harness.send(switchback::console::resized(80, 24)).await;
         assert!(
-            harness.state.list.is_loaded(),
+            harness.state.view.list.is_loaded(),
             "the first poll loads the list"
         );
         harness
@@ -156,8 +156,14 @@ impl Harness {
 
     async fn select(&mut self, label: &str) {
         self.key(KeyPress::char('g')).await;
-        for _ in 0..self.state.list.len() {
-            if self.state.list.selected().is_some_and(|d| d.label == label) {
+        for _ in 0..self.state.view.list.len() {
+            if self
+                .state
+                .view
+                .list
+                .selected()
+                .is_some_and(|d| d.label == label)
+            {
                 return;
             }
             self.key(KeyPress::char('j')).await;
@@ -171,7 +177,7 @@ impl Harness {
             .environment()
             .and_then(|e| e.live.clone())
             .expect("a live deployment");
-        self.state.list.label_of(&live).to_owned()
+        self.state.view.list.label_of(&live).to_owned()
     }
 
     fn mode(&self) -> EnvMode {
@@ -439,7 +445,7 @@ async fn b_selects_the_last_known_good_deployment_and_says_why() {
     h.key(KeyPress::char('G')).await;
     h.key(KeyPress::char('b')).await;
     assert_eq!(
-        h.state.list.selected().unwrap().label,
+        h.state.view.list.selected().unwrap().label,
         "v41",
         "{}",
         h.toast()
@@ -452,19 +458,19 @@ async fn b_selects_the_last_known_good_deployment_and_says_why() {
 #[tokio::test]
 async fn filter_narrows_and_esc_clears() {
     let mut h = Harness::start("bad-deploy", Role::Deployer).await;
-    let total = h.state.list.len();
+    let total = h.state.view.list.len();
     h.key(KeyPress::char('/')).await;
     h.type_text("kenji").await;
     h.key(enter()).await;
-    assert!(h.state.list.len() < total && !h.state.list.is_empty());
-    for i in 0..h.state.list.len() {
+    assert!(h.state.view.list.len() < total && !h.state.view.list.is_empty());
+    for i in 0..h.state.view.list.len() {
         assert_eq!(
-            h.state.list.row(i).unwrap().author.as_deref(),
+            h.state.view.list.row(i).unwrap().author.as_deref(),
             Some("kenji.sato")
         );
     }
     h.key(KeyPress::plain(KeyCode::Esc)).await;
-    assert_eq!(h.state.list.len(), total);
+    assert_eq!(h.state.view.list.len(), total);
 }
 
 #[tokio::test]
@@ -628,7 +634,7 @@ async fn poller_backs_off_exponentially_and_the_header_goes_stale_with_the_cause
         t0(),
     );
     state.env = Some(env.clone());
-    state.env_freshness = Some(poller::Freshness::new(t0()));
+    state.view.env_freshness = Some(poller::Freshness::new(t0()));
 
     let first = rx.recv().await.unwrap();
     assert!(first.outcome.is_ok());
@@ -837,7 +843,7 @@ async fn choosing_another_project_loads_its_production() {
     let env = h.state.env.clone().expect("an environment is focused");
     assert_eq!(env.project.as_str(), "acme/billing");
     assert_eq!(env.environment.as_str(), "production");
-    assert!(h.state.list.is_loaded());
+    assert!(h.state.view.list.is_loaded());
     assert_eq!(h.live_label(), "v9");
 }
 

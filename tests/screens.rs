@@ -361,7 +361,7 @@ fn planned(state: &State, action: Action, target: Deployment, diff: Option<Diff>
     let live_label = environment
         .live
         .as_ref()
-        .map(|id| state.list.label_of(id).to_owned());
+        .map(|id| state.view.list.label_of(id).to_owned());
     let plan = operation::assemble(
         operation::Reads {
             intent: operation::Intent::new(action, env_ref(), target.id.clone()),

@@ -137,6 +137,10 @@ pub fn console(count: usize, width: u16, height: u16) -> State {
             ),
         );
     });
-    assert_eq!(state.list.total(), count, "the list holds every deployment");
+    assert_eq!(
+        state.view.list.total(),
+        count,
+        "the list holds every deployment"
+    );
     state
 }

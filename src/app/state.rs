@@ -206,6 +206,32 @@ pub enum Overlay {
     Confirm(Box<Confirm>),
 }
 
+/// What the console shows about the focused environment. It starts empty for each
+/// environment and is never carried over from another.
+#[derive(Debug, Default)]
+pub struct EnvView {
+    pub list: DeploymentList,
+    pub detail: Option<Detail>,
+    pub metrics: Option<MetricSeries>,
+    /// The header figure from the metrics source's own "now" query.
+    pub current_rate: Option<MetricPoint>,
+    pub live_history: super::history::LiveHistory,
+    pub operations: Vec<Operation>,
+    pub last_good: Option<LastGood>,
+    /// Freshness of the focused environment (the header's data).
+    pub env_freshness: Option<Freshness>,
+}
+
+impl EnvView {
+    /// The view of a newly focused environment: nothing loaded, loading from now.
+    pub fn fresh(now: Timestamp) -> Self {
+        Self {
+            env_freshness: Some(Freshness::new(now)),
+            ..Self::default()
+        }
+    }
+}
+
 /// The whole console.
 #[derive(Debug)]
 pub struct State {
@@ -223,23 +249,15 @@ pub struct State {
     pub project: Option<ProjectId>,
     pub environments: Vec<Environment>,
     pub env: Option<EnvRef>,
-    pub list: DeploymentList,
-    pub detail: Option<Detail>,
-    pub metrics: Option<MetricSeries>,
-    /// The header figure from the metrics source's own "now" query.
-    pub current_rate: Option<MetricPoint>,
-    pub live_history: super::history::LiveHistory,
-    pub operations: Vec<Operation>,
+    /// Everything shown about the focused environment; replaced whole when the focus moves.
+    pub view: EnvView,
     pub log: Vec<LogEntry>,
     pub active: Option<ActiveOperation>,
-    pub last_good: Option<LastGood>,
     pub overlay: Overlay,
     /// The filter line is open for typing.
     pub filtering: bool,
     pub toast: Option<Toast>,
     pub focus: Pane,
-    /// Freshness of the focused environment (the header's data).
-    pub env_freshness: Option<Freshness>,
     /// Freshness of the way to the list (projects, environments, deployments): drives the
     /// unreachable panel while nothing has been loaded.
     pub connection: Freshness,
@@ -274,20 +292,13 @@ impl State {
             project: None,
             environments: Vec::new(),
             env: None,
-            list: DeploymentList::default(),
-            detail: None,
-            metrics: None,
-            current_rate: None,
-            live_history: Default::default(),
-            operations: Vec::new(),
+            view: EnvView::default(),
             log: Vec::new(),
             active: None,
-            last_good: None,
             overlay: Overlay::None,
             filtering: false,
             toast: None,
             focus: Pane::List,
-            env_freshness: None,
             connection: Freshness::new(now),
             width: 80,
             height: 24,
@@ -324,7 +335,7 @@ impl State {
     /// How old the header's data is, in the steps the screen shows it: the same step
     /// twice means nothing to redraw.
     pub fn data_age(&self) -> DataAge {
-        let Some(last_ok) = self.env_freshness.as_ref().and_then(|f| f.last_ok) else {
+        let Some(last_ok) = self.view.env_freshness.as_ref().and_then(|f| f.last_ok) else {
             return DataAge::Loading;
         };
         let secs = (self.real_now - last_ok).num_seconds().max(0);
@@ -340,7 +351,7 @@ impl State {
     /// The header's staleness: `Some(cause)` when the environment's data is older than three
     /// poll intervals.
     pub fn stale(&self) -> Option<String> {
-        let fresh = self.env_freshness.as_ref()?;
+        let fresh = self.view.env_freshness.as_ref()?;
         fresh
             .is_stale(self.real_now, self.settings.poll.focused)
             .then(|| fresh.cause(self.real_now))
@@ -348,7 +359,7 @@ impl State {
 
     /// The backend cannot be reached and nothing is loaded: the list gives way to a panel.
     pub fn unreachable(&self) -> Option<(String, Option<Timestamp>)> {
-        if self.list.is_loaded() || self.connection.failures == 0 {
+        if self.view.list.is_loaded() || self.connection.failures == 0 {
             return None;
         }
         Some((
@@ -378,10 +389,16 @@ impl State {
     /// The error rate of the live deployment: the source's "now" figure, else the newest
     /// bucket with traffic.
     pub fn live_rate(&self) -> Option<f64> {
-        if let Some(rate) = self.current_rate.as_ref().and_then(MetricPoint::error_rate) {
+        if let Some(rate) = self
+            .view
+            .current_rate
+            .as_ref()
+            .and_then(MetricPoint::error_rate)
+        {
             return Some(rate);
         }
-        self.metrics
+        self.view
+            .metrics
             .as_ref()?
             .points
             .iter()

@@ -92,7 +92,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             break;
         }
         let first_frame_ready = drawn
-            || state.list.is_loaded()
+            || state.view.list.is_loaded()
             || state.unreachable().is_some()
             || tokio::time::Instant::now() >= first_frame_by;
         if state.dirty && first_frame_ready {

@@ -15,7 +15,11 @@ use ratatui::widgets::{Paragraph, Widget};
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let window = METRICS_WINDOW.as_secs() as f64;
-    let source = state.metrics.as_ref().map_or("", |m| m.source.as_str());
+    let source = state
+        .view
+        .metrics
+        .as_ref()
+        .map_or("", |m| m.source.as_str());
     let title_style = if state.focus == Pane::ErrorRate {
         theme.accent
     } else {
@@ -76,6 +80,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     // chart only moves when the data does.
     let end = aligned_end(state);
     let points: Vec<(f64, f64)> = state
+        .view
         .metrics
         .as_ref()
         .map(|m| {
@@ -104,6 +109,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         let threshold_line = [(-window, threshold * 100.0), (0.0, threshold * 100.0)];
         let since = end - chrono::Duration::seconds(window as i64);
         let mark_lines: Vec<[(f64, f64); 2]> = state
+            .view
             .live_history
             .since(since)
             .map(|c| (c.at - end).num_seconds() as f64)
@@ -165,6 +171,7 @@ fn left_border(buf: &mut Buffer, area: Rect, title: &Line, style: Style) -> Rect
 fn marks(state: &State, window: f64) -> Vec<String> {
     let since = state.now - chrono::Duration::seconds(window as i64);
     state
+        .view
         .live_history
         .since(since)
         .map(|c| {
@@ -176,7 +183,7 @@ fn marks(state: &State, window: f64) -> Vec<String> {
             format!(
                 " {symbol}{} {} {}",
                 c.cause.as_str(),
-                state.list.label_of(&c.deployment),
+                state.view.list.label_of(&c.deployment),
                 format::age(state.now, c.at)
             )
         })

@@ -54,12 +54,12 @@ pub fn render(buf: &mut Buffer, area: Rect, rates_in_title: bool, state: &State,
 
 /// The target's rate text, or `None` when there is nothing selected apart from live.
 pub fn target_rate(state: &State) -> Option<String> {
-    let detail = state.detail.as_ref()?;
+    let detail = state.view.detail.as_ref()?;
     let live = state.environment()?.live.as_ref();
     if live == Some(&detail.target) {
         return None;
     }
-    let ever_live = state.live_history.was_live(&detail.target);
+    let ever_live = state.view.live_history.was_live(&detail.target);
     Some(match detail.target_rate {
         Some(rate) => format::percent(rate),
         None if ever_live => "no data".to_owned(),
@@ -75,11 +75,11 @@ fn fact<'a>(name: &'a str, value: String, style: Style, theme: &Theme) -> Line<'
 }
 
 fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) {
-    let Some(selected) = state.list.selected() else {
+    let Some(selected) = state.view.list.selected() else {
         return (vec![Span::raw("No deployment selected")], vec![]);
     };
     let live_id = state.environment().and_then(|e| e.live.clone());
-    let live = live_id.as_ref().and_then(|id| state.list.by_id(id));
+    let live = live_id.as_ref().and_then(|id| state.view.list.by_id(id));
     if live_id.as_ref() == Some(&selected.id) {
         return (
             vec![Span::raw(format!("Selected {} (live)", selected.label))],
@@ -88,13 +88,13 @@ fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) 
     }
     let live_label = live_id
         .as_ref()
-        .map_or("nothing", |id| state.list.label_of(id));
+        .map_or("nothing", |id| state.view.list.label_of(id));
     let title = vec![Span::raw(format!(
         "Selected {} vs live {live_label}",
         selected.label
     ))];
     let mut lines = Vec::new();
-    if let Some(good) = &state.last_good
+    if let Some(good) = &state.view.last_good
         && good.deployment == selected.id
     {
         let text = format!(
@@ -115,7 +115,11 @@ fn facts<'a>(state: &'a State, theme: &Theme) -> (Vec<Span<'a>>, Vec<Line<'a>>) 
             theme,
         ));
     }
-    let detail = state.detail.as_ref().filter(|d| d.target == selected.id);
+    let detail = state
+        .view
+        .detail
+        .as_ref()
+        .filter(|d| d.target == selected.id);
     match detail.and_then(|d| d.diff.as_ref()) {
         Some(diff) => diff_facts(diff, selected, live, state, theme, &mut lines),
         None => {

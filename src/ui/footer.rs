@@ -23,7 +23,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let line = if state.filtering {
         Line::from(vec![
             Span::styled(" / ", theme.key),
-            Span::raw(state.list.filter().to_owned()),
+            Span::raw(state.view.list.filter().to_owned()),
             Span::styled("▏", theme.accent),
             Span::styled("  Enter keeps · Esc clears", theme.muted),
         ])

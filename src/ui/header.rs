@@ -20,7 +20,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         context.extend([sep(), Span::styled(env.name.clone(), theme.accent)]);
         let live = env.live.as_ref().map_or_else(
             || "none".to_owned(),
-            |id| state.list.label_of(id).to_owned(),
+            |id| state.view.list.label_of(id).to_owned(),
         );
         context.extend([sep(), Span::styled(format!("LIVE {live}"), theme.live)]);
         if env.mode == EnvMode::RolledBack {
@@ -38,6 +38,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         (_, Some((cause, _))) => Span::styled(format!(" ⚠ UNREACHABLE: {cause} "), theme.stale),
         (Some(cause), None) => {
             let age = state
+                .view
                 .env_freshness
                 .as_ref()
                 .and_then(|f| f.last_ok)

@@ -12,7 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &Theme) {
-    let list = &state.list;
+    let list = &state.view.list;
     let title_style = if state.focus == Pane::List {
         theme.accent
     } else {

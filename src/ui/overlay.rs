@@ -63,13 +63,13 @@ pub fn operations_log(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, 
         " At the platform (newest first)",
         theme.accent,
     )));
-    if state.operations.is_empty() {
+    if state.view.operations.is_empty() {
         lines.push(Line::from(Span::styled(
             "   no operations recorded",
             theme.muted,
         )));
     }
-    for op in &state.operations {
+    for op in &state.view.operations {
         let style = match op.status {
             crate::domain::OperationStatus::Exception => theme.danger,
             crate::domain::OperationStatus::Completed => theme.text,
@@ -89,7 +89,7 @@ pub fn operations_log(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, 
                 format!(
                     "{} to {} by {} · {}{why}",
                     op.kind.as_str(),
-                    state.list.label_of(&op.target),
+                    state.view.list.label_of(&op.target),
                     op.actor,
                     op.status.as_str()
                 ),
@@ -124,7 +124,7 @@ pub fn operations_log(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, 
 }
 
 pub fn details(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: &Theme) {
-    let Some(d) = state.list.selected() else {
+    let Some(d) = state.view.list.selected() else {
         return page(
             buf,
             area,
@@ -184,10 +184,10 @@ pub fn details(buf: &mut Buffer, area: Rect, scroll: u16, state: &State, theme: 
         let from = d
             .rolled_back_from
             .as_ref()
-            .map_or("?", |id| state.list.label_of(id));
+            .map_or("?", |id| state.view.list.label_of(id));
         lines.push(row("rollback", format!("made by a rollback from {from}")));
     }
-    if let Some(detail) = state.detail.as_ref().filter(|x| x.target == d.id) {
+    if let Some(detail) = state.view.detail.as_ref().filter(|x| x.target == d.id) {
         for a in &detail.actions {
             let text = match (&a.reason, a.allowed) {
                 (_, true) => "allowed".to_owned(),

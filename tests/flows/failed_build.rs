@@ -21,7 +21,7 @@ async fn a_rebuild_whose_build_fails_ends_in_exception_with_a_toast_and_a_log_en
     let mut h = Harness::on(Arc::new(demo.clone()), clock).await;
     // The push's own build fails; live stays v42.
     h.wait(Duration::from_secs(600)).await;
-    let label = h.state.list.label_of(&broken).to_owned();
+    let label = h.state.view.list.label_of(&broken).to_owned();
     assert_eq!(h.live_label(), "v42");
 
     h.select(&label).await;

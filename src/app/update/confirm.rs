@@ -18,7 +18,7 @@ pub(super) fn on_planned(
         return;
     }
     state.dirty = true;
-    let label = state.list.label_of(&target).to_owned();
+    let label = state.view.list.label_of(&target).to_owned();
     match result {
         Ok(plan) => state.overlay = Overlay::Confirm(Box::new(Confirm::new(plan))),
         Err(PlanError::Refused(refusal)) => {

@@ -1,7 +1,7 @@
 //! Keys: the overlay on top gets them first; otherwise the keymap names the action.
 
 use super::{Command, close_overlay, confirm};
-use crate::app::state::{Level, Overlay, Picker, PickerKind, State};
+use crate::app::state::{EnvView, Level, Overlay, Picker, PickerKind, State};
 use crate::config::keys::{KeyAction, KeyCode, KeyPress};
 use crate::domain::{Action, EnvRef};
 use crate::operation;
@@ -23,8 +23,8 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
             state.dirty = true;
         }
         Overlay::None if state.filtering => {
-            let filter = format!("{}{}", state.list.filter(), text.trim());
-            state.list.set_filter(&filter);
+            let filter = format!("{}{}", state.view.list.filter(), text.trim());
+            state.view.list.set_filter(&filter);
             state.dirty = true;
         }
         _ => {}
@@ -103,9 +103,9 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         KeyAction::OperationsLog => open(state, Overlay::OperationsLog { scroll: 0 }),
         KeyAction::Help => open(state, Overlay::Help { scroll: 0 }),
         KeyAction::Cancel => {
-            if !state.list.filter().is_empty() {
-                state.list.set_filter("");
-                state.list.scroll_into_view(rows);
+            if !state.view.list.filter().is_empty() {
+                state.view.list.set_filter("");
+                state.view.list.scroll_into_view(rows);
                 state.dirty = true;
             } else if state.toast.take().is_some() {
                 state.dirty = true;
@@ -121,9 +121,9 @@ fn quit(state: &mut State, commands: &mut Vec<Command>) {
 }
 
 fn move_by(state: &mut State, delta: i64, rows: usize) {
-    let before = (state.list.selected_position(), state.list.offset);
-    state.list.move_by(delta, rows);
-    if (state.list.selected_position(), state.list.offset) != before {
+    let before = (state.view.list.selected_position(), state.view.list.offset);
+    state.view.list.move_by(delta, rows);
+    if (state.view.list.selected_position(), state.view.list.offset) != before {
         state.dirty = true;
     }
 }
@@ -135,7 +135,7 @@ fn open(state: &mut State, overlay: Overlay) {
 
 fn on_filter_key(state: &mut State, key: KeyPress) {
     let rows = state.list_rows;
-    let mut text = state.list.filter().to_owned();
+    let mut text = state.view.list.filter().to_owned();
     match key.code {
         KeyCode::Esc => {
             state.filtering = false;
@@ -161,8 +161,8 @@ fn on_filter_key(state: &mut State, key: KeyPress) {
         }
         _ => return,
     }
-    state.list.set_filter(&text);
-    state.list.scroll_into_view(rows);
+    state.view.list.set_filter(&text);
+    state.view.list.scroll_into_view(rows);
     state.dirty = true;
 }
 
@@ -176,7 +176,7 @@ fn open_picker(state: &mut State, kind: PickerKind) {
                     let live = e
                         .live
                         .as_ref()
-                        .map(|id| format!("  live {}", state.list.label_of(id)))
+                        .map(|id| format!("  live {}", state.view.list.label_of(id)))
                         .unwrap_or_default();
                     let branch = e
                         .branch
@@ -254,14 +254,7 @@ fn choose(state: &mut State, kind: PickerKind, id: String) {
                 state.project = Some(project);
                 state.environments.clear();
                 state.env = None;
-                state.list = Default::default();
-                state.detail = None;
-                state.metrics = None;
-                state.current_rate = None;
-                state.live_history.clear();
-                state.operations.clear();
-                state.last_good = None;
-                state.env_freshness = None;
+                state.view = EnvView::default();
             }
         }
     }
@@ -269,7 +262,7 @@ fn choose(state: &mut State, kind: PickerKind, id: String) {
 
 /// `r` / `p` / `d`: check with the platform first; the modal opens only when it is allowed.
 fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
-    let (Some(env), Some(target)) = (state.env.clone(), state.list.selected()) else {
+    let (Some(env), Some(target)) = (state.env.clone(), state.view.list.selected()) else {
         state.toast(
             Level::Warn,
             format!("{}: no deployment selected", action.as_str()),
@@ -277,7 +270,7 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
         return;
     };
     let target = target.id.clone();
-    let label = state.list.label_of(&target).to_owned();
+    let label = state.view.list.label_of(&target).to_owned();
     let caps = &state.capabilities;
     let unsupported = match action {
         Action::Promote => !caps.promote,

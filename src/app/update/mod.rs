@@ -28,7 +28,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.height = height;
             state.list_rows = list_rows.max(1);
             let rows = state.list_rows;
-            state.list.scroll_into_view(rows);
+            state.view.list.scroll_into_view(rows);
             state.dirty = true;
         }
         Msg::Poll(event) => poll::on_poll(state, event, &mut commands),
@@ -42,11 +42,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     target_rate: data.target_rate,
                 };
                 if state
+                    .view
                     .detail
                     .as_ref()
                     .is_some_and(|d| d.target == detail.target)
                 {
-                    state.detail = Some(detail);
+                    state.view.detail = Some(detail);
                     state.dirty = true;
                 }
             }
@@ -127,18 +128,29 @@ fn on_tick(state: &mut State, now: Timestamp, real: Timestamp) {
 /// `force`, when live changed).
 fn refresh_detail(state: &mut State, force: bool, commands: &mut Vec<Command>) {
     let Some(env) = state.env.clone() else { return };
-    let Some(selected) = state.list.selected().map(|d| d.id.clone()) else {
-        if state.detail.take().is_some() {
+    let Some(selected) = state.view.list.selected().map(|d| d.id.clone()) else {
+        if state.view.detail.take().is_some() {
             state.dirty = true;
         }
         return;
     };
-    if !force && state.detail.as_ref().is_some_and(|d| d.target == selected) {
+    if !force
+        && state
+            .view
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.target == selected)
+    {
         return;
     }
     let window = live_window(state, &selected);
-    if state.detail.as_ref().is_none_or(|d| d.target != selected) {
-        state.detail = Some(Detail {
+    if state
+        .view
+        .detail
+        .as_ref()
+        .is_none_or(|d| d.target != selected)
+    {
+        state.view.detail = Some(Detail {
             target: selected.clone(),
             diff: None,
             error: None,
@@ -156,7 +168,7 @@ fn refresh_detail(state: &mut State, force: bool, commands: &mut Vec<Command>) {
 
 /// When `deployment` was last live: from its last switch-in to the next switch (or now).
 pub fn live_window(state: &State, deployment: &DeploymentId) -> Option<(Timestamp, Timestamp)> {
-    state.live_history.last_window(deployment, state.now)
+    state.view.live_history.last_window(deployment, state.now)
 }
 
 /// What the poller should keep fresh for what is on screen.
@@ -235,6 +247,7 @@ fn on_started(
     commands: &mut Vec<Command>,
 ) {
     let label = state
+        .view
         .list
         .label_of(&DeploymentId::new(target_label.clone()))
         .to_owned();
@@ -288,7 +301,7 @@ fn refusal_text(state: &State, action: Action, label: &str, error: &BackendError
                 .or_else(|| {
                     live_now
                         .as_ref()
-                        .map(|id| state.list.label_of(id).to_owned())
+                        .map(|id| state.view.list.label_of(id).to_owned())
                 })
                 .unwrap_or_else(|| "another deployment".to_owned());
             let by = changed_by
@@ -336,10 +349,10 @@ fn on_last_good(
     match result {
         Ok(Some(good)) => {
             let id = good.deployment.clone();
-            state.last_good = Some(good);
-            if state.list.select_id(&id) {
+            state.view.last_good = Some(good);
+            if state.view.list.select_id(&id) {
                 let rows = state.list_rows;
-                state.list.scroll_into_view(rows);
+                state.view.list.scroll_into_view(rows);
                 refresh_detail(state, false, commands);
             } else {
                 state.toast(

@@ -1,7 +1,7 @@
 //! Poll results into state: only real changes mark the screen dirty.
 
 use super::{Command, refresh_detail, refresh_env};
-use crate::app::state::{Level, State};
+use crate::app::state::{EnvView, Level, State};
 use crate::domain::{EnvRef, Environment, EnvironmentKind, OperationStatus};
 use crate::poller::{Fetched, Freshness, PollEvent, Resource};
 
@@ -72,14 +72,14 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             if state.env.as_ref() != Some(&env) {
                 return;
             }
-            let changed = if complete || !state.list.is_loaded() {
-                state.list.replace(items)
+            let changed = if complete || !state.view.list.is_loaded() {
+                state.view.list.replace(items)
             } else {
-                state.list.merge_head(items)
+                state.view.list.merge_head(items)
             };
             if changed {
                 let rows = state.list_rows;
-                state.list.scroll_into_view(rows);
+                state.view.list.scroll_into_view(rows);
                 state.dirty = true;
             }
         }
@@ -89,19 +89,19 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             current,
         } => {
             if state.env.as_ref() == Some(&env) {
-                set(state, |s| &mut s.metrics, Some(series));
-                set(state, |s| &mut s.current_rate, current);
+                set(state, |s| &mut s.view.metrics, Some(series));
+                set(state, |s| &mut s.view.current_rate, current);
             }
         }
         Fetched::LiveHistory(env, history) => {
-            if state.env.as_ref() == Some(&env) && state.live_history.set(history) {
+            if state.env.as_ref() == Some(&env) && state.view.live_history.set(history) {
                 state.dirty = true;
                 refresh_detail(state, true, commands);
             }
         }
         Fetched::Operations(env, operations) => {
             if state.env.as_ref() == Some(&env) {
-                set(state, |s| &mut s.operations, operations);
+                set(state, |s| &mut s.view.operations, operations);
             }
         }
         Fetched::Operation(operation) => {
@@ -157,6 +157,7 @@ fn track_freshness(state: &mut State, event: &PollEvent) {
         }
         Resource::Environment(env) if state.env.as_ref() == Some(env) => {
             let fresh = state
+                .view
                 .env_freshness
                 .get_or_insert_with(|| Freshness::new(event.at));
             fresh.record(event);
@@ -180,14 +181,7 @@ pub(crate) fn switch_env(state: &mut State, env: EnvRef) {
         return;
     }
     state.env = Some(env);
-    state.list = Default::default();
-    state.detail = None;
-    state.metrics = None;
-    state.current_rate = None;
-    state.live_history.clear();
-    state.operations.clear();
-    state.last_good = None;
-    state.env_freshness = Some(Freshness::new(state.real_now));
+    state.view = EnvView::fresh(state.real_now);
     state.dirty = true;
 }
 
@@ -199,7 +193,7 @@ fn on_live_changed(state: &mut State, commands: &mut Vec<Command>) {
         let label = state
             .environment()
             .and_then(|e| e.live.clone())
-            .map(|id| state.list.label_of(&id).to_owned());
+            .map(|id| state.view.list.label_of(&id).to_owned());
         tracing::info!(env = %env, live = ?label, "live deployment changed");
         commands.push(Command::PollNow(vec![
             Resource::Deployments(env.clone()),
