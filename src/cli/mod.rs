@@ -10,10 +10,9 @@ pub use args::{
 };
 
 use crate::backend::factory::{build_with_metrics, clock_for};
-use crate::commands::{self, CommandError, Context};
+use crate::commands::{self, CommandError, Context, Deadline};
 use crate::paths::Paths;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 impl Command {
     /// Whether the command was asked for one JSON document.
@@ -91,11 +90,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         }
         Some(command) => {
             exit_quietly_when_the_reader_goes();
-            // Commands repeat retryable calls themselves; the console's poller has its own backoff.
-            let ctx = Context {
-                backend: Arc::new(commands::Retrying(ctx.backend)),
-                ..ctx
-            };
+            let ctx = ctx.with_deadline(Deadline::new(cli.global.timeout));
             let outcome = commands::run(&ctx, command).await;
             // The process ends next: freeing the backend (the demo's platform model holds
             // every generated deployment) would cost more than a short command itself, so
@@ -126,11 +121,7 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
         .map_err(|e| CommandError::usage(e.to_string()))?;
     let backend = build_with_metrics(&chosen, config.metrics.as_ref(), clock_for(&chosen))
         .map_err(|e| CommandError::usage(e.to_string()))?;
-    Ok(Context {
-        backend,
-        backend_name: chosen.name().to_owned(),
-        config,
-    })
+    Ok(Context::new(backend, chosen.name(), config))
 }
 
 /// Reports an error on stderr (and as a JSON document on stdout under `--json`).

@@ -1,22 +1,24 @@
 //! The non-interactive commands, for scripts and runbooks: the engine's first front end.
 //!
 //! Human output goes to stdout, messages and errors to stderr; with `--json`, stdout holds
-//! exactly one JSON document. Exit codes are in [`Exit`].
+//! exactly one JSON document. Exit codes are in [`Exit`]. Every command runs under a
+//! [`Deadline`]; the network adapters repeat failed reads themselves (the kit's replay rule),
+//! so nothing here repeats a call.
 
 mod confirm;
+mod deadline;
 mod exit;
 mod format;
 mod list;
 mod operate;
 pub mod paths;
-mod retry;
 mod status;
 mod target;
 mod wait;
 
+pub use deadline::{DEFAULT_TIMEOUT, Deadline, Phase};
 pub use exit::{CommandError, Exit, exit_for};
 pub use operate::Report;
-pub use retry::Retrying;
 
 use crate::backend::Backend;
 use crate::cli::Command;
@@ -29,10 +31,49 @@ pub struct Context {
     /// The backend entry's name (`demo`, `prod-eu`).
     pub backend_name: String,
     pub config: Config,
+    /// The command's total deadline. Operation commands mark their phases on it
+    /// (`asking`, `sending`, `following`: see [`Deadline`]).
+    pub deadline: Deadline,
 }
 
-/// Runs one command against the backend. `paths` is handled before a backend is built.
+impl Context {
+    /// A context with the default deadline, its clock starting now.
+    pub fn new(backend: Arc<dyn Backend>, backend_name: impl Into<String>, config: Config) -> Self {
+        Self {
+            backend,
+            backend_name: backend_name.into(),
+            config,
+            deadline: Deadline::default(),
+        }
+    }
+
+    /// The same context under `deadline` (`--timeout`).
+    pub fn with_deadline(self, deadline: Deadline) -> Self {
+        Self { deadline, ..self }
+    }
+}
+
+/// Runs one command against the backend, within its deadline. `paths` is handled before a
+/// backend is built.
 pub async fn run(ctx: &Context, command: &Command) -> Result<Exit, CommandError> {
+    ctx.deadline
+        .bound(name(command), dispatch(ctx, command))
+        .await
+}
+
+fn name(command: &Command) -> &'static str {
+    match command {
+        Command::List(_) => "list",
+        Command::Status(_) => "status",
+        Command::Rollback(_) => "rollback",
+        Command::Promote(_) => "promote",
+        Command::Redeploy(_) => "redeploy",
+        Command::Paths(_) => "paths",
+        Command::Serve(_) => "serve",
+    }
+}
+
+async fn dispatch(ctx: &Context, command: &Command) -> Result<Exit, CommandError> {
     match command {
         Command::List(args) => list::run(ctx, args).await,
         Command::Status(args) => status::run(ctx, args).await,

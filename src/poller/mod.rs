@@ -167,7 +167,8 @@ async fn run(
                         entry.failures += 1;
                         let wait = backoff(entry.every, entry.failures, options.max_backoff, rand::random::<f64>());
                         match error {
-                            BackendError::RateLimited { retry_after: Some(after) } => wait.max(*after),
+                            // Capped: a huge Retry-After must not overflow the deadline below.
+                            BackendError::RateLimited { retry_after: Some(after) } => wait.max((*after).min(crate::net::MAX_RETRY_AFTER)),
                             _ => wait,
                         }
                     }
