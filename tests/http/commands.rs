@@ -111,3 +111,19 @@ async fn a_platform_that_never_answers_ends_the_command_at_its_deadline() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_through_a_flaky_network_is_performed_once() {
+    // Every 4th platform call is slow (longer than the request timeout) and every 5th
+    // fails, before or after taking effect: reads are repeated, the operation re-sent
+    // with its key.
+    let platform = Platform::start_scenario("flaky").await;
+    let run = switchback(
+        &platform.url(),
+        &["rollback", "--to", "v41", "--yes", "--no-wait"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ops = platform.operations(&prod()).await;
+    assert_eq!(ops.len(), 1, "{ops:#?}");
+}
