@@ -478,7 +478,9 @@ fn bad_arguments_are_usage_errors() {
     let timeout = run(home.cmd().args(["list", "--timeout", "soon"]));
     assert_eq!(timeout.code, 2);
     assert!(
-        timeout.stderr.contains("`soon` is not a duration like 30s or 2m"),
+        timeout
+            .stderr
+            .contains("`soon` is not a duration like 30s or 2m"),
         "{}",
         timeout.stderr
     );

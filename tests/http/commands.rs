@@ -57,7 +57,8 @@ async fn a_redeploy_the_platform_created_but_never_answered_is_done_once_and_say
     let run = switchback(&proxy.url(), &["redeploy", "v41", "--yes"]).await;
     assert_eq!(run.code, 7, "{}", run.stderr);
     assert!(
-        run.stderr.contains("the redeploy may have happened; look before trying again"),
+        run.stderr
+            .contains("the redeploy may have happened; look before trying again"),
         "{}",
         run.stderr
     );

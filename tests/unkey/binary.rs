@@ -35,7 +35,14 @@ async fn a_redeploy_whose_answer_is_lost_is_sent_once_and_may_have_happened() {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .arg("--config")
         .arg(&config)
-        .args(["redeploy", GOOD, "--rebuild", "--env", "web/production", "--yes"])
+        .args([
+            "redeploy",
+            GOOD,
+            "--rebuild",
+            "--env",
+            "web/production",
+            "--yes",
+        ])
         .write_stdin("");
     // The fake answers from this process: wait for the binary on another thread.
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
@@ -44,7 +51,9 @@ async fn a_redeploy_whose_answer_is_lost_is_sent_once_and_may_have_happened() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(7), "{stderr}");
     assert!(
-        stderr.contains("the request to redeploy d_good0001 may have happened; look before trying again"),
+        stderr.contains(
+            "the request to redeploy d_good0001 may have happened; look before trying again"
+        ),
         "{stderr}"
     );
     assert!(!stderr.contains(fake::FULL_KEY), "{stderr}");

@@ -281,7 +281,10 @@ fn respond(
     if !problems.is_empty() {
         s.violations.extend(problems.iter().cloned());
         let detail = problems.join("; ");
-        return (answer(op, 400, error_body(op, 400, &detail, None), None, &mut s), None);
+        return (
+            answer(op, 400, error_body(op, 400, &detail, None), None, &mut s),
+            None,
+        );
     }
     let key = headers
         .get(header::AUTHORIZATION)
@@ -309,15 +312,24 @@ fn respond(
     };
     let applies_first = scripted.after_applying || scripted.stall.is_some() || scripted.cut_answer;
     if !applies_first {
-        let body = error_body(op, scripted.status, "scripted failure", scripted.code.as_deref());
-        return (answer(op, scripted.status, body, scripted.retry_after, &mut s), None);
+        let body = error_body(
+            op,
+            scripted.status,
+            "scripted failure",
+            scripted.code.as_deref(),
+        );
+        return (
+            answer(op, scripted.status, body, scripted.retry_after, &mut s),
+            None,
+        );
     }
     let (status, body) = dispatch(op, &body, access, &mut s);
     if scripted.stall.is_some() {
         return (answer(op, status, body, None, &mut s), scripted.stall);
     }
     if scripted.cut_answer {
-        s.violations.extend(spec().check_response(op, status, &body));
+        s.violations
+            .extend(spec().check_response(op, status, &body));
         let text = body.to_string();
         let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
         let chunks: Vec<Result<Bytes, std::io::Error>> =
@@ -331,5 +343,8 @@ fn respond(
         return (response, None);
     }
     let body = error_body(op, scripted.status, "lost answer", scripted.code.as_deref());
-    (answer(op, scripted.status, body, scripted.retry_after, &mut s), None)
+    (
+        answer(op, scripted.status, body, scripted.retry_after, &mut s),
+        None,
+    )
 }
