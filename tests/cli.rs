@@ -326,29 +326,6 @@ fn an_unknown_label_is_a_usage_error_with_close_matches() {
 }
 
 #[test]
-fn flaky_calls_are_retried_and_the_rollback_happens_once() {
-    let home = Home::new();
-    let out = run(home.cmd().args([
-        "--scenario",
-        "flaky",
-        "--speed",
-        "60",
-        "rollback",
-        "--to",
-        "v41",
-        "--yes",
-        "--json",
-    ]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
-    assert_eq!(doc["status"], "completed");
-    assert_eq!(
-        doc["operation_id"], "op_000001",
-        "one operation, not two: {doc}"
-    );
-}
-
-#[test]
 fn global_options_work_before_and_after_the_subcommand() {
     let home = Home::new();
     let config = home.write_file(
@@ -498,6 +475,23 @@ fn bad_arguments_are_usage_errors() {
     assert_eq!(run(home.cmd().args(["rollback"])).code, 2);
     assert_eq!(run(home.cmd().args(["list", "--speed", "0"])).code, 2);
     assert_eq!(run(home.cmd().args(["frobnicate"])).code, 2);
+    let timeout = run(home.cmd().args(["list", "--timeout", "soon"]));
+    assert_eq!(timeout.code, 2);
+    assert!(
+        timeout
+            .stderr
+            .contains("`soon` is not a duration like 30s or 2m"),
+        "{}",
+        timeout.stderr
+    );
+}
+
+#[test]
+fn a_timeout_that_is_long_enough_changes_nothing() {
+    let home = Home::new();
+    let out = run(home.cmd().args(["--timeout", "1m", "list", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["backend"], "demo");
 }
 
 /// Runs the binary in a real pseudo-terminal, answers the prompt, returns output and exit code.

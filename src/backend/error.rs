@@ -27,11 +27,18 @@ pub enum BackendError {
         changed_by: Option<String>,
         message: String,
     },
-    #[error("rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    /// Refused before anything happened; `retry_after` is how long the platform asked to
+    /// wait (longer than a call waits on its own: see `net::MAX_RETRY_AFTER`).
+    #[error("rate limited by the platform{}", retry_after.map(|d| format!(": it asked to wait {} before trying again", crate::net::describe_wait(d))).unwrap_or_default())]
     RateLimited { retry_after: Option<Duration> },
     /// Timeouts, 5xx, connection resets: worth retrying.
     #[error("temporarily unavailable: {message}")]
     Transient { message: String },
+    /// An operation sent without a clear answer (a timeout, a `5xx`, a lost answer) that
+    /// the platform could not recognise if sent again: it may have happened. Never retried;
+    /// the message tells the engineer to look before trying again.
+    #[error("{message}")]
+    MayHaveHappened { message: String },
     /// The request itself was wrong (unknown label, bad argument).
     #[error("invalid request: {message}")]
     Invalid { message: String },
@@ -83,6 +90,7 @@ impl BackendError {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Transient { .. } => "transient",
+            Self::MayHaveHappened { .. } => "may_have_happened",
             Self::Invalid { .. } => "invalid",
             Self::Decode { .. } => "decode",
         }

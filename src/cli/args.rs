@@ -5,13 +5,14 @@ use crate::commands::args::{
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "switchback",
     version,
     about = "A terminal operations console for on-call engineers: see the error rate, pick the last good deployment, roll back, watch it recover.",
-    after_help = "With no command, opens the console. Exit codes: 0 completed, 1 not confirmed, 2 usage or config error, 3 refused by the platform, 4 conflict, 5 operation failed, 6 backend unreachable or other error."
+    after_help = "With no command, opens the console. Exit codes: 0 completed, 1 not confirmed, 2 usage or config error, 3 refused by the platform, 4 conflict, 5 operation failed, 6 backend unreachable or other error, 7 an operation may have happened (no clear answer; look before trying again), 8 timed out before anything was sent."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -41,6 +42,20 @@ pub struct GlobalOptions {
     /// Run demo time this many times faster than real time
     #[arg(long, global = true, value_name = "N", value_parser = parse_speed)]
     pub speed: Option<f64>,
+    /// Give up on a command after this long waiting for the platform, e.g. 30s, 2m [default:
+    /// 2m before an operation is sent; following one is bounded only when this is given]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match humantime_serde::re::humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("must be longer than 0".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(error) => Err(format!(
+            "`{text}` is not a duration like 30s or 2m ({error})"
+        )),
+    }
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -89,6 +104,25 @@ mod tests {
         assert_eq!(before.global, after.global);
         assert!(before.global.demo);
         assert_eq!(before.global.speed, Some(5.0));
+    }
+
+    #[test]
+    fn timeouts_are_durations_greater_than_zero() {
+        let cli = Cli::try_parse_from(["switchback", "status", "--timeout", "90s"]).unwrap();
+        assert_eq!(cli.global.timeout, Some(Duration::from_secs(90)));
+        let cli = Cli::try_parse_from(["switchback", "--timeout", "2m", "list"]).unwrap();
+        assert_eq!(cli.global.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(
+            Cli::try_parse_from(["switchback", "list"])
+                .unwrap()
+                .global
+                .timeout,
+            None
+        );
+        for bad in ["0s", "soon", "5"] {
+            let error = Cli::try_parse_from(["switchback", "list", "--timeout", bad]).unwrap_err();
+            assert!(error.to_string().contains("--timeout"), "{bad}: {error}");
+        }
     }
 
     #[test]

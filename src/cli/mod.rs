@@ -10,12 +10,24 @@ pub use crate::commands::args::{
 pub use args::{Cli, Command, GlobalOptions};
 
 use crate::backend::factory::{build_with_metrics, clock_for};
-use crate::commands::{self, CommandError, Context};
+use crate::commands::{self, CommandError, Context, Deadline};
 use crate::paths::Paths;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 impl Command {
+    /// The command's name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::List(_) => "list",
+            Self::Status(_) => "status",
+            Self::Rollback(_) => "rollback",
+            Self::Promote(_) => "promote",
+            Self::Redeploy(_) => "redeploy",
+            Self::Paths(_) => "paths",
+            Self::Serve(_) => "serve",
+        }
+    }
+
     /// Whether the command was asked for one JSON document.
     pub fn json(&self) -> bool {
         match self {
@@ -97,12 +109,11 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         }
         Some(command) => {
             exit_quietly_when_the_reader_goes();
-            // Commands repeat retryable calls themselves; the console's poller has its own backoff.
-            let ctx = Context {
-                backend: Arc::new(commands::Retrying(ctx.backend)),
-                ..ctx
-            };
-            let outcome = dispatch(&ctx, command).await;
+            let ctx = ctx.with_deadline(Deadline::new(cli.global.timeout));
+            let outcome = ctx
+                .deadline
+                .bound(command.name(), dispatch(&ctx, command))
+                .await;
             // The process ends next: freeing the backend (the demo's platform model holds
             // every generated deployment) would cost more than a short command itself, so
             // it is left to the exit, as the console does.
@@ -163,11 +174,7 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
         .map_err(|e| CommandError::usage(e.to_string()))?;
     let backend = build_with_metrics(&chosen, config.metrics.as_ref(), clock_for(&chosen))
         .map_err(|e| CommandError::usage(e.to_string()))?;
-    Ok(Context {
-        backend,
-        backend_name: chosen.name().to_owned(),
-        config,
-    })
+    Ok(Context::new(backend, chosen.name(), config))
 }
 
 /// Reports an error on stderr (and as a JSON document on stdout under `--json`).

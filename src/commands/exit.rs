@@ -1,9 +1,11 @@
 //! Exit codes and the errors that lead to them. The code is decided by the error's type,
 //! never by its text.
 
+use super::deadline::Phase;
 use crate::backend::BackendError;
 use crate::domain::Action;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// The documented exit codes of every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +23,15 @@ pub enum Exit {
     Conflict = 4,
     /// The operation ran and ended in `exception`.
     Failed = 5,
-    /// The backend could not be reached, or answered something unreadable.
+    /// The backend could not be reached, answered something unreadable, or asked to wait
+    /// longer than a command waits (rate limited).
     Backend = 6,
+    /// An operation was sent but its outcome is unknown: no clear answer came (it may have
+    /// happened), or the deadline passed while sending or following it (it may still be
+    /// running). Look with `switchback status` before trying again.
+    MayHaveHappened = 7,
+    /// The deadline (`--timeout`) passed before anything was sent; nothing changed.
+    TimedOut = 8,
     /// Ctrl-C while waiting; the operation goes on at the backend.
     Interrupted = 130,
 }
@@ -61,6 +70,13 @@ pub enum CommandError {
     },
     #[error("{}{}", .0, backend_hint(.0))]
     Backend(#[from] BackendError),
+    /// The command's deadline passed in `phase`; `after` is the budget that ran out.
+    #[error("{}", timed_out(command, *after, phase))]
+    TimedOut {
+        command: String,
+        after: Duration,
+        phase: Phase,
+    },
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
     /// Anything else that stops the command before the platform is asked (a demo scenario
@@ -97,7 +113,27 @@ fn backend_hint(error: &BackendError) -> String {
         BackendError::Conflict { .. } => {
             " (look again with `switchback status` and retry)".to_owned()
         }
+        BackendError::MayHaveHappened { .. } => {
+            " (`switchback status` and `switchback list` show what is live and deployed)".to_owned()
+        }
         _ => String::new(),
+    }
+}
+
+fn timed_out(command: &str, after: Duration, phase: &Phase) -> String {
+    let after = humantime_serde::re::humantime::format_duration(after);
+    match phase {
+        Phase::Preparing | Phase::Asking => format!(
+            "gave up after {after} waiting for the platform's answers to `switchback {command}`; nothing was changed (allow longer with --timeout)"
+        ),
+        Phase::Sending(action) => format!(
+            "gave up after {after} waiting for the platform to accept the {}: the {} may have happened; look with `switchback status` before trying again",
+            action.as_str(),
+            action.as_str()
+        ),
+        Phase::Following(operation) => format!(
+            "gave up after {after} (--timeout) following operation {operation}: operation {operation} may still be running; look with `switchback status`"
+        ),
     }
 }
 
@@ -115,6 +151,10 @@ impl CommandError {
             Self::NotConfirmed => Exit::NotConfirmed,
             Self::NotAllowed { .. } => Exit::Refused,
             Self::Backend(error) => exit_for(error),
+            Self::TimedOut { phase, .. } => match phase {
+                Phase::Preparing | Phase::Asking => Exit::TimedOut,
+                Phase::Sending(_) | Phase::Following(_) => Exit::MayHaveHappened,
+            },
             Self::Setup(_) => Exit::Backend,
         }
     }
@@ -148,6 +188,12 @@ impl CommandError {
                 error["live_now"] = json!(live_label);
                 error["changed_by"] = json!(changed_by);
             }
+            Self::TimedOut { after, phase, .. } => {
+                error["timeout_secs"] = json!(after.as_secs_f64());
+                if let Phase::Following(operation) = phase {
+                    error["operation_id"] = json!(operation);
+                }
+            }
             _ => {}
         }
         json!({ "error": error })
@@ -159,6 +205,7 @@ impl CommandError {
             Self::NotConfirmed => "not_confirmed",
             Self::NotAllowed { .. } => "not_allowed",
             Self::Backend(error) => error.kind(),
+            Self::TimedOut { .. } => "timed_out",
             Self::Config(_) => "config",
             Self::Setup(_) => "setup",
         }
@@ -176,6 +223,7 @@ pub fn exit_for(error: &BackendError) -> Exit {
         BackendError::RateLimited { .. }
         | BackendError::Transient { .. }
         | BackendError::Decode { .. } => Exit::Backend,
+        BackendError::MayHaveHappened { .. } => Exit::MayHaveHappened,
     }
 }
 
@@ -202,7 +250,13 @@ mod tests {
         assert_eq!(exit_for(&conflict), Exit::Conflict);
         assert_eq!(exit_for(&BackendError::transient("timeout")), Exit::Backend);
         assert_eq!(exit_for(&BackendError::invalid("bad")), Exit::Usage);
+        let unknown = BackendError::MayHaveHappened {
+            message: "the rollback may have happened".into(),
+        };
+        assert_eq!(exit_for(&unknown), Exit::MayHaveHappened);
         assert_eq!(Exit::Failed.code(), 5);
+        assert_eq!(Exit::MayHaveHappened.code(), 7);
+        assert_eq!(Exit::TimedOut.code(), 8);
     }
 
     #[test]

@@ -148,9 +148,13 @@ pub async fn run_with(
             println!("{line}");
         }
     }
+    // The prompt waits for a person, not for the platform: it is not counted.
+    ctx.deadline.asking();
     confirm::confirm(confirm.yes, &plan.summary(), &plan.confirmation, prompt)?;
 
+    ctx.deadline.sending(plan.action);
     let handle = plan.request.clone().send(backend).await?;
+    ctx.deadline.following(&handle.id);
     let target = &plan.target;
     tracing::info!(operation = %handle.id, kind = handle.kind.as_str(), target = %target.label, env = %env_ref, "operation started");
     let mut report = Report {

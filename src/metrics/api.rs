@@ -3,7 +3,7 @@
 use super::answer::{QueryData, read_answer};
 use crate::backend::BackendError;
 use crate::domain::Timestamp;
-use crate::net::{HttpSettings, RetryPolicy, build_client, read_limited, with_retries};
+use crate::net::{HttpSettings, Replay, RetryPolicy, build_client, read_limited, retrying};
 use reqwest::Url;
 use std::fmt;
 use std::time::Duration;
@@ -112,7 +112,7 @@ impl PrometheusClient {
             .base
             .join(path)
             .map_err(|e| BackendError::invalid(e.to_string()))?;
-        with_retries(&self.retry, |_| async {
+        retrying(Replay::Read, &self.retry, "query", |_| async {
             let mut request = self.http.get(url.clone()).query(params);
             if let Some(Token(token)) = &self.token {
                 request = request.bearer_auth(token);

@@ -1,13 +1,17 @@
-//! HTTP plumbing shared by every network adapter: one client setup, typed errors from
-//! statuses and transport failures, bounded bodies, decoding that names the field, and
-//! retries with backoff and jitter that honour `Retry-After`.
+//! HTTP plumbing shared by every network adapter: one client setup, the HTTP status table,
+//! bounded bodies, decoding that names the field, the replay rule with backoff, jitter and
+//! a capped `Retry-After`, and identical reads shared through [`Coalesce`].
 
 mod body;
 mod client;
+mod coalesce;
+mod replay;
 mod retry;
 mod status;
 
 pub use body::{decode_json, excerpt, read_limited};
 pub use client::{HttpSettings, build_client, install_tls_provider};
-pub use retry::{RetryPolicy, parse_retry_after, with_retries, with_retries_when};
-pub use status::{error_for_status, transport_error};
+pub use coalesce::Coalesce;
+pub use replay::Replay;
+pub use retry::{MAX_RETRY_AFTER, RetryPolicy, describe_wait, parse_retry_after, retrying};
+pub use status::{error_for, error_for_status, transport_error};

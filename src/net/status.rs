@@ -1,9 +1,11 @@
 use crate::backend::{BackendError, PreconditionCode};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use std::time::Duration;
 
-/// The default reading of an HTTP error status. Adapters that know their platform's error
-/// bodies refine it (codes, who is live now); this is the floor.
+/// The default reading of an HTTP error status: the one table of statuses to kinds.
+/// Adapters that know their platform's error bodies refine what it gives (codes, who is live
+/// now, the words an engineer sees) rather than restate it.
 pub fn error_for_status(
     status: StatusCode,
     headers: &HeaderMap,
@@ -11,11 +13,28 @@ pub fn error_for_status(
     action: &str,
 ) -> BackendError {
     let detail = if detail.is_empty() {
-        status.canonical_reason().unwrap_or("error").to_owned()
+        status.canonical_reason().unwrap_or("error")
     } else {
-        detail.to_owned()
+        detail
     };
-    match status.as_u16() {
+    error_for(
+        status.as_u16(),
+        super::parse_retry_after(headers),
+        detail,
+        action,
+    )
+}
+
+/// [`error_for_status`] from the parts: `detail` says what went wrong, `action` what was
+/// asked (for `Forbidden`).
+pub fn error_for(
+    status: u16,
+    retry_after: Option<Duration>,
+    detail: &str,
+    action: &str,
+) -> BackendError {
+    let detail = detail.to_owned();
+    match status {
         401 => BackendError::Unauthorized { message: detail },
         403 => BackendError::Forbidden {
             action: action.to_owned(),
@@ -33,14 +52,12 @@ pub fn error_for_status(
             message: detail,
             suggestion: None,
         },
-        429 => BackendError::RateLimited {
-            retry_after: super::parse_retry_after(headers),
-        },
+        429 => BackendError::RateLimited { retry_after },
         408 | 500..=599 => BackendError::Transient {
-            message: format!("HTTP {}: {detail}", status.as_u16()),
+            message: format!("HTTP {status}: {detail}"),
         },
         _ => BackendError::Invalid {
-            message: format!("HTTP {}: {detail}", status.as_u16()),
+            message: format!("HTTP {status}: {detail}"),
         },
     }
 }

@@ -166,10 +166,7 @@ async fn run(
                     Err(error) => {
                         entry.failures += 1;
                         let wait = backoff(entry.every, entry.failures, options.max_backoff, rand::random::<f64>());
-                        match error {
-                            BackendError::RateLimited { retry_after: Some(after) } => wait.max(*after),
-                            _ => wait,
-                        }
+                        wait_after(error, wait)
                     }
                 };
                 entry.due = if entry.again && outcome.is_ok() { Instant::now() } else { Instant::now() + next_in };
@@ -181,6 +178,17 @@ async fn run(
             },
             _ = sleep_until(next_due), if next_due.is_some() => {}
         }
+    }
+}
+
+/// The wait after a failure: the backoff, or what the platform asked for when longer, up
+/// to the kit's cap (a huge `Retry-After` must not overflow the next due instant).
+fn wait_after(error: &BackendError, backoff: Duration) -> Duration {
+    match error {
+        BackendError::RateLimited {
+            retry_after: Some(after),
+        } => backoff.max((*after).min(crate::net::MAX_RETRY_AFTER)),
+        _ => backoff,
     }
 }
 
@@ -221,4 +229,27 @@ fn retarget(entries: &mut HashMap<Resource, Entry>, targets: Vec<Target>) {
         }
     }
     entries.retain(|_, e| e.wanted || e.in_flight);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_retry_after_waits_the_cap_and_the_next_due_time_exists() {
+        let backoff = Duration::from_secs(4);
+        for asked in [Duration::from_secs(u64::MAX), Duration::MAX] {
+            let limited = BackendError::RateLimited {
+                retry_after: Some(asked),
+            };
+            let wait = wait_after(&limited, backoff);
+            assert_eq!(wait, crate::net::MAX_RETRY_AFTER);
+            assert!(Instant::now().checked_add(wait).is_some());
+        }
+        let short = BackendError::RateLimited {
+            retry_after: Some(Duration::from_secs(9)),
+        };
+        assert_eq!(wait_after(&short, backoff), Duration::from_secs(9));
+        assert_eq!(wait_after(&BackendError::transient("x"), backoff), backoff);
+    }
 }

@@ -71,11 +71,7 @@ async fn command_plan(
     answer: &'static str,
 ) -> (Plan, Vec<String>, Arc<DemoBackend>) {
     let (demo, _clock) = twin();
-    let ctx = Context {
-        backend: demo.clone(),
-        backend_name: "demo".into(),
-        config: config(protected),
-    };
+    let ctx = Context::new(demo.clone(), "demo", config(protected));
     let at = Where::default();
     let Planned { plan, .. } = operate::plan_for(&ctx, kind, label, &at).await.unwrap();
     let mut prompt = Typed {

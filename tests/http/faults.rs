@@ -6,7 +6,7 @@ use crate::proxy::{Fault, FaultProxy};
 use crate::support::*;
 use std::time::Duration;
 use switchback::backend::http::HttpBackend;
-use switchback::backend::{Backend, BackendError};
+use switchback::backend::{Backend, BackendError, RedeployRequest};
 
 async fn setup(attempts: u32) -> (Platform, FaultProxy, HttpBackend) {
     let platform = Platform::start().await;
@@ -177,7 +177,7 @@ async fn the_server_gone_mid_operation_is_retried_with_the_same_key_and_done_onc
 }
 
 #[tokio::test]
-async fn an_operation_whose_answer_is_lost_reports_it_and_a_later_retry_is_safe() {
+async fn an_operation_whose_answer_is_lost_may_have_happened_and_a_later_retry_is_safe() {
     let (platform, proxy, console) = setup(1).await;
     let (v41, v42) = (platform.id("v41").await, platform.id("v42").await);
     proxy.script([Fault::DropAnswer]);
@@ -185,7 +185,11 @@ async fn an_operation_whose_answer_is_lost_reports_it_and_a_later_retry_is_safe(
         .rollback(rollback(&v41, &v42, "k-lost", "alice"))
         .await
         .unwrap_err();
-    assert!(err.is_retryable(), "{err:?}");
+    assert!(
+        matches!(&err, BackendError::MayHaveHappened { message } if message.contains("the rollback may have happened")),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
     // The engineer retries the same confirmed request: the same operation comes back.
     let handle = console
         .rollback(rollback(&v41, &v42, "k-lost", "alice"))
@@ -194,6 +198,44 @@ async fn an_operation_whose_answer_is_lost_reports_it_and_a_later_retry_is_safe(
     let ops = platform.operations(&prod()).await;
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].id, handle.id);
+}
+
+#[tokio::test]
+async fn a_redeploy_that_times_out_after_the_platform_created_it_is_performed_once() {
+    let platform = Platform::start().await;
+    let proxy = FaultProxy::start(platform.addr).await;
+    let mut opts = options(4);
+    opts.settings.request_timeout = Duration::from_millis(300);
+    let console = client(&proxy.url(), Some(DEPLOYER_VAR), opts);
+    let (v41, v42) = (platform.id("v41").await, platform.id("v42").await);
+    let before = platform.deployment_count().await;
+    // The platform creates the deployment; its answer arrives after the client gave up.
+    proxy.script_for("/redeploy", [Fault::StallAnswer(Duration::from_secs(3))]);
+    let handle = console
+        .redeploy(RedeployRequest {
+            env: prod(),
+            source: v41,
+            rebuild: false,
+            expected_live: Some(v42),
+            idempotency_key: "k-redeploy".into(),
+            actor: "alice".into(),
+        })
+        .await
+        .unwrap();
+    let keys = proxy.idempotency_keys("/redeploy");
+    assert_eq!(
+        keys,
+        vec![Some("k-redeploy".to_owned()); 2],
+        "re-sent once, with the same key"
+    );
+    let ops = platform.operations(&prod()).await;
+    assert_eq!(ops.len(), 1, "{ops:#?}");
+    assert_eq!(ops[0].id, handle.id);
+    assert_eq!(
+        platform.deployment_count().await,
+        before + 1,
+        "one deployment created"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! A fault-injecting HTTP/1.1 proxy on 127.0.0.1:0. Each request it receives takes the next
-//! scripted fault (pass-through when the script is empty); it serves one request per
-//! connection and says so (`connection: close`), so faults never leak between requests.
+//! scripted fault meant for its path (pass-through when there is none); it serves one
+//! request per connection and says so (`connection: close`), so faults never leak between
+//! requests.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -27,6 +28,9 @@ pub enum Fault {
     Truncate,
     /// Forward (the server acts on it), then drop the connection instead of answering.
     DropAnswer,
+    /// Forward (the server acts on it), then hold the answer this long before sending it:
+    /// a client with a shorter timeout gives up after the platform acted.
+    StallAnswer(Duration),
     /// A 200 whose `content-length` promises this many bytes, then stream zeros until the
     /// client gives up.
     Oversized { declared: Option<usize> },
@@ -63,16 +67,21 @@ impl Fault {
     }
 }
 
-/// What the proxy saw: one entry per request, `(method, path, status sent or 0)`.
+/// What the proxy saw: one entry per request, `(method, path, status sent or 0)`, and the
+/// `idempotency-key` each carried.
 #[derive(Default)]
 struct Seen {
     requests: Vec<(String, String, u16)>,
+    keys: Vec<Option<String>>,
 }
+
+/// A scripted fault and the paths it is meant for (`None`: any).
+type Scripted = (Option<String>, Fault);
 
 #[derive(Clone)]
 pub struct FaultProxy {
     pub addr: SocketAddr,
-    script: Arc<Mutex<VecDeque<Fault>>>,
+    script: Arc<Mutex<VecDeque<Scripted>>>,
     seen: Arc<Mutex<Seen>>,
 }
 
@@ -100,11 +109,35 @@ impl FaultProxy {
 
     /// The next requests meet these faults, in order.
     pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.script.lock().unwrap().extend(faults);
+        self.script
+            .lock()
+            .unwrap()
+            .extend(faults.into_iter().map(|fault| (None, fault)));
+    }
+
+    /// The next requests whose path contains `path` meet these faults, in order; others
+    /// pass.
+    pub fn script_for(&self, path: &str, faults: impl IntoIterator<Item = Fault>) {
+        self.script.lock().unwrap().extend(
+            faults
+                .into_iter()
+                .map(|fault| (Some(path.to_owned()), fault)),
+        );
     }
 
     pub fn requests(&self) -> Vec<(String, String, u16)> {
         self.seen.lock().unwrap().requests.clone()
+    }
+
+    /// The `idempotency-key` of each request whose path contains `path`, in order.
+    pub fn idempotency_keys(&self, path: &str) -> Vec<Option<String>> {
+        let seen = self.seen.lock().unwrap();
+        seen.requests
+            .iter()
+            .zip(&seen.keys)
+            .filter(|((_, p, _), _)| p.contains(path))
+            .map(|(_, key)| key.clone())
+            .collect()
     }
 
     pub fn count(&self, method: &str, path_contains: &str) -> usize {
@@ -119,10 +152,18 @@ impl FaultProxy {
             return;
         };
         let (method, path) = request_line(&request);
-        let fault = self.script.lock().unwrap().pop_front();
+        let fault = {
+            let mut script = self.script.lock().unwrap();
+            script
+                .iter()
+                .position(|(only, _)| only.as_ref().is_none_or(|p| path.contains(p.as_str())))
+                .and_then(|index| script.remove(index))
+                .map(|(_, fault)| fault)
+        };
         let index = {
             let mut seen = self.seen.lock().unwrap();
             seen.requests.push((method, path, 0));
+            seen.keys.push(header(&request, "idempotency-key"));
             seen.requests.len() - 1
         };
         let record = |status: u16| self.seen.lock().unwrap().requests[index].2 = status;
@@ -173,6 +214,12 @@ impl FaultProxy {
                 let body_len = answer.len() - split;
                 let _ = client.write_all(&answer[..split + body_len / 2]).await;
                 let _ = client.shutdown().await;
+            }
+            Some(Fault::StallAnswer(wait)) => {
+                let answer = forward(&request, upstream).await;
+                record(status_of(&answer));
+                tokio::time::sleep(wait).await;
+                let _ = client.write_all(&answer).await;
             }
             Some(Fault::DropAnswer) => {
                 let answer = forward(&request, upstream).await;
@@ -254,6 +301,16 @@ fn request_line(request: &[u8]) -> (String, String) {
         parts.next().unwrap_or_default().to_owned(),
         parts.next().unwrap_or_default().to_owned(),
     )
+}
+
+/// The value of header `name` (lowercase) in the request's head.
+fn header(request: &[u8], name: &str) -> Option<String> {
+    let end = find(request, b"\r\n\r\n")?;
+    String::from_utf8_lossy(&request[..end])
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.trim().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim().to_owned())
 }
 
 /// Sends the request to the server with `connection: close` and returns its whole answer,

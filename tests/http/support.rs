@@ -91,6 +91,25 @@ impl Platform {
         panic!("the platform kept failing")
     }
 
+    /// How many deployments the platform has in `prod()`.
+    pub async fn deployment_count(&self) -> usize {
+        for _ in 0..10 {
+            match self
+                .demo
+                .list_deployments(&prod(), PageRequest::first(500))
+                .await
+            {
+                Ok(page) => {
+                    assert!(page.next.is_none(), "more than one page");
+                    return page.items.len();
+                }
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("the platform kept failing")
+    }
+
     pub async fn id(&self, label: &str) -> DeploymentId {
         let mut page = None;
         for _ in 0..10 {
@@ -116,21 +135,21 @@ impl Platform {
     }
 }
 
-/// Fast retries so tests do not wait on backoff; `attempts` = 1 means no retry.
+/// Fast retries so tests do not wait on backoff; `attempts` = 1 means no retry. A
+/// `Retry-After` above 2 s ends a call at once, as one above a minute does in use.
 pub fn options(attempts: u32) -> HttpOptions {
-    let policy = RetryPolicy {
-        max_attempts: attempts,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(1500),
-    };
     HttpOptions {
         settings: HttpSettings {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(5),
             ..HttpSettings::default()
         },
-        read_retries: policy.clone(),
-        operation_retries: policy,
+        retry: RetryPolicy {
+            max_attempts: attempts,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(1500),
+            retry_after_cap: Duration::from_secs(2),
+        },
     }
 }
 

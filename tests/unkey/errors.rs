@@ -104,6 +104,14 @@ fn expected_kind(op: &str, status: u16) -> Option<&'static str> {
         (_, 409) => "conflict",
         (_, 412) => "precondition",
         (_, 429) => "rate_limited",
+        // Unkey takes no idempotency key: an operation without a clear answer is not
+        // repeated, and may have happened.
+        (
+            "deployments.rollbackDeployment"
+            | "deployments.promoteDeployment"
+            | "deployments.createDeployment",
+            500..=599,
+        ) => "may_have_happened",
         (_, 500..=599) => "transient",
         (_, other) => panic!("no expectation for {op} {other}"),
     })
@@ -121,7 +129,13 @@ fn expected_words(op: &str, status: u16) -> &'static str {
         ("analytics.getGatewayRequests", 412) => "scripted failure",
         (_, 412) => "production only",
         (_, 422) => "within the workspace's limits",
-        (_, 429) => "retry after 7s",
+        (_, 429) => "it asked to wait 7s",
+        (
+            "deployments.rollbackDeployment"
+            | "deployments.promoteDeployment"
+            | "deployments.createDeployment",
+            500..=599,
+        ) => "may have happened; look before trying again",
         (_, _) => "Unkey answered",
     }
 }

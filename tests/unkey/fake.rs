@@ -76,6 +76,11 @@ pub struct Scripted {
     pub times: Option<u32>,
     /// Do the work first, then fail (an answer lost after the change was made).
     pub after_applying: bool,
+    /// Do the work, then hold the success answer this long (a client with a shorter
+    /// timeout gives up after the change was made). `status` is not used.
+    pub stall: Option<std::time::Duration>,
+    /// Do the work, then break the connection in the middle of the success answer.
+    pub cut_answer: bool,
 }
 
 impl Scripted {
@@ -87,6 +92,24 @@ impl Scripted {
             retry_after: None,
             times: None,
             after_applying: false,
+            stall: None,
+            cut_answer: false,
+        }
+    }
+
+    /// `op` does its work once, then answers after `wait`.
+    pub fn stalled(op: &str, wait: std::time::Duration) -> Self {
+        Self {
+            stall: Some(wait),
+            ..Self::once(op, 200)
+        }
+    }
+
+    /// `op` does its work once, then its answer is cut off mid-body.
+    pub fn cut(op: &str) -> Self {
+        Self {
+            cut_answer: true,
+            ..Self::once(op, 200)
         }
     }
 
@@ -237,14 +260,31 @@ async fn handle(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    let (response, stall) = respond(&state, &op, &headers, &bytes);
+    if let Some(wait) = stall {
+        tokio::time::sleep(wait).await;
+    }
+    response
+}
+
+/// The answer to one call, and how long to hold it.
+fn respond(
+    state: &Mutex<FakeState>,
+    op: &str,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> (Response, Option<std::time::Duration>) {
     let mut s = state.lock().unwrap();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    s.requests.push((op.clone(), body.clone()));
-    let problems = spec().check_request(&op, &body);
+    let body: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    s.requests.push((op.to_owned(), body.clone()));
+    let problems = spec().check_request(op, &body);
     if !problems.is_empty() {
         s.violations.extend(problems.iter().cloned());
         let detail = problems.join("; ");
-        return answer(&op, 400, error_body(&op, 400, &detail, None), None, &mut s);
+        return (
+            answer(op, 400, error_body(op, 400, &detail, None), None, &mut s),
+            None,
+        );
     }
     let key = headers
         .get(header::AUTHORIZATION)
@@ -252,8 +292,8 @@ async fn handle(
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     let Some(access) = s.keys.get(key).copied() else {
-        let body = error_body(&op, 401, "The root key is invalid.", None);
-        return answer(&op, 401, body, None, &mut s);
+        let body = error_body(op, 401, "The root key is invalid.", None);
+        return (answer(op, 401, body, None, &mut s), None);
     };
     let scripted = s.scripted.iter().position(|f| f.op == op).map(|index| {
         let found = s.scripted[index].clone();
@@ -266,21 +306,45 @@ async fn handle(
         }
         found
     });
-    if let Some(failure) = &scripted
-        && !failure.after_applying
-    {
+    let Some(scripted) = scripted else {
+        let (status, body) = dispatch(op, &body, access, &mut s);
+        return (answer(op, status, body, None, &mut s), None);
+    };
+    let applies_first = scripted.after_applying || scripted.stall.is_some() || scripted.cut_answer;
+    if !applies_first {
         let body = error_body(
-            &op,
-            failure.status,
+            op,
+            scripted.status,
             "scripted failure",
-            failure.code.as_deref(),
+            scripted.code.as_deref(),
         );
-        return answer(&op, failure.status, body, failure.retry_after, &mut s);
+        return (
+            answer(op, scripted.status, body, scripted.retry_after, &mut s),
+            None,
+        );
     }
-    let (status, body) = dispatch(&op, &body, access, &mut s);
-    if let Some(failure) = scripted {
-        let body = error_body(&op, failure.status, "lost answer", failure.code.as_deref());
-        return answer(&op, failure.status, body, failure.retry_after, &mut s);
+    let (status, body) = dispatch(op, &body, access, &mut s);
+    if scripted.stall.is_some() {
+        return (answer(op, status, body, None, &mut s), scripted.stall);
     }
-    answer(&op, status, body, None, &mut s)
+    if scripted.cut_answer {
+        s.violations
+            .extend(spec().check_response(op, status, &body));
+        let text = body.to_string();
+        let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            vec![Ok(half), Err(std::io::Error::other("connection lost"))];
+        let response = (
+            StatusCode::from_u16(status).unwrap(),
+            [(header::CONTENT_TYPE, "application/json")],
+            axum::body::Body::from_stream(futures::stream::iter(chunks)),
+        )
+            .into_response();
+        return (response, None);
+    }
+    let body = error_body(op, scripted.status, "lost answer", scripted.code.as_deref());
+    (
+        answer(op, scripted.status, body, scripted.retry_after, &mut s),
+        None,
+    )
 }

@@ -1,6 +1,7 @@
 //! Contract tests of the Unkey adapter against a local fake of Unkey's v2 API built from
 //! its OpenAPI document (read from `../shared/specs` at run time).
 
+mod binary;
 mod errors;
 mod fake;
 mod fake_api;
@@ -139,6 +140,15 @@ pub async fn harness(state: FakeState) -> Harness {
 }
 
 pub async fn harness_with_key(state: FakeState, key: &str) -> Harness {
+    harness_with(state, key, |_| {}).await
+}
+
+/// A harness whose settings `adjust` changes after the test defaults.
+pub async fn harness_with(
+    state: FakeState,
+    key: &str,
+    adjust: impl FnOnce(&mut UnkeySettings),
+) -> Harness {
     let fake = Fake::start(state).await;
     let clock = VirtualClock::starting_at(chrono::Utc::now());
     let mut settings = UnkeySettings::new(fake.base_url.clone(), RootKey::new(key));
@@ -146,9 +156,12 @@ pub async fn harness_with_key(state: FakeState, key: &str) -> Harness {
         max_attempts: 3,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
+        // Longer waits end a call at once, as those above a minute do in use.
+        retry_after_cap: Duration::from_secs(2),
     };
     settings.min_poll = Duration::from_secs(1);
     settings.switch_timeout = Duration::from_secs(60);
+    adjust(&mut settings);
     let backend = UnkeyBackend::new(settings, Arc::new(clock.clone())).expect("client builds");
     Harness {
         fake,

@@ -243,7 +243,7 @@ async fn a_spun_down_production_target_suggests_a_redeploy() {
 }
 
 #[tokio::test]
-async fn a_lost_answer_is_retried_and_the_repeat_refusal_read_as_done() {
+async fn a_lost_rollback_answer_is_not_repeated_and_may_have_happened() {
     let mut state = world();
     state.switch_after_polls = 0;
     state.scripted.push(fake::Scripted {
@@ -251,14 +251,20 @@ async fn a_lost_answer_is_retried_and_the_repeat_refusal_read_as_done() {
         ..fake::Scripted::once("deployments.rollbackDeployment", 500)
     });
     let h = harness(state).await;
-    let handle = h
+    let err = h
         .backend
         .rollback(request(GOOD, Some(LIVE), "k1"))
         .await
-        .unwrap();
-    assert_eq!(h.fake.calls("deployments.rollbackDeployment"), 2);
-    let done = follow(&h, &handle.id, Duration::from_secs(1), 3).await;
-    assert_eq!(done.status, OperationStatus::Completed);
+        .unwrap_err();
+    assert!(
+        matches!(&err, BackendError::MayHaveHappened { message }
+            if message.contains("roll back to d_good0001 may have happened; look before trying again")),
+        "{err:?}"
+    );
+    assert_eq!(h.fake.calls("deployments.rollbackDeployment"), 1);
+    // It did happen, and looking shows it (the write made the kept reads stale).
+    let env = h.backend.get_environment(&production()).await.unwrap();
+    assert_eq!(env.live, Some(id(GOOD)));
     h.fake.assert_conforms();
 }
 
@@ -275,10 +281,111 @@ async fn create_deployment_is_not_repeated_after_a_server_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, BackendError::Transient { message } if message.contains("deployment list")),
+        matches!(&err, BackendError::MayHaveHappened { message } if message.contains("Unkey answered 500")),
         "{err:?}"
     );
     assert_eq!(h.fake.calls("deployments.createDeployment"), 1);
+    h.fake.assert_conforms();
+}
+
+#[tokio::test]
+async fn a_redeploy_that_times_out_after_unkey_created_it_is_sent_once() {
+    let mut state = world();
+    state.scripted.push(fake::Scripted::stalled(
+        "deployments.createDeployment",
+        Duration::from_secs(3),
+    ));
+    let h = harness_with(state, fake::FULL_KEY, |s| {
+        s.http.request_timeout = Duration::from_millis(300)
+    })
+    .await;
+    let before = h.fake.with(|s| s.deployments.len());
+    let err = h
+        .backend
+        .redeploy(redeploy_request(GOOD, true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "may_have_happened", "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("timeout") && text.contains("redeploy d_good0001 may have happened"),
+        "{text}"
+    );
+    assert_eq!(h.fake.calls("deployments.createDeployment"), 1);
+    assert_eq!(
+        h.fake.with(|s| s.deployments.len()),
+        before + 1,
+        "Unkey created it"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_redeploy_is_sent_again_as_nothing_happened() {
+    let mut state = world();
+    let mut limited = fake::Scripted::once("deployments.createDeployment", 429);
+    limited.retry_after = Some(1);
+    state.scripted.push(limited);
+    let h = harness(state).await;
+    let before = h.fake.with(|s| s.deployments.len());
+    let handle = h
+        .backend
+        .redeploy(redeploy_request(GOOD, true))
+        .await
+        .unwrap();
+    assert!(handle.new_deployment.is_some());
+    assert_eq!(h.fake.calls("deployments.createDeployment"), 2);
+    assert_eq!(h.fake.with(|s| s.deployments.len()), before + 1);
+    h.fake.assert_conforms();
+}
+
+#[tokio::test]
+async fn the_reads_preparing_a_switch_share_one_snapshot_and_the_write_ends_it() {
+    let h = harness_with(world(), fake::FULL_KEY, |s| {
+        s.reads_shared_for = Duration::from_secs(30)
+    })
+    .await;
+    let reads_of = |h: &Harness, op: &str, field: &str, value: &str| {
+        h.fake.with(|s| {
+            s.requests
+                .iter()
+                .filter(|(o, body)| o == op && body[field] == value)
+                .count()
+        })
+    };
+    let app_reads = |h: &Harness| h.fake.calls("apps.getApp");
+    // What a command reads before it asks to roll back: twice over, as a plan and its
+    // confirmation would.
+    for _ in 0..2 {
+        h.backend.get_environment(&production()).await.unwrap();
+        h.backend
+            .get_deployment(&production(), &id(GOOD))
+            .await
+            .unwrap();
+        h.backend.actions(&production(), &id(GOOD)).await.unwrap();
+        h.backend
+            .domains_to_move(&production(), &id(GOOD))
+            .await
+            .unwrap();
+    }
+    assert_eq!(app_reads(&h), 1, "one snapshot of the app");
+    assert_eq!(
+        reads_of(&h, "deployments.getDeployment", "deploymentId", GOOD),
+        1
+    );
+    // The check right before the write reads the live deployment as Unkey has it now.
+    h.backend
+        .rollback(request(GOOD, Some(LIVE), "k-snap"))
+        .await
+        .unwrap();
+    assert_eq!(app_reads(&h), 2);
+    assert_eq!(
+        reads_of(&h, "deployments.getDeployment", "deploymentId", GOOD),
+        1,
+        "the target comes from the snapshot"
+    );
+    // After the write nothing kept is fresh.
+    h.backend.get_environment(&production()).await.unwrap();
+    assert_eq!(app_reads(&h), 3);
     h.fake.assert_conforms();
 }
 

@@ -205,7 +205,11 @@ async fn deployments_carry_labels_states_and_the_live_flag() {
 
 #[tokio::test]
 async fn actions_follow_available_actions_with_reasons() {
-    let h = harness(world()).await;
+    // The fake changes under the adapter below: no snapshot window hides it.
+    let h = harness_with(world(), fake::FULL_KEY, |s| {
+        s.reads_shared_for = Duration::ZERO
+    })
+    .await;
     let find = |list: &[switchback::domain::ActionAvailability], a: Action| {
         list.iter().find(|x| x.action == a).unwrap().clone()
     };

@@ -5,7 +5,6 @@
 //! with backoff; operations are re-sent only with their idempotency key; every failure is
 //! a typed [`BackendError`], and the token never leaves the `Authorization` header.
 
-mod cache;
 mod transport;
 pub mod wire;
 
@@ -38,13 +37,13 @@ pub enum HttpSetupError {
     Client { backend: String, message: String },
 }
 
-/// Timeouts, body limit and retry policies; `HttpBackend::new` uses the config's timeouts
-/// and the defaults for the rest.
+/// Timeouts, body limit and retry policy; `HttpBackend::new` uses the config's timeouts
+/// and the defaults for the rest. Which calls are sent again is the kit's replay rule:
+/// reads, and operations with their idempotency key.
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
     pub settings: HttpSettings,
-    pub read_retries: RetryPolicy,
-    pub operation_retries: RetryPolicy,
+    pub retry: RetryPolicy,
 }
 
 impl HttpOptions {
@@ -55,8 +54,7 @@ impl HttpOptions {
                 request_timeout: config.request_timeout,
                 ..HttpSettings::default()
             },
-            read_retries: RetryPolicy::default(),
-            operation_retries: RetryPolicy::default(),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -105,18 +103,11 @@ impl HttpBackend {
             backend: backend.clone(),
             message: e.to_string(),
         })?;
-        let transport = Transport::new(
-            client,
-            base,
-            token,
-            options.settings,
-            options.read_retries,
-            options.operation_retries,
-        )
-        .map_err(|e| HttpSetupError::Client {
-            backend: backend.clone(),
-            message: e.to_string(),
-        })?;
+        let transport = Transport::new(client, base, token, options.settings, options.retry)
+            .map_err(|e| HttpSetupError::Client {
+                backend: backend.clone(),
+                message: e.to_string(),
+            })?;
         Ok(HttpBackend {
             name: backend,
             transport,

@@ -1,12 +1,11 @@
 //! Sending requests to a contract server: the token, conditional and shared GETs with
 //! retries, operations re-sent only with their idempotency key, and every failure typed.
 
-use super::cache::{Cached, GetCache, fresh_for};
 use super::wire::{IDEMPOTENCY_KEY, PROBLEM_JSON, Problem};
 use crate::backend::BackendError;
 use crate::net::{
-    HttpSettings, RetryPolicy, decode_json, error_for_status, excerpt, parse_retry_after,
-    read_limited, transport_error, with_retries,
+    Coalesce, HttpSettings, Replay, RetryPolicy, decode_json, error_for_status, excerpt,
+    parse_retry_after, read_limited, retrying, transport_error,
 };
 use bytes::Bytes;
 use reqwest::header::{
@@ -16,7 +15,7 @@ use reqwest::{StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Mutex;
-use tokio::time::Instant;
+use std::time::Duration;
 
 /// The server's own clock, sent on every answer (the demo may run faster than real time).
 pub const PLATFORM_NOW: &str = "platform-now";
@@ -24,15 +23,23 @@ pub const PLATFORM_NOW: &str = "platform-now";
 /// URLs whose last answer is kept for conditional GETs.
 const CACHED_URLS: usize = 512;
 
+/// The last answer to a URL that decoded, kept to revalidate with its ETag.
+#[derive(Clone, Debug)]
+struct Cached {
+    etag: Option<String>,
+    body: Bytes,
+}
+
 pub struct Transport {
     client: reqwest::Client,
     base: Url,
     /// `Bearer …`, marked sensitive so it never shows in debug output.
     authorization: Option<HeaderValue>,
     settings: HttpSettings,
-    read_retries: RetryPolicy,
-    operation_retries: RetryPolicy,
-    cache: GetCache,
+    retry: RetryPolicy,
+    /// Every GET is revalidated (no freshness window): identical GETs in flight share one
+    /// request, and the ETag makes a repeat cheap.
+    reads: Coalesce<Cached>,
     /// Platform time minus local time, from the last answer.
     clock_offset: Mutex<Option<chrono::TimeDelta>>,
 }
@@ -43,8 +50,7 @@ impl Transport {
         base: Url,
         token: Option<String>,
         settings: HttpSettings,
-        read_retries: RetryPolicy,
-        operation_retries: RetryPolicy,
+        retry: RetryPolicy,
     ) -> Result<Self, BackendError> {
         let authorization = token
             .map(|token| {
@@ -61,9 +67,8 @@ impl Transport {
             base,
             authorization,
             settings,
-            read_retries,
-            operation_retries,
-            cache: GetCache::new(CACHED_URLS),
+            retry,
+            reads: Coalesce::new(CACHED_URLS, Duration::ZERO),
             clock_offset: Mutex::new(None),
         })
     }
@@ -87,43 +92,43 @@ impl Transport {
     }
 
     /// A GET decoded as `T`: revalidated with its ETag, shared with identical GETs in
-    /// flight, retried when the failure is transient.
+    /// flight, sent again when the failure is transient. An answer that does not decode is
+    /// not kept.
     pub async fn get<T: DeserializeOwned>(&self, url: Url, what: &str) -> Result<T, BackendError> {
-        let waiting_since = Instant::now();
-        let slot = self.cache.slot(url.as_str());
-        let mut cached = slot.lock().await;
-        if let Some(shared) = fresh_for(&cached, waiting_since) {
-            return decode_json(&shared.body, what);
+        let mut decoded: Option<T> = None;
+        let kept = self
+            .reads
+            .get(url.as_str(), |previous: Option<Cached>| {
+                let (url, decoded) = (&url, &mut decoded);
+                async move {
+                    let etag = previous.as_ref().and_then(|c| c.etag.clone());
+                    let answer = retrying(Replay::Read, &self.retry, what, |_| {
+                        self.get_once(url, etag.clone(), what)
+                    })
+                    .await?;
+                    let cached = match (answer, previous) {
+                        (GetAnswer::Fresh { etag, body }, _) => Cached { etag, body },
+                        (GetAnswer::NotModified, Some(previous)) => previous,
+                        (GetAnswer::NotModified, None) => {
+                            return Err(BackendError::Decode {
+                                message: format!(
+                                    "{what}: 304 Not Modified for a request without an ETag"
+                                ),
+                                excerpt: None,
+                            });
+                        }
+                    };
+                    *decoded =
+                        Some(decode_json(&cached.body, what).inspect_err(|e| log_decode(url, e))?);
+                    Ok(cached)
+                }
+            })
+            .await?;
+        match decoded {
+            Some(value) => Ok(value),
+            // Another caller's request, shared.
+            None => decode_json(&kept.body, what),
         }
-        let etag = cached.as_ref().and_then(|c| c.etag.clone());
-        let answer = with_retries(&self.read_retries, |_| {
-            self.get_once(&url, etag.clone(), what)
-        })
-        .await?;
-        let body = match answer {
-            GetAnswer::Fresh { etag, body } => {
-                let value = decode_json(&body, what).inspect_err(|e| log_decode(&url, e))?;
-                *cached = Some(Cached {
-                    etag,
-                    body,
-                    confirmed: Instant::now(),
-                });
-                return Ok(value);
-            }
-            GetAnswer::NotModified => match cached.as_mut() {
-                Some(entry) => {
-                    entry.confirmed = Instant::now();
-                    entry.body.clone()
-                }
-                None => {
-                    return Err(BackendError::Decode {
-                        message: format!("{what}: 304 Not Modified for a request without an ETag"),
-                        excerpt: None,
-                    });
-                }
-            },
-        };
-        decode_json(&body, what)
     }
 
     async fn get_once(
@@ -162,7 +167,8 @@ impl Transport {
     }
 
     /// An operation request: re-sent after a transient failure only with the same
-    /// idempotency key, so the server performs it at most once.
+    /// idempotency key (the contract honours it), so the server performs it at most once;
+    /// without a clear answer in the end it may have happened. Kept reads are stale after.
     pub async fn post_operation<B: Serialize, T: DeserializeOwned>(
         &self,
         url: Url,
@@ -174,7 +180,8 @@ impl Transport {
             .map_err(|e| BackendError::invalid(format!("cannot encode the request: {e}")))?;
         let key = HeaderValue::from_str(idempotency_key)
             .map_err(|_| BackendError::invalid("the idempotency key is not a valid header"))?;
-        with_retries(&self.operation_retries, |attempt| {
+        let what = format!("the {action}");
+        let result = retrying(Replay::SameKey, &self.retry, &what, |attempt| {
             if attempt > 0 {
                 tracing::info!(
                     url = url.path(),
@@ -184,7 +191,9 @@ impl Transport {
             }
             self.post_once(&url, json.clone(), key.clone(), action)
         })
-        .await
+        .await;
+        self.reads.invalidate();
+        result
     }
 
     async fn post_once<T: DeserializeOwned>(

@@ -147,8 +147,10 @@ impl Problem {
         problem
     }
 
-    /// The typed error a problem body stands for; `status` is the HTTP status of the answer
-    /// (the body's own `status` member is advisory), `action` names what was asked.
+    /// The typed error a problem body stands for: the kit's status table
+    /// (`net::error_for`), refined with the contract's members. `status` is the HTTP status
+    /// of the answer (the body's own `status` member is advisory), `retry_after` its
+    /// header, `action` names what was asked.
     pub fn into_error(
         self,
         status: u16,
@@ -156,41 +158,30 @@ impl Problem {
         action: &str,
     ) -> BackendError {
         let detail = if self.detail.is_empty() {
-            self.title.clone()
+            self.title.as_str()
         } else {
-            self.detail.clone()
+            self.detail.as_str()
         };
-        match status {
-            401 => BackendError::Unauthorized { message: detail },
-            403 => BackendError::Forbidden {
-                action: action.to_owned(),
-                reason: detail,
-            },
-            404 => BackendError::NotFound { what: detail },
-            409 => BackendError::Conflict {
+        match crate::net::error_for(status, retry_after, detail, action) {
+            BackendError::Conflict { message, .. } => BackendError::Conflict {
                 live_now: self.live_now,
                 live_label: self.live_label,
                 changed_by: self.changed_by,
-                message: detail,
+                message,
             },
-            412 => BackendError::Precondition {
+            BackendError::Precondition { message, .. } => BackendError::Precondition {
                 code: self
                     .code
                     .as_deref()
                     .map(parse_precondition_code)
                     .unwrap_or(PreconditionCode::Other),
-                message: detail,
+                message,
                 suggestion: self.suggestion,
             },
-            429 => BackendError::RateLimited {
-                retry_after: retry_after.or(self.retry_after.map(Duration::from_secs)),
+            BackendError::RateLimited { retry_after: None } => BackendError::RateLimited {
+                retry_after: self.retry_after.map(Duration::from_secs),
             },
-            408 | 500..=599 => BackendError::Transient {
-                message: format!("HTTP {status}: {detail}"),
-            },
-            _ => BackendError::Invalid {
-                message: format!("HTTP {status}: {detail}"),
-            },
+            other => other,
         }
     }
 }
@@ -210,6 +201,7 @@ pub fn status_of(error: &BackendError) -> (u16, &'static str) {
         BackendError::Conflict { .. } => (409, "The live deployment changed"),
         BackendError::RateLimited { .. } => (429, "Too many requests"),
         BackendError::Transient { .. } => (503, "Temporarily unavailable"),
+        BackendError::MayHaveHappened { .. } => (504, "The platform gave no clear answer"),
         BackendError::Invalid { .. } => (400, "Invalid request"),
         BackendError::Decode { .. } => (502, "The platform answered badly"),
     }

@@ -4,6 +4,7 @@
 use super::api::Problem;
 use crate::backend::{BackendError, PreconditionCode};
 use crate::domain::Action;
+use crate::net::{Replay, error_for_status};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -18,30 +19,9 @@ pub struct CallContext {
     pub permission: &'static str,
     /// What the call is about, e.g. `deployment d_123`.
     pub subject: String,
+    /// How the call may be repeated. Unkey takes no idempotency key, so rollback, promote
+    /// and createDeployment are `Replay::Once`: never re-sent after a timeout or a `5xx`.
     pub replay: Replay,
-}
-
-/// When an attempt may be repeated after a failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Replay {
-    /// A read: always safe.
-    Read,
-    /// Rollback and promote: repeating them has the same effect (a second rollback to the
-    /// now-live target is refused with `deployment_is_current`), so 5xx, timeouts and 429
-    /// are retried.
-    Repeatable,
-    /// createDeployment: a repeat after a 5xx or a timeout could build a second deployment,
-    /// so only 429 (refused before anything happened) is retried.
-    RateLimitOnly,
-}
-
-impl Replay {
-    pub fn retries(self, error: &BackendError) -> bool {
-        match self {
-            Self::Read | Self::Repeatable => error.is_retryable(),
-            Self::RateLimitOnly => matches!(error, BackendError::RateLimited { .. }),
-        }
-    }
 }
 
 /// The problem codes of Unkey's deployment gates (answered with 412).
@@ -52,6 +32,8 @@ pub mod codes {
     pub const IS_CURRENT: &str = "deployment_is_current";
 }
 
+/// The kit's reading of the status (`net::error_for_status`), in Unkey's words: which
+/// permission a refusal points at, which variable the key came from, what a gate code means.
 pub fn from_status(
     status: StatusCode,
     headers: &HeaderMap,
@@ -70,37 +52,42 @@ pub fn from_status(
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error"))
         .to_owned();
-    match status.as_u16() {
-        400 => BackendError::invalid(format!("Unkey refused to {}: {detail}", call.doing)),
-        401 => BackendError::Unauthorized {
+    let code = status.as_u16();
+    match error_for_status(status, headers, &detail, &call.doing) {
+        BackendError::Unauthorized { .. } => BackendError::Unauthorized {
             message: format!(
                 "Unkey refused the root key from {token_env} ({detail}); check that it is a current root key"
             ),
         },
-        403 => BackendError::Forbidden {
-            action: call.doing.clone(),
+        BackendError::Forbidden { action, .. } => BackendError::Forbidden {
+            action,
             reason: format!("the root key lacks `{}` ({detail})", call.permission),
         },
-        404 => BackendError::not_found(format!(
+        BackendError::NotFound { .. } => BackendError::not_found(format!(
             "{} does not exist, or the root key lacks `{}` for it (Unkey answers both the same way)",
             call.subject, call.permission
         )),
-        412 => precondition(problem.map(Problem::code).unwrap_or(""), &detail, call),
-        422 => BackendError::invalid(format!(
-            "Unkey could not {} within the workspace's limits: {detail}",
-            call.doing
-        )),
-        429 => BackendError::RateLimited {
-            retry_after: crate::net::parse_retry_after(headers),
-        },
-        408 | 500..=599 => BackendError::transient(format!(
-            "Unkey answered {} to {} ({detail})",
-            status.as_u16(),
-            call.path
-        )),
-        other => {
-            BackendError::invalid(format!("Unkey answered {other} to {}: {detail}", call.path))
+        BackendError::Precondition { .. } => {
+            precondition(problem.map(Problem::code).unwrap_or(""), &detail, call)
         }
+        BackendError::Conflict { .. } => BackendError::Conflict {
+            live_now: None,
+            live_label: None,
+            changed_by: None,
+            message: format!("Unkey answered {code} to {}: {detail}", call.path),
+        },
+        BackendError::Invalid { .. } => BackendError::invalid(match code {
+            400 => format!("Unkey refused to {}: {detail}", call.doing),
+            422 => format!(
+                "Unkey could not {} within the workspace's limits: {detail}",
+                call.doing
+            ),
+            other => format!("Unkey answered {other} to {}: {detail}", call.path),
+        }),
+        BackendError::Transient { .. } => {
+            BackendError::transient(format!("Unkey answered {code} to {} ({detail})", call.path))
+        }
+        other => other,
     }
 }
 
@@ -161,15 +148,6 @@ mod tests {
     }
 
     #[test]
-    fn create_is_retried_only_when_rate_limited() {
-        let transient = BackendError::transient("503");
-        let limited = BackendError::RateLimited { retry_after: None };
-        assert!(Replay::Repeatable.retries(&transient));
-        assert!(!Replay::RateLimitOnly.retries(&transient));
-        assert!(Replay::RateLimitOnly.retries(&limited));
-    }
-
-    #[test]
     fn unknown_precondition_keeps_unkeys_words() {
         let problem = Problem {
             detail: "spend cap reached".to_owned(),
@@ -180,7 +158,7 @@ mod tests {
             StatusCode::PRECONDITION_FAILED,
             &HeaderMap::new(),
             Some(&problem),
-            &call(Replay::Repeatable),
+            &call(Replay::Once),
             "UNKEY_ROOT_KEY",
         );
         assert!(matches!(

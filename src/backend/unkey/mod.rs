@@ -83,6 +83,7 @@ impl UnkeyBackend {
                 settings.token_env,
                 settings.retry,
                 settings.http.max_body_bytes,
+                settings.reads_shared_for,
             ),
             clock,
             projects: settings.projects,
@@ -239,7 +240,7 @@ impl Backend for UnkeyBackend {
             doing: "list the deployments".to_owned(),
             permission: "environment.*.read_deployment",
             subject: format!("environment `{}/{}`", at.app, at.environment),
-            replay: errors::Replay::Read,
+            replay: crate::net::Replay::Read,
         };
         let body = api::ListDeployments {
             project: &at.project,

@@ -3,8 +3,9 @@
 use super::UnkeyBackend;
 use super::address::{EnvAddress, check_identifier};
 use super::api::{self, MAX_PAGE};
-use super::errors::{CallContext, Replay};
+use super::errors::CallContext;
 use crate::backend::BackendError;
+use crate::net::Replay;
 
 fn read(path: &'static str, permission: &'static str, doing: &str, subject: String) -> CallContext {
     CallContext {
@@ -21,6 +22,16 @@ const MAX_DOMAIN_PAGES: usize = 10;
 
 impl UnkeyBackend {
     pub(super) async fn fetch_app(&self, at: &EnvAddress) -> Result<api::App, BackendError> {
+        self.app(at, false).await
+    }
+
+    /// The app as Unkey has it now, not from the shared snapshot: for the check of the
+    /// live deployment right before a write, and for following an operation.
+    pub(super) async fn fetch_app_now(&self, at: &EnvAddress) -> Result<api::App, BackendError> {
+        self.app(at, true).await
+    }
+
+    async fn app(&self, at: &EnvAddress, now: bool) -> Result<api::App, BackendError> {
         let call = read(
             "apps.getApp",
             "app.*.read_app",
@@ -31,10 +42,27 @@ impl UnkeyBackend {
             project: &at.project,
             app: &at.app,
         };
-        Ok(self.client.call(&call, &body).await?.data)
+        let answer = if now {
+            self.client.call_now(&call, &body).await?
+        } else {
+            self.client.call(&call, &body).await?
+        };
+        Ok(answer.data)
     }
 
     pub(super) async fn fetch_deployment(&self, id: &str) -> Result<api::Deployment, BackendError> {
+        self.deployment(id, false).await
+    }
+
+    /// The deployment as Unkey has it now (following an operation).
+    pub(super) async fn fetch_deployment_now(
+        &self,
+        id: &str,
+    ) -> Result<api::Deployment, BackendError> {
+        self.deployment(id, true).await
+    }
+
+    async fn deployment(&self, id: &str, now: bool) -> Result<api::Deployment, BackendError> {
         check_identifier(id)?;
         let call = read(
             "deployments.getDeployment",
@@ -43,7 +71,12 @@ impl UnkeyBackend {
             format!("deployment {id}"),
         );
         let body = api::DeploymentRef { deployment_id: id };
-        Ok(self.client.call(&call, &body).await?.data)
+        let answer = if now {
+            self.client.call_now(&call, &body).await?
+        } else {
+            self.client.call(&call, &body).await?
+        };
+        Ok(answer.data)
     }
 
     /// A deployment of this environment; one of another is reported missing here.

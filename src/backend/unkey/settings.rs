@@ -13,6 +13,9 @@ pub struct UnkeySettings {
     pub projects: Vec<String>,
     pub http: HttpSettings,
     pub retry: RetryPolicy,
+    /// How long a read's answer serves identical reads (the snapshot the reads preparing a
+    /// write share); zero shares only reads in flight.
+    pub reads_shared_for: Duration,
     pub switch_timeout: Duration,
     pub redeploy_timeout: Duration,
     /// An operation looks at Unkey at most this often, however often it is asked about.
@@ -28,6 +31,7 @@ impl UnkeySettings {
             projects: Vec::new(),
             http: HttpSettings::default(),
             retry: RetryPolicy::default(),
+            reads_shared_for: Duration::from_secs(1),
             switch_timeout: Duration::from_secs(120),
             redeploy_timeout: Duration::from_secs(20 * 60),
             min_poll: Duration::from_millis(500),

@@ -4,7 +4,7 @@
 use super::UnkeyBackend;
 use super::address::EnvAddress;
 use super::api::{self, DeploymentAction, DeploymentStatus};
-use super::errors::{CallContext, Replay};
+use super::errors::CallContext;
 use super::mapping;
 use super::operations::{self, Observation, Tracked};
 use crate::backend::{
@@ -14,6 +14,7 @@ use crate::domain::{
     Action, DeploymentId, EnvRef, LogLevel, Operation, OperationId, OperationKind, OperationStatus,
     Scope, Strategy,
 };
+use crate::net::Replay;
 
 fn handle(op: &Operation) -> OperationHandle {
     OperationHandle {
@@ -88,7 +89,7 @@ impl UnkeyBackend {
             return Ok(handle(&op));
         }
         let at = EnvAddress::parse(&request.env)?;
-        let app = self.fetch_app(&at).await?;
+        let app = self.fetch_app_now(&at).await?;
         let target = self
             .fetch_deployment_in(&at, request.target.as_str())
             .await?;
@@ -114,23 +115,13 @@ impl UnkeyBackend {
             doing: format!("{verb} {}", target.id),
             permission,
             subject: format!("deployment {}", target.id),
-            replay: Replay::Repeatable,
+            replay: Replay::Once,
         };
         let body = api::DeploymentRef {
             deployment_id: &target.id,
         };
-        let (result, attempts) = self
-            .client
-            .call_counting::<_, api::Empty>(&call, &body)
-            .await;
-        match result {
-            Ok(_) => {}
-            // A repeat after a lost answer: the first attempt went through.
-            Err(BackendError::Precondition {
-                code: PreconditionCode::AlreadyLive,
-                ..
-            }) if attempts > 1 => {}
-            Err(error) => return Err(self.refine_refusal(error, &call, action, &target)),
+        if let Err(error) = self.client.call::<_, api::Empty>(&call, &body).await {
+            return Err(self.refine_refusal(error, &call, action, &target));
         }
 
         let now = self.clock.now();
@@ -255,7 +246,7 @@ impl UnkeyBackend {
             }
             _ => {}
         }
-        let app = self.fetch_app(&at).await?;
+        let app = self.fetch_app_now(&at).await?;
         self.check_expected_live(&app, request.expected_live.as_ref())
             .await?;
         let call = CallContext {
@@ -263,7 +254,7 @@ impl UnkeyBackend {
             doing: format!("redeploy {}", source.id),
             permission: "environment.*.create_deployment",
             subject: format!("deployment {}", source.id),
-            replay: Replay::RateLimitOnly,
+            replay: Replay::Once,
         };
         let body = api::CreateDeployment {
             project: &at.project,
@@ -275,11 +266,6 @@ impl UnkeyBackend {
         };
         let created: api::CreatedDeployment = match self.client.call(&call, &body).await {
             Ok(envelope) => envelope.data,
-            Err(BackendError::Transient { message }) => {
-                return Err(BackendError::transient(format!(
-                    "{message}; Unkey may have created the deployment anyway: look at the deployment list before trying again"
-                )));
-            }
             Err(error) => return Err(self.refine_refusal(error, &call, Action::Redeploy, &source)),
         };
         let now = self.clock.now();
@@ -346,8 +332,10 @@ impl UnkeyBackend {
         }
         let at = EnvAddress::parse(env)?;
         let looked = async {
-            let app = self.fetch_app(&at).await?;
-            let deployment = self.fetch_deployment(tracked.watched().as_str()).await?;
+            let app = self.fetch_app_now(&at).await?;
+            let deployment = self
+                .fetch_deployment_now(tracked.watched().as_str())
+                .await?;
             let environment = self.environment_of(&at).await?;
             Ok::<_, BackendError>((app, deployment, environment))
         }

@@ -72,7 +72,7 @@ impl UnkeyBackend {
             doing: "list the projects".to_owned(),
             permission: "project.*.read_project",
             subject: "the workspace's projects".to_owned(),
-            replay: errors::Replay::Read,
+            replay: crate::net::Replay::Read,
         };
         let body = api::ListProjects {
             limit: page.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE),
@@ -211,7 +211,7 @@ impl UnkeyBackend {
             doing: "read the gateway request counts".to_owned(),
             permission: "project.*.read_gateway_requests",
             subject: "gateway requests".to_owned(),
-            replay: errors::Replay::Read,
+            replay: crate::net::Replay::Read,
         };
         let answer: api::Envelope<api::Rows> =
             self.client.call(&call, &api::Query { query: &sql }).await?;
