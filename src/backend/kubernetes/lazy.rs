@@ -56,6 +56,14 @@ impl Backend for LazyKubernetes {
         self.clock.now()
     }
 
+    fn metric_labels(
+        &self,
+        project: &ProjectId,
+        environment: &crate::domain::EnvironmentId,
+    ) -> crate::backend::MetricLabels {
+        super::metric_labels(project, environment)
+    }
+
     async fn identity(&self) -> Result<Identity, BackendError> {
         self.get().await?.identity().await
     }
