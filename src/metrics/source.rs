@@ -132,7 +132,10 @@ impl PrometheusSource {
         let ask = |key: &'static str, template: &Template| {
             let promql = self.render(template, query, labels, label, window);
             async move {
-                let data = self.client.range(&promql?, start, end, step).await;
+                let data = self
+                    .client
+                    .range(&with_key(key, promql)?, start, end, step)
+                    .await;
                 one_series(key, with_key(key, data)?.into_series()?)
             }
         };
@@ -152,7 +155,7 @@ impl PrometheusSource {
         let ask = |key: &'static str, template: &Template| {
             let promql = self.render(template, query, labels, label, window);
             async move {
-                let data = self.client.instant(&promql?, at).await;
+                let data = self.client.instant(&with_key(key, promql)?, at).await;
                 one_series(key, with_key(key, data)?.into_series()?)
             }
         };
