@@ -55,10 +55,10 @@ pub fn platform(
     clock: SharedClock,
     actor: String,
 ) -> Result<DemoBackend, BuildError> {
-    let scenario = Scenario::load(&config.scenario).map_err(|source| {
+    let scenario = Scenario::load(&config.scenario).map_err(|problem| {
         BuildError::new(ScenarioOf {
             backend: config.name.clone(),
-            source,
+            problem,
         })
     })?;
     let identity = Identity {
@@ -68,12 +68,13 @@ pub fn platform(
     Ok(DemoBackend::new(scenario, clock, identity))
 }
 
+/// The scenario's own message, with the entry it is for (one message, no cause chain to
+/// repeat it).
 #[derive(Debug, thiserror::Error)]
-#[error("backend `{backend}`: scenario: {source}")]
+#[error("backend `{backend}`: scenario: {problem}")]
 struct ScenarioOf {
     backend: String,
-    #[source]
-    source: super::ScenarioError,
+    problem: super::ScenarioError,
 }
 
 /// The person at the keyboard: `$USER` (or `$USERNAME`), else `you`.

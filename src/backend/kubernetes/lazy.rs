@@ -1,5 +1,5 @@
 //! A Kubernetes backend that connects on first use, so it can be built without a runtime
-//! call (the backend factory is synchronous) and a cluster that is down at start is tried
+//! call (`BackendKind::build` is synchronous) and a cluster that is down at start is tried
 //! again on the next call instead of failing the console.
 
 use super::{KubernetesBackend, KubernetesBackendConfig};
