@@ -103,7 +103,8 @@ impl BuildError {
     }
 }
 
-/// Generates [`BackendConfig`], one variant per kind, and everything that dispatches on it.
+/// Generates [`BackendConfig`](super::registry::BackendConfig), one variant per kind, and
+/// everything that dispatches on it; invoked once, in `registry`.
 macro_rules! kinds {
     ($($(#[$doc:meta])* $variant:ident => $kind:ty),+ $(,)?) => {
         /// One `[[backends]]` entry; its `kind` picks the variant.
@@ -114,13 +115,15 @@ macro_rules! kinds {
 
         impl BackendConfig {
             /// Every `kind` this build understands, in the order the docs list them.
-            pub const KINDS: &'static [&'static str] = &[$(<$kind as $crate::backend::BackendKind>::NAME),+];
+            pub const KINDS: &'static [&'static str] =
+                &[$(<$kind as $crate::backend::BackendKind>::NAME),+];
 
             /// Every metric-template placeholder some backend gives: `{project}`,
-            /// `{environment}`, then each kind's own, in the order of the list above.
+            /// `{environment}`, then each kind's own, in the order of the list.
             pub fn metric_placeholders() -> Vec<&'static str> {
+                let own = [$(<$kind as $crate::backend::BackendKind>::METRIC_LABELS),+];
                 let mut names = $crate::backend::MetricLabels::COMMON.to_vec();
-                for name in [$(<$kind as $crate::backend::BackendKind>::METRIC_LABELS),+].concat() {
+                for name in own.concat() {
                     if !names.contains(&name) {
                         names.push(name);
                     }
@@ -129,14 +132,16 @@ macro_rules! kinds {
             }
 
             pub fn name(&self) -> &str {
+                use $crate::backend::BackendKind;
                 match self {
-                    $(Self::$variant(c) => <$kind as $crate::backend::BackendKind>::name(c),)+
+                    $(Self::$variant(c) => <$kind>::name(c),)+
                 }
             }
 
             pub fn kind(&self) -> &'static str {
+                use $crate::backend::BackendKind;
                 match self {
-                    $(Self::$variant(_) => <$kind as $crate::backend::BackendKind>::NAME,)+
+                    $(Self::$variant(_) => <$kind>::NAME,)+
                 }
             }
 
@@ -146,8 +151,10 @@ macro_rules! kinds {
             where
                 D: serde::Deserializer<'de>,
             {
-                $(if kind == <$kind as $crate::backend::BackendKind>::NAME {
-                    let config = <<$kind as $crate::backend::BackendKind>::Config as serde::Deserialize>::deserialize(rest)?;
+                use $crate::backend::BackendKind;
+                use serde::Deserialize;
+                $(if kind == <$kind>::NAME {
+                    let config = <$kind as BackendKind>::Config::deserialize(rest)?;
                     return Ok(Some(Self::$variant(config)));
                 })+
                 Ok(None)
@@ -155,23 +162,29 @@ macro_rules! kinds {
 
             /// The first value that makes no sense, with its key inside the entry.
             pub fn validate(&self) -> Result<(), $crate::backend::KeyProblem> {
+                use $crate::backend::BackendKind;
                 match self {
-                    $(Self::$variant(c) => <$kind as $crate::backend::BackendKind>::validate(c),)+
+                    $(Self::$variant(c) => <$kind>::validate(c),)+
                 }
             }
 
             /// The clock the entry's backend runs on.
             pub fn clock(&self) -> $crate::clock::SharedClock {
+                use $crate::backend::BackendKind;
                 match self {
-                    $(Self::$variant(c) => <$kind as $crate::backend::BackendKind>::clock(c),)+
+                    $(Self::$variant(c) => <$kind>::clock(c),)+
                 }
             }
 
             /// The entry's adapter, running on `clock`.
-            pub fn build(&self, clock: $crate::clock::SharedClock,
-            ) -> Result<std::sync::Arc<dyn $crate::backend::Backend>, $crate::backend::BuildError> {
+            pub fn build(
+                &self,
+                clock: $crate::clock::SharedClock,
+            ) -> Result<std::sync::Arc<dyn $crate::backend::Backend>, $crate::backend::BuildError>
+            {
+                use $crate::backend::BackendKind;
                 match self {
-                    $(Self::$variant(c) => <$kind as $crate::backend::BackendKind>::build(c, clock),)+
+                    $(Self::$variant(c) => <$kind>::build(c, clock),)+
                 }
             }
         }

@@ -6,16 +6,15 @@ pub use super::kind::{BackendKind, BuildError, KeyProblem, KeyStep};
 
 use super::demo::DemoBackendConfig;
 use super::kind::kinds;
-use super::{demo, http, kubernetes, unkey};
 use serde::Deserialize;
 
 kinds! {
     /// The embedded demo platform.
-    Demo => demo::DemoKind,
+    Demo => super::demo::DemoKind,
     /// A platform speaking the documented HTTP contract (`docs/api.md`).
-    Http => http::HttpKind,
-    Unkey => unkey::UnkeyKind,
-    Kubernetes => kubernetes::KubernetesKind,
+    Http => super::http::HttpKind,
+    Unkey => super::unkey::UnkeyKind,
+    Kubernetes => super::kubernetes::KubernetesKind,
 }
 
 impl BackendConfig {
