@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod console;
 pub mod domain;
 pub mod logging;

@@ -99,3 +99,142 @@ fn the_scanner_sees_the_forms_an_import_takes() {
     );
     assert_eq!(offending_lines("use std::fmt;", &crates).len(), 0);
 }
+
+/// `crate::` paths in `source` that start with one of `modules` (`backend::http` matches
+/// `use crate::backend::http::X`, `crate::backend::http;`, `use crate::backend::{http, …}`
+/// and `use crate::{backend::http, …}`), ignoring comments.
+fn crate_imports(source: &str, modules: &[&str]) -> Vec<String> {
+    let code: String = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        let path_and_more = &rest[at + "crate::".len()..];
+        for path in expand(path_and_more) {
+            if modules.iter().any(|m| {
+                path == *m
+                    || path
+                        .strip_prefix(m)
+                        .is_some_and(|tail| tail.starts_with("::"))
+            }) {
+                found.push(format!("crate::{path}"));
+            }
+        }
+        rest = path_and_more;
+    }
+    found
+}
+
+/// The paths a `use` tree at the start of `text` names: `a::{b, c::d}` → `a::b`, `a::c::d`.
+fn expand(text: &str) -> Vec<String> {
+    let text = text.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(text.len());
+    let (head, tail) = text.split_at(end);
+    if !tail.starts_with('{') || !(head.is_empty() || head.ends_with("::")) {
+        return vec![head.trim_end_matches("::").to_owned()];
+    }
+    // The braced group, up to its matching close.
+    let mut depth = 0;
+    let mut items = Vec::new();
+    let mut start = 1;
+    for (i, c) in tail.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 1 => {
+                items.push(&tail[start..i]);
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 1 => {
+                items.push(&tail[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items
+        .into_iter()
+        .filter(|item| !item.trim().is_empty())
+        .flat_map(expand)
+        .map(|inner| format!("{head}{inner}"))
+        .collect()
+}
+
+/// Every import of `modules` in the files under `root` (relative to `src/`).
+fn crate_violations(root: &str, modules: &[&str]) -> Vec<String> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    assert!(
+        base.join(root).exists(),
+        "src/{root} is where this test looks"
+    );
+    for file in rust_files(&base.join(root)) {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for import in crate_imports(&source, modules) {
+            found.push(format!("{}: {import}", file.display()));
+        }
+    }
+    found
+}
+
+/// Backend kinds are known to the rest through `backend::registry` only; the adapters know
+/// nothing of the config file or of Prometheus; the metrics know no adapter's ids.
+#[test]
+fn config_backend_and_metrics_import_each_other_only_through_the_registry() {
+    let adapters = [
+        "backend::demo",
+        "backend::http",
+        "backend::unkey",
+        "backend::kubernetes",
+    ];
+    let rules: [(&str, &[&str]); 3] = [
+        ("config", &adapters),
+        ("backend", &["config", "metrics"]),
+        ("metrics", &["backend::kubernetes"]),
+    ];
+    let mut found = Vec::new();
+    for (root, modules) in rules {
+        found.extend(crate_violations(root, modules));
+    }
+    assert!(
+        found.is_empty(),
+        "an import across the registry's boundary:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_crate_import_scanner_sees_every_form() {
+    let modules = ["backend::http", "config"];
+    let seen = |source: &str| crate_imports(source, &modules);
+    assert_eq!(
+        seen("use crate::backend::http::HttpBackendConfig;"),
+        ["crate::backend::http::HttpBackendConfig"]
+    );
+    assert_eq!(seen("use crate::backend::http;"), ["crate::backend::http"]);
+    assert_eq!(
+        seen("use crate::backend::{Backend, http::HttpBackend};"),
+        ["crate::backend::http::HttpBackend"]
+    );
+    assert_eq!(
+        seen("use crate::{\n    backend::{demo, http},\n    config::Config,\n};"),
+        ["crate::backend::http", "crate::config::Config"]
+    );
+    assert_eq!(
+        seen("    let c = crate::config::parse_str(text, path);"),
+        ["crate::config::parse_str"]
+    );
+    assert_eq!(
+        seen("use crate::backend::httpx::Other;\nuse crate::configure;"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        seen("// use crate::backend::http::X;\nuse crate::backend::registry::BackendConfig;"),
+        Vec::<String>::new()
+    );
+}

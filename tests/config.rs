@@ -1,9 +1,9 @@
 //! The config loader: what it accepts, what it refuses, and how it says why.
 
 use std::path::Path;
-use switchback::config::{
-    BackendConfig, Config, ConfigError, DemoBackendConfig, Problem, parse_str,
-};
+use std::time::Duration;
+use switchback::backend::demo::DemoBackendConfig;
+use switchback::config::{BackendConfig, Config, ConfigError, Problem, parse_str};
 
 const FILE: &str = "/x/config.toml";
 
@@ -181,6 +181,92 @@ fn values_are_checked_after_parsing() {
     assert!(message.contains("backends[0].speed"), "{message}");
     let (message, _, _, _) = refuse("[poll]\nfocused = \"0s\"\n");
     assert!(message.contains("poll.focused"), "{message}");
+}
+
+#[test]
+fn reads_an_http_backend_with_humantime_timeouts() {
+    let config = parse(
+        "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"http://127.0.0.1:7878\"\nrequest-timeout = \"2500ms\"\n",
+    )
+    .unwrap();
+    let BackendConfig::Http(http) = &config.backends[0] else {
+        panic!("expected an http entry, got {:?}", config.backends[0]);
+    };
+    assert_eq!(http.url, "http://127.0.0.1:7878");
+    assert_eq!(http.connect_timeout, Duration::from_secs(3));
+    assert_eq!(http.request_timeout, Duration::from_millis(2500));
+}
+
+/// Each kind checks its own entries; the loader says where, as for every other key.
+#[test]
+fn each_kinds_checks_point_at_the_value_with_its_key() {
+    let cases = [
+        (
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"ftp://host\"\n",
+            (4, 7),
+            "backends[0].url",
+            "\"ftp://host\" is not an http(s) URL",
+        ),
+        (
+            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"http://h\"\nconnect-timeout = \"0s\"\n",
+            (5, 19),
+            "backends[0].connect-timeout",
+            "must be longer than zero",
+        ),
+        (
+            "[[backends]]\nkind = \"demo\"\nname = \"d\"\nscenario = \" \"\n",
+            (4, 12),
+            "backends[0].scenario",
+            "name a scenario",
+        ),
+        (
+            "[[backends]]\nkind = \"demo\"\nname = \"d\"\n\n[[backends]]\nkind = \"unkey\"\nname = \"u\"\nbase-url = \"api.unkey.com\"\n",
+            (8, 12),
+            "backends[1].base-url",
+            "`api.unkey.com` is not an http(s) URL",
+        ),
+        (
+            "[[backends]]\nkind = \"kubernetes\"\nname = \"k\"\nnamespaces = [\"shop\", \"\"]\n",
+            (4, 23),
+            "backends[0].namespaces[1]",
+            "a namespace needs a name",
+        ),
+        (
+            "[[backends]]\nkind = \"kubernetes\"\nname = \"k\"\nselector = \"\"\n",
+            (4, 12),
+            "backends[0].selector",
+            "leave `selector` out",
+        ),
+    ];
+    for (text, at, key_path, words) in cases {
+        let (message, line, column, problem) = refuse(text);
+        assert_eq!((line, column), at, "{message}");
+        assert!(
+            message.starts_with(&format!(
+                "config error: {FILE}:{line}:{column}: invalid value for `{key_path}`: "
+            )),
+            "{message}"
+        );
+        assert!(message.contains(words), "{message}");
+        assert!(
+            matches!(&problem, Problem::Invalid { key, .. } if key == key_path),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_key_of_any_kind_lists_that_kinds_keys() {
+    let (message, line, _, problem) = refuse(
+        "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"http://h\"\ntoken = \"secret\"\n",
+    );
+    assert_eq!(line, 5, "{message}");
+    let Problem::UnknownKey { key, expected, .. } = problem else {
+        panic!("{message}")
+    };
+    assert_eq!(key, "token");
+    assert!(expected.contains(&"token-env".to_owned()), "{message}");
+    assert!(!message.contains("secret"), "{message}");
 }
 
 #[test]

@@ -4,21 +4,26 @@
 mod capabilities;
 pub mod demo;
 mod error;
-pub mod factory;
 pub mod http;
+mod kind;
 pub mod kubernetes;
+mod labels;
+pub mod registry;
 mod request;
 pub mod unkey;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};
+pub use kind::{BackendKind, BuildError, KeyProblem, KeyStep};
+pub use labels::MetricLabels;
 pub use request::{
     Identity, OperationHandle, OperationRequest, Page, PageRequest, RedeployRequest, Role,
 };
 
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
-    LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
+    EnvironmentId, LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project,
+    ProjectId,
 };
 use async_trait::async_trait;
 
@@ -37,6 +42,12 @@ pub trait Backend: Send + Sync {
     /// on a virtual or faster clock).
     fn now(&self) -> crate::domain::Timestamp {
         chrono::Utc::now()
+    }
+
+    /// The values of metric-template placeholders for one environment: `{project}` and
+    /// `{environment}` from every backend; an adapter adds what its project ids say.
+    fn metric_labels(&self, project: &ProjectId, environment: &EnvironmentId) -> MetricLabels {
+        MetricLabels::new(self.kind(), project, environment)
     }
 
     /// Who the credentials belong to and what they may do.

@@ -9,7 +9,6 @@ pub use crate::commands::args::{
 };
 pub use args::{Cli, Command, GlobalOptions};
 
-use crate::backend::factory::{build_with_metrics, clock_for};
 use crate::commands::{self, CommandError, Context, Deadline};
 use crate::paths::Paths;
 use std::process::ExitCode;
@@ -172,7 +171,7 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
     let config = resolve::load_config(location)?;
     let chosen = resolve::choose_backend(&config, &cli.global)
         .map_err(|e| CommandError::usage(e.to_string()))?;
-    let backend = build_with_metrics(&chosen, config.metrics.as_ref(), clock_for(&chosen))
+    let backend = crate::connect::backend(&chosen, config.metrics.as_ref())
         .map_err(|e| CommandError::usage(e.to_string()))?;
     Ok(Context::new(backend, chosen.name(), config))
 }

@@ -1,7 +1,8 @@
 //! From flags, environment and config file to the one backend this run uses.
 
 use super::GlobalOptions;
-use crate::config::{self, BackendConfig, Config, ConfigError, DemoBackendConfig};
+use crate::backend::demo::DemoBackendConfig;
+use crate::config::{self, BackendConfig, Config, ConfigError};
 use crate::paths::Paths;
 use std::path::PathBuf;
 
@@ -121,7 +122,6 @@ pub fn choose_backend(
                 *speed = factor;
             }
         }
-        #[allow(unreachable_patterns)] // other kinds arrive with their adapters
         other => {
             if global.speed.is_some() {
                 return Err(ChooseError::SpeedNotDemo {
@@ -140,9 +140,8 @@ mod tests {
 
     fn demo(name: &str, scenario: &str) -> BackendConfig {
         BackendConfig::Demo(DemoBackendConfig {
-            name: name.into(),
             scenario: scenario.into(),
-            ..DemoBackendConfig::default()
+            ..DemoBackendConfig::new(name)
         })
     }
 

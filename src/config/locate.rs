@@ -27,6 +27,18 @@ impl KeyPath {
         self
     }
 
+    /// Appends a path inside a `[[backends]]` entry, as its kind reports it.
+    pub fn extend(mut self, steps: Vec<crate::backend::registry::KeyStep>) -> Self {
+        use crate::backend::registry::KeyStep;
+        for step in steps {
+            self.0.push(match step {
+                KeyStep::Key(key) => Segment::Key(key),
+                KeyStep::Index(index) => Segment::Index(index),
+            });
+        }
+        self
+    }
+
     /// Appends a serde path (as tracked by `serde_path_to_error`).
     pub fn extend_serde(mut self, path: &serde_path_to_error::Path) -> Self {
         use serde_path_to_error::Segment as S;

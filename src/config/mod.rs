@@ -9,6 +9,7 @@ mod locate;
 mod problem;
 mod validate;
 
+pub use crate::backend::registry::BackendConfig;
 pub use load::{ConfigError, load_file, parse_str};
 pub use problem::Problem;
 
@@ -22,6 +23,7 @@ pub struct Config {
     /// Theme name (built in or from the user themes folder).
     #[serde(default)]
     pub theme: Option<String>,
+    /// `[[backends]]`: each kind and its keys are listed in `backend::registry`.
     #[serde(default)]
     pub backends: Vec<BackendConfig>,
     #[serde(default)]
@@ -38,117 +40,6 @@ pub struct Config {
     pub metrics: Option<crate::metrics::MetricsConfig>,
 }
 
-/// One backend entry; `kind` picks the adapter.
-///
-/// Adding a kind is adding a variant, its name in [`BackendConfig::KINDS`], an arm in
-/// [`BackendConfig::deserialize_kind`] and an arm in `backend::factory`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum BackendConfig {
-    Demo(DemoBackendConfig),
-    /// A platform speaking the documented HTTP contract (`docs/api.md`).
-    Http(HttpBackendConfig),
-    Unkey(crate::backend::unkey::UnkeyBackendConfig),
-    Kubernetes(crate::backend::kubernetes::KubernetesBackendConfig),
-}
-
-impl BackendConfig {
-    /// Every `kind` this build understands, in the order the docs list them.
-    pub const KINDS: &'static [&'static str] = &["demo", "http", "unkey", "kubernetes"];
-
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Demo(c) => &c.name,
-            Self::Http(c) => &c.name,
-            Self::Unkey(c) => &c.name,
-            Self::Kubernetes(c) => &c.name,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Demo(_) => "demo",
-            Self::Http(_) => "http",
-            Self::Unkey(_) => "unkey",
-            Self::Kubernetes(_) => "kubernetes",
-        }
-    }
-
-    pub fn as_demo(&self) -> Option<&DemoBackendConfig> {
-        match self {
-            Self::Demo(c) => Some(c),
-            Self::Http(_) => None,
-            Self::Unkey(_) => None,
-            Self::Kubernetes(_) => None,
-        }
-    }
-
-    /// The embedded demo with its defaults, used when no backend is configured.
-    pub fn default_demo() -> Self {
-        Self::Demo(DemoBackendConfig::default())
-    }
-
-    /// Reads the rest of an entry (everything but `kind`) as the given kind; `Ok(None)` when
-    /// the kind is unknown. The one place that maps kind names to variants.
-    pub fn deserialize_kind<'de, D>(kind: &str, rest: D) -> Result<Option<Self>, D::Error>
-    where
-        D: serde::Deserializer<'de>,
-    {
-        Ok(Some(match kind {
-            "demo" => Self::Demo(DemoBackendConfig::deserialize(rest)?),
-            "http" => Self::Http(HttpBackendConfig::deserialize(rest)?),
-            "unkey" => Self::Unkey(crate::backend::unkey::UnkeyBackendConfig::deserialize(
-                rest,
-            )?),
-            "kubernetes" => Self::Kubernetes(
-                crate::backend::kubernetes::KubernetesBackendConfig::deserialize(rest)?,
-            ),
-            _ => return Ok(None),
-        }))
-    }
-}
-
-/// `kind = "http"`: a server implementing `docs/openapi.yaml` (e.g. `switchback serve`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct HttpBackendConfig {
-    pub name: String,
-    /// Base URL, e.g. `https://deploy.example.com` (the `/v1/...` paths are appended).
-    pub url: String,
-    /// The environment variable holding the bearer token; never the token itself.
-    #[serde(default)]
-    pub token_env: Option<String>,
-    #[serde(
-        with = "humantime_serde",
-        default = "HttpBackendConfig::default_connect_timeout"
-    )]
-    pub connect_timeout: Duration,
-    #[serde(
-        with = "humantime_serde",
-        default = "HttpBackendConfig::default_request_timeout"
-    )]
-    pub request_timeout: Duration,
-}
-
-impl HttpBackendConfig {
-    fn default_connect_timeout() -> Duration {
-        Duration::from_secs(3)
-    }
-    fn default_request_timeout() -> Duration {
-        Duration::from_secs(10)
-    }
-
-    /// An entry with the default timeouts and no token.
-    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            url: url.into(),
-            token_env: None,
-            connect_timeout: Self::default_connect_timeout(),
-            request_timeout: Self::default_request_timeout(),
-        }
-    }
-}
-
 /// `[serve]`: defaults for `switchback serve`; command-line flags win.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -162,66 +53,6 @@ pub struct ServeConfig {
     /// The environment variable holding the token of the read-only role.
     #[serde(default)]
     pub read_only_token_env: Option<String>,
-}
-
-/// Written by hand rather than with `#[serde(tag = "kind")]`: an internally tagged enum
-/// buffers the entry, which loses the position and key of any error inside it. The file
-/// loader bypasses this impl to keep them; this one serves other callers.
-impl<'de> Deserialize<'de> for BackendConfig {
-    fn deserialize<D>(deserializer: D) -> Result<Self, D::Error>
-    where
-        D: serde::Deserializer<'de>,
-    {
-        use serde::de::Error as _;
-        let mut table = toml::Table::deserialize(deserializer)?;
-        let kind = match table.remove("kind") {
-            Some(toml::Value::String(kind)) => kind,
-            Some(other) => {
-                return Err(D::Error::custom(format!(
-                    "`kind` must be a string, found {}",
-                    other.type_str()
-                )));
-            }
-            None => return Err(D::Error::missing_field("kind")),
-        };
-        Self::deserialize_kind(&kind, toml::Value::Table(table))
-            .map_err(D::Error::custom)?
-            .ok_or_else(|| D::Error::unknown_variant(&kind, Self::KINDS))
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DemoBackendConfig {
-    pub name: String,
-    /// A built-in scenario name or a path to a scenario TOML file.
-    #[serde(default = "default_scenario")]
-    pub scenario: String,
-    /// Scenario time runs this many times faster than real time.
-    #[serde(default = "default_speed")]
-    pub speed: f64,
-    /// `deployer` or `read-only`.
-    #[serde(default)]
-    pub role: Option<crate::backend::Role>,
-}
-
-impl Default for DemoBackendConfig {
-    fn default() -> Self {
-        Self {
-            name: "demo".to_owned(),
-            scenario: default_scenario(),
-            speed: default_speed(),
-            role: None,
-        }
-    }
-}
-
-pub(crate) fn default_scenario() -> String {
-    "bad-deploy".to_owned()
-}
-
-fn default_speed() -> f64 {
-    1.0
 }
 
 /// How often the console refreshes what is on screen.

@@ -1,7 +1,8 @@
-//! Checks on values that parse but make no sense together.
+//! Checks on values that parse but make no sense together. Each backend kind checks its
+//! own entries; this adds where they are.
 
+use super::Config;
 use super::locate::KeyPath;
-use super::{BackendConfig, Config};
 use std::collections::HashSet;
 
 #[derive(Debug)]
@@ -35,64 +36,8 @@ pub(crate) fn check(config: &Config) -> Result<(), Invalid> {
                 format!("two backends are named `{name}`; names must be unique"),
             ));
         }
-        match backend {
-            BackendConfig::Demo(demo) => {
-                if !(demo.speed.is_finite() && demo.speed > 0.0) {
-                    return Err(invalid(
-                        entry.key("speed"),
-                        format!("{} is not a positive number", demo.speed),
-                    ));
-                }
-                if demo.scenario.trim().is_empty() {
-                    return Err(invalid(
-                        entry.key("scenario"),
-                        "name a scenario (e.g. `bad-deploy`)",
-                    ));
-                }
-            }
-            BackendConfig::Http(http) => {
-                let url_ok = reqwest::Url::parse(&http.url)
-                    .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
-                if !url_ok {
-                    return Err(invalid(
-                        entry.key("url"),
-                        format!(
-                            "{:?} is not an http(s) URL (e.g. \"http://127.0.0.1:7878\")",
-                            http.url
-                        ),
-                    ));
-                }
-                for (key, value) in [
-                    ("connect-timeout", http.connect_timeout),
-                    ("request-timeout", http.request_timeout),
-                ] {
-                    if value.is_zero() {
-                        return Err(invalid(
-                            entry.key(key),
-                            "must be longer than zero (e.g. \"3s\")",
-                        ));
-                    }
-                }
-            }
-            BackendConfig::Unkey(unkey) => {
-                if let Some((key, message)) = unkey.problem() {
-                    return Err(invalid(entry.key(key), message));
-                }
-            }
-            BackendConfig::Kubernetes(k8s) => {
-                if let Some(i) = k8s.namespaces.iter().position(|n| n.trim().is_empty()) {
-                    return Err(invalid(
-                        entry.key("namespaces").index(i),
-                        "a namespace needs a name",
-                    ));
-                }
-                if k8s.selector.as_deref().is_some_and(|s| s.trim().is_empty()) {
-                    return Err(invalid(
-                        entry.key("selector"),
-                        "leave `selector` out, or give a label selector such as `team=web`",
-                    ));
-                }
-            }
+        if let Err(problem) = backend.validate() {
+            return Err(invalid(entry.extend(problem.path), problem.message));
         }
     }
     let threshold = config.console.error_threshold;

@@ -18,8 +18,8 @@ pub enum MetricsConfig {
 /// - `{project}`, `{environment}`, `{deployment}`: inside a quoted label value; the value is
 ///   escaped for the string, and for the regex too after `=~` / `!~`. For the whole
 ///   environment `{deployment}` becomes `.*`, so it must follow `=~`.
-/// - `{namespace}`, `{workload}`, `{service}`: the parts of a Kubernetes project id
-///   (`namespace/name`, `namespace/rollouts/name`); `{service}` is the workload's name.
+/// - what the backend gives beyond those (`Backend::metric_labels`), such as Kubernetes'
+///   `{namespace}`, `{workload}`, `{service}`: inside a quoted label value.
 /// - `{window}`: the range of `rate()`, outside quotes: the larger of the step and `window`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(from = "RawPrometheusConfig")]

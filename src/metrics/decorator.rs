@@ -1,16 +1,17 @@
 //! `WithPrometheus`: a backend whose error rates come from Prometheus and everything else
-//! from the platform, so the console and the commands need no change.
+//! from the platform, so the console and the commands need no change. The placeholders of
+//! its queries are what the platform gives (`Backend::metric_labels`).
 
 use super::config::MetricsConfig;
 use super::source::{PrometheusSource, SetupError};
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest,
+    Backend, BackendError, Capabilities, Identity, MetricLabels, OperationHandle, OperationRequest,
+    Page, PageRequest, RedeployRequest,
 };
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
-    LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId, Project,
-    ProjectId, Timestamp,
+    EnvironmentId, LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId,
+    Project, ProjectId, Timestamp,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -52,6 +53,12 @@ impl WithPrometheus {
             }
             _ => Ok(None),
         }
+    }
+
+    /// What the platform gives for the placeholders of the queried environment.
+    fn labels_of(&self, query: &MetricsQuery) -> MetricLabels {
+        self.inner
+            .metric_labels(&query.env.project, &query.env.environment)
     }
 
     /// Prometheus stamps samples with the wall clock; a platform running on its own clock
@@ -139,18 +146,24 @@ impl Backend for WithPrometheus {
         self.inner.now()
     }
 
+    fn metric_labels(&self, project: &ProjectId, environment: &EnvironmentId) -> MetricLabels {
+        self.inner.metric_labels(project, environment)
+    }
+
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         let label = self.deployment_label(query).await?;
+        let labels = self.labels_of(query);
         self.on_platform_clock(query, |q| async move {
-            self.prom.range(&q, label.as_deref()).await
+            self.prom.range(&q, &labels, label.as_deref()).await
         })
         .await
     }
 
     async fn current_error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         let label = self.deployment_label(query).await?;
+        let labels = self.labels_of(query);
         self.on_platform_clock(query, |q| async move {
-            self.prom.instant(&q, label.as_deref()).await
+            self.prom.instant(&q, &labels, label.as_deref()).await
         })
         .await
     }

@@ -16,5 +16,5 @@ pub use api::{PrometheusClient, Token};
 pub use config::{MetricsConfig, PrometheusConfig};
 pub use decorator::{WithPrometheus, with_metrics};
 pub use presets::{Preset, Queries, UnknownPreset};
-pub use promql::{Template, TemplateError, Values, Workload, promql_duration};
+pub use promql::{Template, TemplateError, Values, promql_duration};
 pub use source::{PrometheusSource, SetupError};

@@ -1,31 +1,27 @@
-//! PromQL templates: `{project}`, `{environment}`, `{deployment}` (and the Kubernetes
-//! `{namespace}`, `{workload}`, `{service}`) inside quoted label values, `{window}` as a range. Checked once when the config is read; values are escaped for the
-//! string they land in, and for the regex when the matcher is `=~` or `!~`.
+//! PromQL templates: `{deployment}`, `{deployment-label}` and the placeholders a backend
+//! gives (`{project}`, `{environment}`, and its own such as Kubernetes' `{namespace}`) inside
+//! quoted label values, `{window}` as a range. Checked once when the config is read; values
+//! are escaped for the string they land in, and for the regex when the matcher is `=~` or
+//! `!~`.
 
-use crate::backend::BackendError;
+use crate::backend::registry::BackendConfig;
+use crate::backend::{BackendError, MetricLabels};
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Placeholder {
-    Project,
-    Environment,
     Deployment,
     DeploymentLabel,
-    Namespace,
-    Workload,
-    Service,
+    /// One the backend gives, by its name (`project`, `namespace`, ...).
+    Backend(&'static str),
 }
 
 impl Placeholder {
     fn name(self) -> &'static str {
         match self {
-            Self::Project => "project",
-            Self::Environment => "environment",
             Self::Deployment => "deployment",
             Self::DeploymentLabel => "deployment-label",
-            Self::Namespace => "namespace",
-            Self::Workload => "workload",
-            Self::Service => "service",
+            Self::Backend(name) => name,
         }
     }
 
@@ -33,6 +29,15 @@ impl Placeholder {
     fn is_deployment(self) -> bool {
         matches!(self, Self::Deployment | Self::DeploymentLabel)
     }
+}
+
+/// Every placeholder name a template may use, in the order messages list them.
+fn known_placeholders() -> Vec<&'static str> {
+    let mut names = BackendConfig::metric_placeholders();
+    let common = MetricLabels::COMMON.len().min(names.len());
+    names.splice(common..common, ["deployment", "deployment-label"]);
+    names.push("window");
+    names
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +82,7 @@ enum Part {
 pub enum TemplateError {
     #[error("the query is empty")]
     Empty,
-    #[error(
-        "unknown placeholder {{{0}}}; known: {{project}}, {{environment}}, {{deployment}}, {{deployment-label}}, {{namespace}}, {{workload}}, {{service}}, {{window}}"
-    )]
+    #[error("unknown placeholder {{{0}}}; known: {known}", known = braced(&known_placeholders()))]
     Unknown(String),
     #[error("{{{0}}} must be inside a quoted label value, e.g. {0}=\"{{{0}}}\"")]
     OutsideQuotes(&'static str),
@@ -96,23 +99,19 @@ pub enum TemplateError {
 /// What the placeholders stand for in one query.
 #[derive(Clone, Debug)]
 pub struct Values<'a> {
-    pub project: &'a str,
-    pub environment: &'a str,
+    /// What the backend gives: `{project}`, `{environment}` and its own.
+    pub labels: &'a MetricLabels,
     /// The deployment's id; `None`: every deployment of the environment.
     pub deployment: Option<&'a str>,
     /// The deployment's label (`v42`); `None`: every deployment of the environment.
     pub deployment_label: Option<&'a str>,
-    /// The Kubernetes workload the project is; `None` for a project of another platform.
-    pub workload: Option<Workload<'a>>,
     pub window: Duration,
 }
 
-/// A Kubernetes project's namespace and workload name, and the Service assumed to select it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Workload<'a> {
-    pub namespace: &'a str,
-    pub name: &'a str,
-    pub service: &'a str,
+/// `{a}, {b}`: placeholder names as written in a template.
+fn braced(names: &[&str]) -> String {
+    let braced: Vec<String> = names.iter().map(|n| format!("{{{n}}}")).collect();
+    braced.join(", ")
 }
 
 /// A parsed PromQL template.
@@ -204,13 +203,9 @@ impl Template {
                     regex,
                 } => {
                     let value = match label {
-                        Placeholder::Project => Some(values.project),
-                        Placeholder::Environment => Some(values.environment),
                         Placeholder::Deployment => values.deployment,
                         Placeholder::DeploymentLabel => values.deployment_label,
-                        Placeholder::Namespace => Some(kubernetes(values, |w| w.namespace)?),
-                        Placeholder::Workload => Some(kubernetes(values, |w| w.name)?),
-                        Placeholder::Service => Some(kubernetes(values, |w| w.service)?),
+                        Placeholder::Backend(name) => Some(given(values.labels, name)?),
                     };
                     let Some(value) = value else {
                         // Every deployment; parsing made sure this is a regex matcher.
@@ -230,16 +225,17 @@ impl Template {
     }
 }
 
-/// A Kubernetes value, refused for a project that is not a Kubernetes workload.
-fn kubernetes<'a>(
-    values: &Values<'a>,
-    part: impl Fn(Workload<'a>) -> &'a str,
-) -> Result<&'a str, BackendError> {
-    values.workload.map(part).ok_or_else(|| {
+/// The value the backend gives for `name`, refused when it gives none (a Kubernetes
+/// placeholder for a project of another platform).
+fn given<'a>(labels: &'a MetricLabels, name: &str) -> Result<&'a str, BackendError> {
+    labels.get(name).ok_or_else(|| {
+        let project = labels.get("project").unwrap_or_default();
+        let names: Vec<&str> = labels.names().collect();
         BackendError::invalid(format!(
-            "{} is not a Kubernetes project (namespace/name), so {{namespace}}, {{workload}} \
-             and {{service}} have no value; pick a preset or queries for this platform",
-            values.project
+            "{{{name}}} has no value for project {project}: a `{}` backend gives {}; pick a \
+             preset or queries for this platform",
+            labels.kind(),
+            braced(&names)
         ))
     })
 }
@@ -257,16 +253,17 @@ fn placeholder_at(s: &str) -> Option<(&str, usize)> {
 
 fn placement(name: &str, open: Option<(Quote, bool)>) -> Result<Part, TemplateError> {
     let label = match name {
-        "project" => Placeholder::Project,
-        "environment" => Placeholder::Environment,
         "deployment" => Placeholder::Deployment,
         "deployment-label" => Placeholder::DeploymentLabel,
-        "namespace" => Placeholder::Namespace,
-        "workload" => Placeholder::Workload,
-        "service" => Placeholder::Service,
         "window" if open.is_some() => return Err(TemplateError::WindowInsideQuotes),
         "window" => return Ok(Part::Window),
-        other => return Err(TemplateError::Unknown(other.to_owned())),
+        other => match BackendConfig::metric_placeholders()
+            .into_iter()
+            .find(|known| *known == other)
+        {
+            Some(known) => Placeholder::Backend(known),
+            None => return Err(TemplateError::Unknown(other.to_owned())),
+        },
     };
     let Some((quote, regex)) = open else {
         return Err(TemplateError::OutsideQuotes(label.name()));
@@ -341,15 +338,25 @@ pub fn promql_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{EnvironmentId, ProjectId};
     use crate::metrics::PrometheusConfig;
 
-    fn values<'a>(deployment: Option<&'a str>) -> Values<'a> {
+    fn labels(project: &str, environment: &str) -> MetricLabels {
+        MetricLabels::new(
+            "demo",
+            &ProjectId::new(project),
+            &EnvironmentId::new(environment),
+        )
+    }
+
+    static STOREFRONT: std::sync::LazyLock<MetricLabels> =
+        std::sync::LazyLock::new(|| labels("acme/storefront", "production"));
+
+    fn values(deployment: Option<&str>) -> Values<'_> {
         Values {
-            project: "acme/storefront",
-            environment: "production",
+            labels: &STOREFRONT,
             deployment,
             deployment_label: deployment.map(|_| "v7"),
-            workload: None,
             window: Duration::from_secs(60),
         }
     }
@@ -385,12 +392,11 @@ mod tests {
     #[test]
     fn string_values_are_escaped_for_their_quotes() {
         let t = Template::parse(r#"x{a="{project}",b='{environment}'}"#).unwrap();
+        let labels = labels("a\"b\\c\nd", "it's");
         let v = Values {
-            project: "a\"b\\c\nd",
-            environment: "it's",
+            labels: &labels,
             deployment: None,
             deployment_label: None,
-            workload: None,
             window: Duration::from_secs(1),
         };
         assert_eq!(t.render(&v).unwrap(), r#"x{a="a\"b\\c\nd",b='it\'s'}"#);
@@ -399,12 +405,11 @@ mod tests {
     #[test]
     fn regex_values_are_escaped_twice() {
         let t = Template::parse(r#"x{deployment=~"{deployment}", p!~ "{project}"}"#).unwrap();
+        let labels = labels("a.b", "");
         let v = Values {
-            project: "a.b",
-            environment: "",
+            labels: &labels,
             deployment: Some("v1.2+(rc)"),
             deployment_label: None,
-            workload: None,
             window: Duration::from_secs(1),
         };
         // Regex-escaped (`\.`), then string-escaped (`\\.`).
@@ -421,8 +426,9 @@ mod tests {
             t.render(&values(Some("v1.2"))).unwrap(),
             r"x{a=`acme/storefront`, d=~`v1\.2`}"
         );
+        let labels = labels("a`b", "production");
         let v = Values {
-            project: "a`b",
+            labels: &labels,
             ..values(None)
         };
         assert!(matches!(t.render(&v), Err(BackendError::Invalid { .. })));
@@ -464,6 +470,41 @@ mod tests {
             Err(TemplateError::UnclosedQuote)
         );
         assert_eq!(Template::parse("  "), Err(TemplateError::Empty));
+    }
+
+    #[test]
+    fn every_placeholder_is_known_and_the_message_lists_them() {
+        let message = TemplateError::Unknown("env".into()).to_string();
+        assert_eq!(
+            message,
+            "unknown placeholder {env}; known: {project}, {environment}, {deployment}, \
+             {deployment-label}, {namespace}, {workload}, {service}, {window}"
+        );
+        for name in ["namespace", "workload", "service"] {
+            assert!(
+                Template::parse(&format!("x{{a=\"{{{name}}}\"}}")).is_ok(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_placeholder_the_backend_does_not_give_is_refused_naming_it_and_the_kind() {
+        let t = Template::parse(r#"x{namespace="{namespace}"}"#).unwrap();
+        let error = t.render(&values(None)).unwrap_err();
+        assert!(matches!(error, BackendError::Invalid { .. }), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("{namespace} has no value for project acme/storefront")
+                && message.contains("a `demo` backend gives {project}, {environment}"),
+            "{message}"
+        );
+        let given = STOREFRONT.clone().with("namespace", "shop");
+        let v = Values {
+            labels: &given,
+            ..values(None)
+        };
+        assert_eq!(t.render(&v).unwrap(), r#"x{namespace="shop"}"#);
     }
 
     #[test]

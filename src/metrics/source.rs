@@ -3,10 +3,9 @@
 
 use super::api::{PrometheusClient, Token};
 use super::config::PrometheusConfig;
-use super::promql::{Template, TemplateError, Values, Workload};
+use super::promql::{Template, TemplateError, Values};
 use super::series::{one_series, points};
-use crate::backend::BackendError;
-use crate::backend::kubernetes::workload::Address;
+use crate::backend::{BackendError, MetricLabels};
 use crate::domain::{MetricSeries, MetricSource, MetricsQuery, MetricsScope, Timestamp};
 use std::time::Duration;
 
@@ -111,11 +110,13 @@ impl PrometheusSource {
 
     /// The panel's series over `[from, to]`, on Prometheus' clock. The window is aligned to
     /// whole steps so successive refreshes show the same buckets (the newest one still
-    /// filling); each point stands for the step before its evaluation time. `label` is the deployment's label, when the scope is
-    /// a deployment and a template uses `{deployment-label}`.
+    /// filling); each point stands for the step before its evaluation time. `labels` are
+    /// what the backend gives for the environment; `label` is the deployment's label, when
+    /// the scope is a deployment and a template uses `{deployment-label}`.
     pub async fn range(
         &self,
         query: &MetricsQuery,
+        labels: &MetricLabels,
         label: Option<&str>,
     ) -> Result<MetricSeries, BackendError> {
         let step = step_for(query);
@@ -129,9 +130,12 @@ impl PrometheusSource {
             ));
         }
         let ask = |key: &'static str, template: &Template| {
-            let promql = self.render(template, query, label, window);
+            let promql = self.render(template, query, labels, label, window);
             async move {
-                let data = self.client.range(&promql?, start, end, step).await;
+                let data = self
+                    .client
+                    .range(&with_key(key, promql)?, start, end, step)
+                    .await;
                 one_series(key, with_key(key, data)?.into_series()?)
             }
         };
@@ -143,14 +147,15 @@ impl PrometheusSource {
     pub async fn instant(
         &self,
         query: &MetricsQuery,
+        labels: &MetricLabels,
         label: Option<&str>,
     ) -> Result<MetricSeries, BackendError> {
         let window = self.window_for(Duration::ZERO);
         let at = query.to;
         let ask = |key: &'static str, template: &Template| {
-            let promql = self.render(template, query, label, window);
+            let promql = self.render(template, query, labels, label, window);
             async move {
-                let data = self.client.instant(&promql?, at).await;
+                let data = self.client.instant(&with_key(key, promql)?, at).await;
                 one_series(key, with_key(key, data)?.into_series()?)
             }
         };
@@ -191,6 +196,7 @@ impl PrometheusSource {
         &self,
         template: &Template,
         query: &MetricsQuery,
+        labels: &MetricLabels,
         label: Option<&str>,
         window: Duration,
     ) -> Result<String, BackendError> {
@@ -208,20 +214,10 @@ impl PrometheusSource {
                 (Some(id.as_str()), label)
             }
         };
-        // A Kubernetes project id names its workload; the Service selecting its pods is
-        // assumed to carry the workload's name (the usual convention).
-        let address = Address::parse(&query.env.project).ok();
-        let workload = address.as_ref().map(|a| Workload {
-            namespace: &a.namespace,
-            name: &a.name,
-            service: &a.name,
-        });
         template.render(&Values {
-            project: query.env.project.as_str(),
-            environment: query.env.environment.as_str(),
+            labels,
             deployment,
             deployment_label,
-            workload,
             window,
         })
     }
@@ -353,11 +349,34 @@ mod tests {
 #[cfg(test)]
 mod preset_tests {
     use super::*;
-    use crate::domain::{DeploymentId, EnvRef};
+    use crate::domain::{DeploymentId, EnvRef, EnvironmentId, ProjectId};
     use crate::metrics::Preset;
 
+    /// What the Kubernetes adapter gives for a workload in `namespace` (its own tests check
+    /// that it parses project ids so).
+    fn kubernetes(project: &str, namespace: &str, workload: &str) -> MetricLabels {
+        common("kubernetes", project)
+            .with("namespace", namespace)
+            .with("workload", workload)
+            .with("service", workload)
+    }
+
+    /// What the demo gives: what every backend gives.
+    fn demo(project: &str) -> MetricLabels {
+        common("demo", project)
+    }
+
+    fn common(kind: &'static str, project: &str) -> MetricLabels {
+        MetricLabels::new(
+            kind,
+            &ProjectId::new(project),
+            &EnvironmentId::new("prod-cluster"),
+        )
+    }
+
     /// The three queries of `preset` for `project`'s revision `web-5d8f` at a 60 s window.
-    fn rendered(preset: Preset, project: &str) -> Result<[String; 3], BackendError> {
+    fn rendered(preset: Preset, labels: MetricLabels) -> Result<[String; 3], BackendError> {
+        let project = labels.get("project").unwrap().to_owned();
         let config = PrometheusConfig::with_preset(preset);
         let source = PrometheusSource::with_env(&config, |_| None).unwrap();
         let to = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
@@ -371,15 +390,16 @@ mod preset_tests {
         let window = Duration::from_secs(60);
         let latency = source.latency_p95.as_ref().unwrap();
         Ok([
-            source.render(&source.error_rate, &query, Some("rev3"), window)?,
-            source.render(&source.request_rate, &query, Some("rev3"), window)?,
-            source.render(latency, &query, Some("rev3"), window)?,
+            source.render(&source.error_rate, &query, &labels, Some("rev3"), window)?,
+            source.render(&source.request_rate, &query, &labels, Some("rev3"), window)?,
+            source.render(latency, &query, &labels, Some("rev3"), window)?,
         ])
     }
 
     #[test]
     fn ingress_nginx_matches_the_namespace_and_the_service_named_after_the_workload() {
-        let [errors, requests, latency] = rendered(Preset::IngressNginx, "shop/web").unwrap();
+        let [errors, requests, latency] =
+            rendered(Preset::IngressNginx, kubernetes("shop/web", "shop", "web")).unwrap();
         assert_eq!(
             errors,
             r#"sum(rate(nginx_ingress_controller_requests{namespace="shop",service="web",status=~"5.."}[60s])) / sum(rate(nginx_ingress_controller_requests{namespace="shop",service="web"}[60s]))"#
@@ -396,8 +416,11 @@ mod preset_tests {
 
     #[test]
     fn gateway_istio_matches_the_destination_workload_of_a_rollout() {
-        let [errors, requests, latency] =
-            rendered(Preset::GatewayIstio, "shop/rollouts/web").unwrap();
+        let [errors, requests, latency] = rendered(
+            Preset::GatewayIstio,
+            kubernetes("shop/rollouts/web", "shop", "web"),
+        )
+        .unwrap();
         let m = r#"destination_workload_namespace="shop",destination_workload="web",reporter="destination""#;
         assert_eq!(
             errors,
@@ -420,7 +443,11 @@ mod preset_tests {
     #[test]
     fn gateway_envoy_escapes_the_names_for_its_cluster_regex() {
         // A Deployment name may hold dots; in the cluster-name regex they match only dots.
-        let [errors, requests, latency] = rendered(Preset::GatewayEnvoy, "shop/web.v2").unwrap();
+        let [errors, requests, latency] = rendered(
+            Preset::GatewayEnvoy,
+            kubernetes("shop/web.v2", "shop", "web.v2"),
+        )
+        .unwrap();
         let m = r#"envoy_cluster_name=~".*/shop/web\\.v2/.*""#;
         assert_eq!(
             errors,
@@ -442,7 +469,11 @@ mod preset_tests {
 
     #[test]
     fn values_are_escaped_for_the_quoted_label() {
-        let [_, requests, _] = rendered(Preset::IngressNginx, r#"sh"op/we\b"#).unwrap();
+        let [_, requests, _] = rendered(
+            Preset::IngressNginx,
+            kubernetes(r#"sh"op/we\b"#, r#"sh"op"#, r#"we\b"#),
+        )
+        .unwrap();
         assert_eq!(
             requests,
             r#"sum(rate(nginx_ingress_controller_requests{namespace="sh\"op",service="we\\b"}[60s]))"#
@@ -450,12 +481,17 @@ mod preset_tests {
     }
 
     #[test]
-    fn a_kubernetes_preset_refuses_a_project_of_another_platform() {
-        let err = rendered(Preset::GatewayIstio, "storefront").unwrap_err();
+    fn a_kubernetes_preset_refuses_a_backend_without_kubernetes_labels() {
+        let err = rendered(Preset::GatewayIstio, demo("storefront")).unwrap_err();
         assert!(matches!(err, BackendError::Invalid { .. }), "{err}");
-        assert!(err.to_string().contains("storefront"), "{err}");
-        // The default preset needs no Kubernetes project.
-        let [errors, ..] = rendered(Preset::Switchback, "storefront").unwrap();
+        let message = err.to_string();
+        assert!(
+            message.contains("{namespace} has no value for project storefront")
+                && message.contains("`demo`"),
+            "{message}"
+        );
+        // The default preset needs nothing but the ids.
+        let [errors, ..] = rendered(Preset::Switchback, demo("storefront")).unwrap();
         assert!(errors.contains(r#"deployment=~"web-5d8f""#), "{errors}");
     }
 }

@@ -2,9 +2,8 @@
 //! platform, the listener, and a clean stop on Ctrl-C or SIGTERM.
 
 use super::{ServeState, Tokens, router};
-use crate::backend::demo::{DemoBackend, Scenario};
-use crate::backend::{Backend, Identity, Role};
-use crate::clock::{ScaledClock, SharedClock};
+use crate::backend::demo::{self, DemoBackendConfig};
+use crate::backend::{Backend, BackendKind};
 use crate::config::Config;
 use color_eyre::eyre::{WrapErr, eyre};
 use std::net::SocketAddr;
@@ -125,26 +124,25 @@ pub async fn run(args: ServeArgs, config: Config) -> color_eyre::Result<()> {
 
 type Platform = (Arc<dyn Backend>, Option<Arc<dyn super::TrafficSource>>);
 
-/// The demo platform, on a clock `--speed` times faster than real time.
+/// The demo platform, on a clock `--speed` times faster than real time: a demo entry,
+/// checked and built by the demo kind as a configured one would be.
 fn demo_platform(args: &ServeArgs) -> color_eyre::Result<Platform> {
-    let scenario_name = args.scenario.as_deref().unwrap_or("bad-deploy");
-    let scenario = Scenario::load(scenario_name)?;
-    let speed = args.speed.unwrap_or(1.0);
-    if !(speed.is_finite() && speed > 0.0) {
-        return Err(eyre!("--speed must be a positive number, not {speed}"));
+    let mut config = DemoBackendConfig::new("serve");
+    if let Some(scenario) = &args.scenario {
+        config.scenario = scenario.clone();
     }
-    let clock: SharedClock = Arc::new(ScaledClock::new(speed));
+    if let Some(speed) = args.speed {
+        config.speed = speed;
+    }
+    demo::DemoKind::validate(&config).map_err(|problem| eyre!("--{problem}"))?;
     // Roles are checked by the server from the token; the platform sees a deployer and
     // records the actor each request names.
-    let demo = DemoBackend::new(
-        scenario,
-        clock,
-        Identity {
-            actor: "serve".to_owned(),
-            role: Role::Deployer,
-        },
+    let demo = demo::platform(&config, demo::DemoKind::clock(&config), "serve".to_owned())?;
+    tracing::info!(
+        scenario = config.scenario,
+        speed = config.speed,
+        "serving the demo platform"
     );
-    tracing::info!(scenario = scenario_name, speed, "serving the demo platform");
     Ok((Arc::new(demo.clone()), Some(Arc::new(demo))))
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use switchback::backend::http::HttpBackend;
-use switchback::config::HttpBackendConfig;
+use switchback::backend::http::HttpBackendConfig;
 use switchback::serve::{ServeState, Tokens, router};
 
 /// The demo platform served on 127.0.0.1, on the consoles' shared virtual clock.

@@ -37,13 +37,18 @@ async fn each_replicaset_revision_is_a_deployment_and_the_template_match_is_live
 }
 
 #[tokio::test]
-async fn the_factory_builds_a_backend_that_connects_on_first_use() {
+async fn the_registry_builds_a_backend_that_connects_on_first_use() {
     let cluster = FakeCluster::start(Options::default());
     cluster.seed_deployment("web", &three_revisions());
-    let config = switchback::config::BackendConfig::Kubernetes(cluster.config());
-    let clock = switchback::backend::factory::clock_for(&config);
-    let backend = switchback::backend::factory::build_backend(&config, clock).unwrap();
+    let config = switchback::backend::registry::BackendConfig::Kubernetes(cluster.config());
+    let backend = config.build(config.clock()).unwrap();
     assert_eq!(backend.kind(), "kubernetes");
+    let labels = backend.metric_labels(&"shop/rollouts/web".into(), &"prod".into());
+    assert_eq!(
+        (labels.get("namespace"), labels.get("workload")),
+        (Some("shop"), Some("web")),
+        "the project id says where its metrics are, without asking the cluster"
+    );
     assert!(
         cluster.requests().is_empty(),
         "nothing asked before first use"

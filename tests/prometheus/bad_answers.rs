@@ -17,9 +17,15 @@ async fn a_refused_query_shows_prometheus_own_error_text() {
     };
     let broken = "sum(rate(switchback_errors_total[5s])) /";
     let q = query(&production(), MetricsScope::Environment, 20, 0);
-    let range = source(&config).range(&q, None).await.unwrap_err();
+    let range = source(&config)
+        .range(&q, &labels(&q), None)
+        .await
+        .unwrap_err();
     let said = ask_range_raw(&prometheus, broken, q.from, q.to, STEP).await;
-    let instant = source(&config).instant(&q, None).await.unwrap_err();
+    let instant = source(&config)
+        .instant(&q, &labels(&q), None)
+        .await
+        .unwrap_err();
     let said_instant = ask_instant_raw(&prometheus, broken, q.to).await;
     for (err, said) in [(range, said), (instant, said_instant)] {
         let text = said["error"]
@@ -41,9 +47,15 @@ async fn a_stopped_server_is_transient_with_the_cause() {
     let mut prometheus = Prometheus::start(&[exporter.addr]).await;
     let source = source(&config(&prometheus));
     let q = query(&production(), MetricsScope::Environment, 20, 0);
-    source.range(&q, None).await.expect("answers while it runs");
+    source
+        .range(&q, &labels(&q), None)
+        .await
+        .expect("answers while it runs");
     prometheus.stop();
-    for result in [source.range(&q, None).await, source.instant(&q, None).await] {
+    for result in [
+        source.range(&q, &labels(&q), None).await,
+        source.instant(&q, &labels(&q), None).await,
+    ] {
         match result {
             Err(BackendError::Transient { message }) => {
                 assert!(message.contains(&prometheus.url), "{message}");
@@ -62,7 +74,7 @@ async fn a_url_that_is_not_prometheus_says_so() {
         ..config(&prometheus)
     };
     let q = query(&production(), MetricsScope::Environment, 20, 0);
-    match source(&config).range(&q, None).await {
+    match source(&config).range(&q, &labels(&q), None).await {
         Err(BackendError::Invalid { message }) => {
             assert!(message.contains("no Prometheus query API"), "{message}");
             assert!(message.contains("/not-here"), "{message}");
@@ -82,10 +94,17 @@ async fn no_series_is_no_data_never_zero() {
     // ...and none for a project it never saw.
     let nowhere = EnvRef::new("acme/nowhere", "production");
     let q = query(&nowhere, MetricsScope::Environment, 20, 0);
-    let series = source.range(&q, None).await.unwrap();
+    let series = source.range(&q, &labels(&q), None).await.unwrap();
     assert!(series.points.is_empty(), "{series:?}");
     assert_eq!(series.overall_error_rate(), None);
-    assert!(source.instant(&q, None).await.unwrap().points.is_empty());
+    assert!(
+        source
+            .instant(&q, &labels(&q), None)
+            .await
+            .unwrap()
+            .points
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +117,10 @@ async fn nan_and_infinities_keep_their_points_without_a_rate() {
     let source = source(&config(&prometheus));
     let q = within(30, "idle points", || async {
         let q = query(&idle, MetricsScope::Environment, 20, 0);
-        let series = source.range(&q, None).await.map_err(|e| e.to_string())?;
+        let series = source
+            .range(&q, &labels(&q), None)
+            .await
+            .map_err(|e| e.to_string())?;
         if series.points.len() >= 2 {
             Ok(q)
         } else {
@@ -106,7 +128,7 @@ async fn nan_and_infinities_keep_their_points_without_a_rate() {
         }
     })
     .await;
-    let series = source.range(&q, None).await.unwrap();
+    let series = source.range(&q, &labels(&q), None).await.unwrap();
     let sel = format!(r#"project="{PROJECT}",environment="preview""#);
     let said = ask_instant_raw(
         &prometheus,
@@ -134,7 +156,10 @@ async fn nan_and_infinities_keep_their_points_without_a_rate() {
     let busy = production();
     let series = within(30, "infinite points", || async {
         let q = query(&busy, MetricsScope::Environment, 20, 0);
-        let series = infinite.range(&q, None).await.map_err(|e| e.to_string())?;
+        let series = infinite
+            .range(&q, &labels(&q), None)
+            .await
+            .map_err(|e| e.to_string())?;
         if series.points.iter().any(|p| p.errors == f64::INFINITY) {
             Ok(series)
         } else {
@@ -189,11 +214,17 @@ async fn the_bearer_token_from_the_environment_is_sent() {
         (name == "PROM_TOKEN").then(|| "s3cret".to_owned())
     })
     .unwrap();
-    assert!(good.instant(&q, None).await.unwrap().points.is_empty());
+    assert!(
+        good.instant(&q, &labels(&q), None)
+            .await
+            .unwrap()
+            .points
+            .is_empty()
+    );
     assert!(seen.lock().unwrap().iter().all(|a| a == "Bearer s3cret"));
 
     let wrong = PrometheusSource::with_env(&config, |_| Some("nope".to_owned())).unwrap();
-    let err = wrong.instant(&q, None).await.unwrap_err();
+    let err = wrong.instant(&q, &labels(&q), None).await.unwrap_err();
     assert!(matches!(err, BackendError::Unauthorized { .. }), "{err:?}");
     assert!(!format!("{err:?}{err}").contains("nope"));
     server.abort();

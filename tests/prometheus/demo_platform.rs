@@ -207,3 +207,36 @@ async fn without_metrics_the_platform_numbers_stay() {
         .unwrap();
     assert_eq!(series.source, MetricSource::Native);
 }
+
+/// The decorator fills the queries with what the platform gives: the demo has no Kubernetes
+/// namespace, so a Kubernetes preset is refused naming the placeholder and the kind, before
+/// Prometheus is asked.
+#[tokio::test]
+async fn a_placeholder_the_platform_does_not_give_is_refused_naming_it_and_the_kind() {
+    let platform: Arc<dyn Backend> = Arc::new(demo());
+    let metrics = MetricsConfig::Prometheus(switchback::metrics::PrometheusConfig {
+        // Nothing listens there: the refusal comes before any request.
+        url: "http://127.0.0.1:9".into(),
+        ..switchback::metrics::PrometheusConfig::with_preset(
+            switchback::metrics::Preset::GatewayIstio,
+        )
+    });
+    let backend = with_metrics(platform, Some(&metrics)).unwrap();
+    let env = production();
+    let labels = backend.metric_labels(&env.project, &env.environment);
+    assert_eq!(
+        labels.kind(),
+        "demo",
+        "the decorator passes the platform's on"
+    );
+    let error = backend
+        .error_rate(&env_query(backend.as_ref(), &env))
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("error-rate: {namespace} has no value for project acme/storefront")
+            && message.contains("a `demo` backend gives {project}, {environment}"),
+        "{message}"
+    );
+}

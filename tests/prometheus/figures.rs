@@ -29,7 +29,7 @@ async fn figures_equal_prometheus_own_answers() {
 
     // The header figure: one instant query at `to`, over the window.
     let q = make();
-    let header = source.instant(&q, None).await.unwrap();
+    let header = source.instant(&q, &labels(&q), None).await.unwrap();
     let raw = ask_instant_raw(
         &prometheus,
         &format!(
@@ -102,7 +102,7 @@ async fn label_values_are_escaped_for_strings_and_regexes() {
     let q = query(&env, MetricsScope::Environment, 20, 5);
     match PrometheusSource::with_env(&config, |_| None)
         .unwrap()
-        .range(&q, None)
+        .range(&q, &labels(&q), None)
         .await
     {
         Err(BackendError::Invalid { message }) => {
@@ -137,7 +137,10 @@ async fn a_switch_back_shows_as_a_falling_error_rate() {
     let newest = |series: &MetricSeries| series.points.last().and_then(|p| p.error_rate());
     within(30, "the bad deployment's error rate", || async {
         let q = query(&env, MetricsScope::Environment, 30, 0);
-        let series = source.range(&q, None).await.map_err(|e| e.to_string())?;
+        let series = source
+            .range(&q, &labels(&q), None)
+            .await
+            .map_err(|e| e.to_string())?;
         match newest(&series) {
             Some(rate) if rate > 0.3 => Ok(()),
             other => Err(format!("{other:?}")),
@@ -150,7 +153,10 @@ async fn a_switch_back_shows_as_a_falling_error_rate() {
     exporter.serve(PROJECT, "production", "dep-bad", 0.0);
     let series = within(15, "the error rate falling", || async {
         let q = query(&env, MetricsScope::Environment, 30, 0);
-        let series = source.range(&q, None).await.map_err(|e| e.to_string())?;
+        let series = source
+            .range(&q, &labels(&q), None)
+            .await
+            .map_err(|e| e.to_string())?;
         match newest(&series) {
             Some(rate) if rate < 0.05 => Ok(series),
             other => Err(format!("{other:?}")),

@@ -6,6 +6,7 @@ use crate::support::{STEP, config, query, rates, source, within};
 use axum::Router;
 use axum::routing::get;
 use std::time::Instant;
+use switchback::backend::kubernetes::metric_labels;
 use switchback::domain::{EnvRef, MetricsScope};
 use switchback::metrics::{Preset, PrometheusConfig};
 
@@ -53,9 +54,15 @@ async fn the_ingress_nginx_preset_measures_the_workloads_service() {
     };
     let source = source(&config);
     let env = EnvRef::new("shop/web", "prod-cluster");
+    // The Kubernetes adapter says which namespace and Service the project is.
+    let labels = metric_labels(&env.project, &env.environment);
     let series = within(40, "web's error share near 10%", || async {
         let series = source
-            .range(&query(&env, MetricsScope::Environment, 30, 4), None)
+            .range(
+                &query(&env, MetricsScope::Environment, 30, 4),
+                &labels,
+                None,
+            )
             .await
             .map_err(|e| e.to_string())?;
         let near = rates(&series)

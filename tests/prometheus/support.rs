@@ -6,6 +6,7 @@ use crate::server::{Prometheus, reqwest_client};
 use chrono::Utc;
 use std::future::Future;
 use std::time::Duration;
+use switchback::backend::MetricLabels;
 use switchback::domain::{EnvRef, MetricSeries, MetricsQuery, MetricsScope, Timestamp};
 use switchback::metrics::{PrometheusConfig, PrometheusSource, parse_value};
 
@@ -71,8 +72,9 @@ pub async fn series_with_rates(
     n: usize,
 ) -> MetricSeries {
     within(30, "a series with rates", || async {
+        let q = make();
         let series = source
-            .range(&make(), None)
+            .range(&q, &labels(&q), None)
             .await
             .map_err(|e| e.to_string())?;
         if rates(&series).iter().flatten().count() >= n {
@@ -162,6 +164,12 @@ pub async fn ask_instant_raw(
 
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// What a backend without placeholders of its own (the demo, `http`) gives for the
+/// queried environment.
+pub fn labels(query: &MetricsQuery) -> MetricLabels {
+    MetricLabels::new("demo", &query.env.project, &query.env.environment)
 }
 
 pub fn production() -> EnvRef {

@@ -5,10 +5,12 @@
 //! State lives behind one std `Mutex` (never held across an `.await`) and is advanced lazily
 //! to `clock.now()` at the start of every call: no background tasks.
 
+mod config;
 mod diff;
 mod engine;
 mod events;
 mod faults;
+mod kind;
 mod lifetime;
 mod new_deployments;
 mod noise;
@@ -20,6 +22,8 @@ mod text;
 mod traffic;
 mod world;
 
+pub use config::DemoBackendConfig;
+pub use kind::{DemoKind, platform};
 pub use ops::Push;
 pub use scenario::{Scenario, ScenarioError};
 pub use traffic::{LATENCY_BOUNDS_SECS, LatencyHistogram, TrafficCounters};

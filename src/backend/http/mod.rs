@@ -5,16 +5,19 @@
 //! with backoff; operations are re-sent only with their idempotency key; every failure is
 //! a typed [`BackendError`], and the token never leaves the `Authorization` header.
 
+mod config;
+mod kind;
 mod transport;
 pub mod wire;
 
+pub use config::HttpBackendConfig;
+pub use kind::HttpKind;
 pub use transport::PLATFORM_NOW;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
     PageRequest, RedeployRequest,
 };
-use crate::config::HttpBackendConfig;
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
     LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId, Project,
@@ -333,43 +336,14 @@ impl Backend for HttpBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse_str;
-    use std::path::Path;
-    use std::time::Duration;
-
-    fn entry(text: &str) -> HttpBackendConfig {
-        let config = parse_str(text, Path::new("test.toml")).unwrap();
-        match config.backends.into_iter().next().unwrap() {
-            crate::config::BackendConfig::Http(http) => http,
-            other => panic!("expected an http entry, got {other:?}"),
-        }
-    }
 
     #[test]
-    fn an_http_entry_reads_with_humantime_timeouts_and_defaults() {
-        let http = entry(
-            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"http://127.0.0.1:7878\"\nrequest-timeout = \"2500ms\"\n",
+    fn an_entry_with_a_usable_url_builds() {
+        assert!(
+            HttpBackend::new(&HttpBackendConfig::new("shared", "http://127.0.0.1:7878")).is_ok()
         );
-        assert_eq!(http.connect_timeout, Duration::from_secs(3));
-        assert_eq!(http.request_timeout, Duration::from_millis(2500));
-        assert_eq!(http.token_env, None);
-        assert!(HttpBackend::new(&http).is_ok());
-    }
-
-    #[test]
-    fn bad_urls_and_unknown_keys_are_refused_with_the_key() {
-        let error = parse_str(
-            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"ftp://host\"\n",
-            Path::new("test.toml"),
-        )
-        .unwrap_err();
-        assert!(error.to_string().contains("url"), "{error}");
-        let error = parse_str(
-            "[[backends]]\nkind = \"http\"\nname = \"x\"\nurl = \"http://h\"\ntoken = \"secret\"\n",
-            Path::new("test.toml"),
-        )
-        .unwrap_err();
-        assert!(error.to_string().contains("token"), "{error}");
+        let error = HttpBackend::new(&HttpBackendConfig::new("x", "ftp://host")).unwrap_err();
+        assert!(matches!(&error, HttpSetupError::BadUrl { .. }), "{error}");
     }
 
     #[test]

@@ -69,9 +69,8 @@ mod tests {
 
     #[test]
     fn a_backends_entry_of_kind_kubernetes_parses() {
-        let config: crate::config::Config = toml::from_str(
+        let entry: crate::backend::registry::BackendConfig = toml::from_str(
             r#"
-[[backends]]
 name = "prod-eu"
 kind = "kubernetes"
 kubeconfig = "~/.kube/config"
@@ -82,12 +81,12 @@ selector = "team=web"
 "#,
         )
         .unwrap();
-        let crate::config::BackendConfig::Kubernetes(k) = &config.backends[0] else {
+        let crate::backend::registry::BackendConfig::Kubernetes(k) = &entry else {
             panic!("not a kubernetes entry");
         };
         assert_eq!(k.namespaces, vec!["shop"]);
         assert_eq!(k.selector.as_deref(), Some("team=web"));
-        assert_eq!(config.backends[0].name(), "prod-eu");
+        assert_eq!(entry.name(), "prod-eu");
     }
 
     #[test]

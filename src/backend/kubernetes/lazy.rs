@@ -1,5 +1,5 @@
 //! A Kubernetes backend that connects on first use, so it can be built without a runtime
-//! call (the backend factory is synchronous) and a cluster that is down at start is tried
+//! call (`BackendKind::build` is synchronous) and a cluster that is down at start is tried
 //! again on the next call instead of failing the console.
 
 use super::{KubernetesBackend, KubernetesBackendConfig};
@@ -54,6 +54,14 @@ impl Backend for LazyKubernetes {
 
     fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    fn metric_labels(
+        &self,
+        project: &ProjectId,
+        environment: &crate::domain::EnvironmentId,
+    ) -> crate::backend::MetricLabels {
+        super::metric_labels(project, environment)
     }
 
     async fn identity(&self) -> Result<Identity, BackendError> {

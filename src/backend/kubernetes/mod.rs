@@ -12,6 +12,7 @@ pub mod domains;
 mod errors;
 mod follow;
 mod history;
+mod kind;
 mod lazy;
 pub mod mapping;
 pub mod objects;
@@ -28,6 +29,7 @@ pub mod workload;
 mod write;
 
 pub use config::KubernetesBackendConfig;
+pub use kind::{KubernetesKind, metric_labels};
 pub use lazy::LazyKubernetes;
 
 use crate::backend::{
@@ -148,6 +150,14 @@ impl Backend for KubernetesBackend {
 
     fn now(&self) -> crate::domain::Timestamp {
         self.clock.now()
+    }
+
+    fn metric_labels(
+        &self,
+        project: &ProjectId,
+        environment: &crate::domain::EnvironmentId,
+    ) -> crate::backend::MetricLabels {
+        metric_labels(project, environment)
     }
 
     async fn identity(&self) -> Result<Identity, BackendError> {

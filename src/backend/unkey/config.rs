@@ -166,14 +166,14 @@ mod tests {
     }
 
     #[test]
-    fn the_kind_is_known_to_the_config_and_the_factory() {
-        let entry: crate::config::BackendConfig = toml::from_str(
+    fn the_kind_is_known_to_the_registry() {
+        let entry: crate::backend::registry::BackendConfig = toml::from_str(
             "kind = \"unkey\"\nname = \"prod\"\ntoken-env = \"SWITCHBACK_TEST_UNSET_UNKEY_KEY\"",
         )
         .unwrap();
         assert_eq!(entry.kind(), "unkey");
-        let clock = crate::backend::factory::clock_for(&entry);
-        let err = crate::backend::factory::build_backend(&entry, clock)
+        let err = entry
+            .build(entry.clock())
             .err()
             .expect("no key, no backend");
         let text = err.to_string();

@@ -14,6 +14,7 @@ mod client;
 mod config;
 mod domains;
 mod errors;
+mod kind;
 mod mapping;
 mod operations;
 mod reads;
@@ -22,6 +23,7 @@ mod switch;
 mod views;
 
 pub use config::{RootKey, UnkeyBackendConfig, UnkeyConfigError};
+pub use kind::UnkeyKind;
 pub use settings::UnkeySettings;
 
 use crate::backend::{
