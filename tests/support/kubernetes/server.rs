@@ -25,6 +25,23 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let late = (method == Method::PATCH)
+        .then(|| shared.store.lock().unwrap().answer_next_patch_after.take())
+        .flatten();
+    let response = answer(shared, method, uri, headers, body).await;
+    if let Some(wait) = late {
+        tokio::time::sleep(wait).await;
+    }
+    response
+}
+
+async fn answer(
+    shared: Arc<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
