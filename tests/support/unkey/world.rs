@@ -27,7 +27,7 @@ pub fn id(value: &str) -> DeploymentId {
     DeploymentId::new(value)
 }
 
-fn deployment(id: &str, env: &str, status: &'static str, sha: &str, at: i64) -> FakeDeployment {
+pub fn deployment(id: &str, env: &str, status: &'static str, sha: &str, at: i64) -> FakeDeployment {
     FakeDeployment {
         id: id.to_owned(),
         app_id: "app_web00001".to_owned(),
@@ -126,13 +126,9 @@ pub struct Harness {
     pub clock: VirtualClock,
 }
 
-pub async fn harness(state: FakeState) -> Harness {
-    harness_with_key(state, fake::FULL_KEY).await
-}
-
-pub async fn harness_with_key(state: FakeState, key: &str) -> Harness {
-    let fake = Fake::start(state).await;
-    let clock = VirtualClock::starting_at(chrono::Utc::now());
+/// The adapter's settings for `fake` with `key`: quick retries, a look at most once a
+/// (virtual) second, and a minute for a switch.
+pub fn settings(fake: &Fake, key: &str) -> UnkeySettings {
     let mut settings = UnkeySettings::new(fake.base_url.clone(), RootKey::new(key));
     settings.retry = RetryPolicy {
         max_attempts: 3,
@@ -141,7 +137,18 @@ pub async fn harness_with_key(state: FakeState, key: &str) -> Harness {
     };
     settings.min_poll = Duration::from_secs(1);
     settings.switch_timeout = Duration::from_secs(60);
-    let backend = UnkeyBackend::new(settings, Arc::new(clock.clone())).expect("client builds");
+    settings
+}
+
+pub async fn harness(state: FakeState) -> Harness {
+    harness_with_key(state, fake::FULL_KEY).await
+}
+
+pub async fn harness_with_key(state: FakeState, key: &str) -> Harness {
+    let fake = Fake::start(state).await;
+    let clock = VirtualClock::starting_at(chrono::Utc::now());
+    let backend =
+        UnkeyBackend::new(settings(&fake, key), Arc::new(clock.clone())).expect("client builds");
     Harness {
         fake,
         backend,
