@@ -100,6 +100,20 @@ fn redeploy_request<P: Platform>(p: &P, source: &DeploymentId, key: &str) -> Red
     }
 }
 
+/// The live deployment as the engineer sees it before acting.
+async fn live_seen(backend: &dyn Backend, env: &EnvRef) -> DeploymentId {
+    let environment = backend.get_environment(env).await.unwrap();
+    environment.live.expect("a live deployment")
+}
+
+/// The code of a platform's refusal.
+fn refusal(err: &BackendError) -> Option<PreconditionCode> {
+    match err {
+        BackendError::Precondition { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
 fn ids(deployments: &[Deployment]) -> Vec<&str> {
     deployments.iter().map(|d| d.id.as_str()).collect()
 }
@@ -165,8 +179,7 @@ pub async fn listing_is_newest_first_and_complete_across_pages<P: Platform>() {
 pub async fn the_live_deployment_is_listed_and_reads_alike<P: Platform>() {
     let p = P::start().await;
     let backend = p.backend();
-    let env = backend.get_environment(&p.env()).await.unwrap();
-    let live = env.live.expect("a live deployment");
+    let live = live_seen(&*backend, &p.env()).await;
     assert_eq!(live, p.fixtures().live);
     let listing = listed(&*backend, &p.env()).await;
     let marked: Vec<&Deployment> = listing.iter().filter(|d| d.is_live).collect();
@@ -244,12 +257,7 @@ pub async fn rollback_completes_and_is_followed_to_the_end<P: Platform>() {
     let p = P::start().await;
     let backend = p.backend();
     let f = p.fixtures();
-    let seen = backend
-        .get_environment(&p.env())
-        .await
-        .unwrap()
-        .live
-        .unwrap();
+    let seen = live_seen(&*backend, &p.env()).await;
     let request = rollback_request(&p.env(), &f.target, &seen, "follow-1");
     let handle = backend.rollback(request).await.unwrap();
     assert_eq!(handle.kind, OperationKind::Rollback);
@@ -277,14 +285,9 @@ pub async fn a_refused_rollback_changes_nothing<P: Platform>() {
         .rollback(rollback_request(&p.env(), &f.live, &f.live, "refused-1"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BackendError::Precondition {
-                code: PreconditionCode::AlreadyLive,
-                ..
-            }
-        ),
+    assert_eq!(
+        refusal(&err),
+        Some(PreconditionCode::AlreadyLive),
         "{err:?}"
     );
     let refused = &f.refused;
@@ -320,12 +323,7 @@ pub async fn a_stale_expected_live_is_a_conflict_naming_who_moved_it<P: Platform
     let p = P::start().await;
     let backend = p.backend();
     let f = p.fixtures();
-    let seen = backend
-        .get_environment(&p.env())
-        .await
-        .unwrap()
-        .live
-        .unwrap();
+    let seen = live_seen(&*backend, &p.env()).await;
     let colleague = p.colleague_moves_live(&f.other).await;
     assert_eq!(p.live_at_platform().await, Some(f.other.clone()));
     let performed = p.performed().await;
@@ -389,7 +387,7 @@ pub async fn a_replayed_idempotency_key_is_carried_out_once<P: Platform>() {
     );
 
     let restarted = p.restarted().await;
-    match (p.traits().keys, restarted.rollback(request).await) {
+    match (P::TRAITS.keys, restarted.rollback(request).await) {
         (Keys::Platform, Ok(replayed)) => assert_eq!(replayed.id, first.id),
         (Keys::Adapter, Err(err)) => assert!(
             matches!(
@@ -409,20 +407,12 @@ pub async fn a_replayed_idempotency_key_is_carried_out_once<P: Platform>() {
 pub async fn a_read_only_token_may_look_but_not_act<P: Platform>() {
     let p = P::start().await;
     let f = p.fixtures();
-    let traits = p.traits();
+    let traits = P::TRAITS;
     let viewer = p.read_only().await;
     if traits.role_known_up_front {
         assert_eq!(viewer.identity().await.unwrap().role, Role::ReadOnly);
     }
-    assert_eq!(
-        viewer
-            .get_environment(&p.env())
-            .await
-            .unwrap()
-            .live
-            .as_ref(),
-        Some(&f.live)
-    );
+    assert_eq!(live_seen(&*viewer, &p.env()).await, f.live);
     assert!(!listed(&*viewer, &p.env()).await.is_empty());
     let performed = p.performed().await;
     let err = viewer
@@ -474,7 +464,7 @@ pub async fn a_redeploy_answered_too_late_is_carried_out_once<P: Platform>() {
         seen + 1,
         "a look shows what happened: {outcome:?}"
     );
-    if !p.traits().network {
+    if !P::TRAITS.network {
         let first = outcome.unwrap();
         let again = backend.redeploy(request).await.unwrap();
         assert_eq!(again.id, first.id);
@@ -489,7 +479,7 @@ pub async fn the_redeploy_command_answered_too_late_creates_one<P: Platform>() {
     let p = P::start().await;
     let Some(cli) = p.command_line() else {
         assert!(
-            !p.traits().network,
+            !P::TRAITS.network,
             "a platform with a network gives a config"
         );
         return;

@@ -10,18 +10,27 @@ use switchback::domain::{Action, DeploymentId, EnvRef};
 /// against this trait.
 #[allow(async_fn_in_trait)]
 pub trait Platform: Sized {
+    /// What the platform can express, where platforms differ.
+    const TRAITS: Traits;
+
     /// The fake with its starting world, and the adapter on a deployer's credentials.
     async fn start() -> Self;
 
+    fn subject(&self) -> &Subject;
+
     /// The adapter under test.
-    fn backend(&self) -> Arc<dyn Backend>;
+    fn backend(&self) -> Arc<dyn Backend> {
+        self.subject().backend.clone()
+    }
 
     /// The environment every behaviour works in.
-    fn env(&self) -> EnvRef;
+    fn env(&self) -> EnvRef {
+        self.subject().env.clone()
+    }
 
-    fn fixtures(&self) -> &Fixtures;
-
-    fn traits(&self) -> Traits;
+    fn fixtures(&self) -> &Fixtures {
+        &self.subject().fixtures
+    }
 
     /// One step of the platform's world: its clock, or its controller.
     async fn advance(&self);
@@ -67,6 +76,24 @@ pub struct CommandLine {
     pub vars: Vec<(String, String)>,
     pub project: String,
     pub env: String,
+}
+
+/// The adapter under test, where it works, and on what.
+pub struct Subject {
+    pub backend: Arc<dyn Backend>,
+    pub env: EnvRef,
+    pub fixtures: Fixtures,
+}
+
+/// Advances `p` until the fake has `to` live; panics when it never does.
+pub async fn advance_until_live<P: Platform>(p: &P, to: &DeploymentId) {
+    for _ in 0..120 {
+        if p.live_at_platform().await.as_ref() == Some(to) {
+            return;
+        }
+        p.advance().await;
+    }
+    panic!("{to} never went live")
 }
 
 /// Deployments of the starting world.

@@ -1,17 +1,26 @@
 //! The embedded demo platform: the adapter is the platform, on a virtual clock.
 
-use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Traits};
+use crate::platform::{
+    CommandLine, Fixtures, Keys, Platform, Refused, Subject, Traits, advance_until_live,
+};
 use crate::support::demo::{Demo, deployer, prod, read_only, request};
 use std::sync::Arc;
 use switchback::backend::{Backend, PreconditionCode};
-use switchback::domain::{Action, DeploymentId, EnvRef};
+use switchback::domain::{Action, DeploymentId};
 
 pub struct DemoPlatform {
     demo: Demo,
-    fixtures: Fixtures,
+    subject: Subject,
 }
 
 impl Platform for DemoPlatform {
+    const TRAITS: Traits = Traits {
+        keys: Keys::Platform,
+        role_known_up_front: true,
+        permission: "read-only",
+        network: false,
+    };
+
     async fn start() -> Self {
         // v42 is live; v41 still runs; v40 is spun down; v37's artifact was pruned.
         let demo = Demo::new("bad-deploy");
@@ -29,28 +38,19 @@ impl Platform for DemoPlatform {
             redeploy_source: demo.id(&env, "v42").await,
             rebuild: false,
         };
-        Self { demo, fixtures }
-    }
-
-    fn backend(&self) -> Arc<dyn Backend> {
-        Arc::new(self.demo.backend.clone())
-    }
-
-    fn env(&self) -> EnvRef {
-        prod()
-    }
-
-    fn fixtures(&self) -> &Fixtures {
-        &self.fixtures
-    }
-
-    fn traits(&self) -> Traits {
-        Traits {
-            keys: Keys::Platform,
-            role_known_up_front: true,
-            permission: "read-only",
-            network: false,
+        let backend = Arc::new(demo.backend.clone());
+        Self {
+            demo,
+            subject: Subject {
+                backend,
+                env,
+                fixtures,
+            },
         }
+    }
+
+    fn subject(&self) -> &Subject {
+        &self.subject
     }
 
     async fn advance(&self) {
@@ -62,12 +62,8 @@ impl Platform for DemoPlatform {
     }
 
     async fn performed(&self) -> usize {
-        self.demo
-            .backend
-            .list_operations(&prod())
-            .await
-            .unwrap()
-            .len()
+        let operations = self.demo.backend.list_operations(&prod()).await;
+        operations.unwrap().len()
     }
 
     async fn creations(&self) -> usize {
@@ -79,13 +75,8 @@ impl Platform for DemoPlatform {
         let mut moving = request(&prod(), to, "dana-1");
         moving.actor = "dana".into();
         dana.rollback(moving).await.unwrap();
-        for _ in 0..120 {
-            if self.live_at_platform().await.as_ref() == Some(to) {
-                return Some("dana".into());
-            }
-            self.advance().await;
-        }
-        panic!("dana's rollback to {to} did not land")
+        advance_until_live(self, to).await;
+        Some("dana".into())
     }
 
     async fn restarted(&self) -> Arc<dyn Backend> {
@@ -96,12 +87,14 @@ impl Platform for DemoPlatform {
         Arc::new(self.demo.backend.with_identity(read_only("rita")))
     }
 
+    // The demo answers from inside the process: no answer can come late.
     async fn answer_next_creation_late(&self) {}
 
     async fn late_answer_pending(&self) -> bool {
         false
     }
 
+    // The binary carries its own demo platform, with nothing to share with this one.
     fn command_line(&self) -> Option<CommandLine> {
         None
     }

@@ -1,14 +1,16 @@
 //! The HTTP contract adapter over a real loopback socket to `switchback serve`'s router,
 //! which serves the demo platform; a fault proxy sits between them.
 
-use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Traits};
+use crate::platform::{
+    CommandLine, Fixtures, Keys, Platform, Refused, Subject, Traits, advance_until_live,
+};
 use crate::support::http::{self, DEPLOYER_TOKEN, DEPLOYER_VAR, READ_ONLY_VAR, prod};
 use crate::support::proxy::{Fault, FaultProxy};
 use std::sync::Arc;
 use std::time::Duration;
 use switchback::backend::http::HttpOptions;
 use switchback::backend::{Backend, PageRequest, PreconditionCode};
-use switchback::domain::{Action, DeploymentId, EnvRef};
+use switchback::domain::{Action, DeploymentId};
 
 /// How long the adapter waits for an answer here; a late answer waits longer.
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -18,28 +20,26 @@ const TOKEN_VAR: &str = "SWITCHBACK_CONFORMANCE_TOKEN";
 pub struct HttpPlatform {
     served: http::Platform,
     proxy: FaultProxy,
-    backend: Arc<dyn Backend>,
-    fixtures: Fixtures,
+    subject: Subject,
 }
 
-fn options() -> HttpOptions {
-    let mut options = http::options(4);
+fn client(proxy: &FaultProxy, token_var: &str) -> Arc<dyn Backend> {
+    let mut options: HttpOptions = http::options(4);
     options.settings.request_timeout = PATIENCE;
-    options
-}
-
-impl HttpPlatform {
-    fn client(&self, token_var: &str) -> Arc<dyn Backend> {
-        Arc::new(http::client(&self.proxy.url(), Some(token_var), options()))
-    }
+    Arc::new(http::client(&proxy.url(), Some(token_var), options))
 }
 
 impl Platform for HttpPlatform {
+    const TRAITS: Traits = Traits {
+        keys: Keys::Platform,
+        role_known_up_front: true,
+        permission: "read-only",
+        network: true,
+    };
+
     async fn start() -> Self {
         let served = http::Platform::start_scenario("bad-deploy").await;
         let proxy = FaultProxy::start(served.addr).await;
-        let backend: Arc<dyn Backend> =
-            Arc::new(http::client(&proxy.url(), Some(DEPLOYER_VAR), options()));
         let fixtures = Fixtures {
             live: served.id("v42").await,
             target: served.id("v41").await,
@@ -53,33 +53,20 @@ impl Platform for HttpPlatform {
             redeploy_source: served.id("v42").await,
             rebuild: false,
         };
+        let subject = Subject {
+            backend: client(&proxy, DEPLOYER_VAR),
+            env: prod(),
+            fixtures,
+        };
         Self {
             served,
             proxy,
-            backend,
-            fixtures,
+            subject,
         }
     }
 
-    fn backend(&self) -> Arc<dyn Backend> {
-        self.backend.clone()
-    }
-
-    fn env(&self) -> EnvRef {
-        prod()
-    }
-
-    fn fixtures(&self) -> &Fixtures {
-        &self.fixtures
-    }
-
-    fn traits(&self) -> Traits {
-        Traits {
-            keys: Keys::Platform,
-            role_known_up_front: true,
-            permission: "read-only",
-            network: true,
-        }
+    fn subject(&self) -> &Subject {
+        &self.subject
     }
 
     async fn advance(&self) {
@@ -107,28 +94,25 @@ impl Platform for HttpPlatform {
 
     async fn colleague_moves_live(&self, to: &DeploymentId) -> Option<String> {
         let bob = http::deployer(&self.served.url());
-        let moving = http::rollback(to, &self.fixtures.live, "bob-1", "bob");
-        bob.rollback(moving).await.unwrap();
-        for _ in 0..120 {
-            if self.live_at_platform().await.as_ref() == Some(to) {
-                return Some("bob".into());
-            }
-            self.advance().await;
-        }
-        panic!("bob's rollback to {to} did not land")
+        let live = &self.subject.fixtures.live;
+        bob.rollback(http::rollback(to, live, "bob-1", "bob"))
+            .await
+            .unwrap();
+        advance_until_live(self, to).await;
+        Some("bob".into())
     }
 
     async fn restarted(&self) -> Arc<dyn Backend> {
-        self.client(DEPLOYER_VAR)
+        client(&self.proxy, DEPLOYER_VAR)
     }
 
     async fn read_only(&self) -> Arc<dyn Backend> {
-        self.client(READ_ONLY_VAR)
+        client(&self.proxy, READ_ONLY_VAR)
     }
 
     async fn answer_next_creation_late(&self) {
-        self.proxy
-            .aim("POST", "/redeploy", Fault::LateAnswer(PATIENCE * 3));
+        let late = Fault::LateAnswer(PATIENCE * 3);
+        self.proxy.aim("POST", "/redeploy", late);
     }
 
     async fn late_answer_pending(&self) -> bool {

@@ -1,7 +1,7 @@
 //! The Kubernetes adapter against the fake API server on a real socket, with its deployment
 //! controller stepped by hand: a plain Deployment `web` with three revisions.
 
-use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Traits};
+use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Subject, Traits};
 use crate::support::kubernetes::{COLLEAGUE, FakeCluster, Options, three_revisions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,43 +14,29 @@ const LATE: Duration = Duration::from_secs(22);
 
 pub struct KubernetesPlatform {
     cluster: FakeCluster,
-    backend: Arc<dyn Backend>,
-    fixtures: Fixtures,
-}
-
-impl KubernetesPlatform {
-    fn revision(&self, image: &str) -> DeploymentId {
-        DeploymentId::new(self.cluster.rs_with_image(NAME, image))
-    }
+    subject: Subject,
 }
 
 impl Platform for KubernetesPlatform {
+    const TRAITS: Traits = Traits {
+        // The API server takes no idempotency key; the adapter remembers its own.
+        keys: Keys::Adapter,
+        role_known_up_front: true,
+        permission: "patch deployments.apps",
+        network: true,
+    };
+
     async fn start() -> Self {
         let cluster = FakeCluster::start(Options::default());
         cluster.seed_deployment(NAME, &three_revisions());
         cluster.manual_rollouts(true);
-        let backend = Arc::new(cluster.backend().await);
-        let mut platform = Self {
-            cluster,
-            backend,
-            fixtures: Fixtures {
-                live: DeploymentId::new(""),
-                target: DeploymentId::new(""),
-                other: DeploymentId::new(""),
-                refused: Refused {
-                    deployment: DeploymentId::new(""),
-                    action: Action::Redeploy,
-                    code: PreconditionCode::NotApplicable,
-                    suggestion: Some(Action::Rollback),
-                },
-                redeploy_source: DeploymentId::new(""),
-                rebuild: false,
-            },
+        let revision = |image: &str| {
+            let image = format!("registry.example.com/web:{image}");
+            DeploymentId::new(cluster.rs_with_image(NAME, &image))
         };
-        let live = platform.revision("registry.example.com/web:1.2");
-        let target = platform.revision("registry.example.com/web:1.1");
-        platform.fixtures = Fixtures {
-            other: platform.revision("registry.example.com/web:1.0"),
+        let (live, target) = (revision("1.2"), revision("1.1"));
+        let fixtures = Fixtures {
+            other: revision("1.0"),
             // A restart renews the live revision only; an older one is rolled back to.
             refused: Refused {
                 deployment: target.clone(),
@@ -63,29 +49,16 @@ impl Platform for KubernetesPlatform {
             live,
             target,
         };
-        platform
+        let subject = Subject {
+            backend: Arc::new(cluster.backend().await),
+            env: EnvRef::new("shop/web", "production"),
+            fixtures,
+        };
+        Self { cluster, subject }
     }
 
-    fn backend(&self) -> Arc<dyn Backend> {
-        self.backend.clone()
-    }
-
-    fn env(&self) -> EnvRef {
-        EnvRef::new("shop/web", "production")
-    }
-
-    fn fixtures(&self) -> &Fixtures {
-        &self.fixtures
-    }
-
-    fn traits(&self) -> Traits {
-        Traits {
-            // The API server takes no idempotency key; the adapter remembers its own.
-            keys: Keys::Adapter,
-            role_known_up_front: true,
-            permission: "patch deployments.apps",
-            network: true,
-        }
+    fn subject(&self) -> &Subject {
+        &self.subject
     }
 
     async fn advance(&self) {
@@ -101,7 +74,8 @@ impl Platform for KubernetesPlatform {
     async fn performed(&self) -> usize {
         // Each rollback or restart gives the Deployment its next revision.
         let deployment = self.cluster.deployment(NAME);
-        deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        let revision = &deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"];
+        revision
             .as_str()
             .and_then(|r| r.parse().ok())
             .expect("a revision")
@@ -113,17 +87,13 @@ impl Platform for KubernetesPlatform {
 
     async fn colleague_moves_live(&self, to: &DeploymentId) -> Option<String> {
         // Someone applies the template of `to` with kubectl.
-        let rs = self
-            .cluster
-            .replicasets(NAME)
-            .into_iter()
-            .find(|rs| rs["metadata"]["name"] == to.as_str())
-            .expect("a revision");
-        let mut template = rs["spec"]["template"].clone();
-        template["metadata"]["labels"]
-            .as_object_mut()
-            .unwrap()
-            .remove("pod-template-hash");
+        let revisions = self.cluster.replicasets(NAME);
+        let rs = revisions
+            .iter()
+            .find(|rs| rs["metadata"]["name"] == to.as_str());
+        let mut template = rs.expect("a revision")["spec"]["template"].clone();
+        let labels = template["metadata"]["labels"].as_object_mut().unwrap();
+        labels.remove("pod-template-hash");
         self.cluster
             .change(NAME, |d| d["spec"]["template"] = template);
         while self.cluster.tick(NAME) {}
@@ -144,8 +114,9 @@ impl Platform for KubernetesPlatform {
     }
 
     async fn late_answer_pending(&self) -> bool {
-        self.cluster
-            .with_store(|s| s.answer_next_patch_after.is_some())
+        let pending =
+            |s: &mut crate::support::kubernetes::store::Store| s.answer_next_patch_after.is_some();
+        self.cluster.with_store(pending)
     }
 
     fn command_line(&self) -> Option<CommandLine> {

@@ -1,6 +1,6 @@
 //! The Unkey adapter against the fake Unkey v2 API on a real socket, on a virtual clock.
 
-use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Traits};
+use crate::platform::{CommandLine, Fixtures, Keys, Platform, Refused, Subject, Traits};
 use crate::support::unkey::fake::{FULL_KEY, Fake, READ_ONLY_KEY};
 use crate::support::unkey::world::{
     GOOD, LIVE, PROJECT, STOPPED, deployment, id, production, settings, world,
@@ -10,7 +10,7 @@ use std::time::Duration;
 use switchback::backend::unkey::UnkeyBackend;
 use switchback::backend::{Backend, PreconditionCode};
 use switchback::clock::VirtualClock;
-use switchback::domain::{Action, DeploymentId, EnvRef};
+use switchback::domain::{Action, DeploymentId};
 
 /// A second ready deployment, older than `GOOD`.
 const OLDER: &str = "d_good0000";
@@ -24,8 +24,7 @@ const KEY_VAR: &str = "SWITCHBACK_CONFORMANCE_UNKEY_KEY";
 pub struct UnkeyPlatform {
     fake: Fake,
     clock: VirtualClock,
-    backend: Arc<dyn Backend>,
-    fixtures: Fixtures,
+    subject: Subject,
 }
 
 fn adapter(fake: &Fake, clock: &VirtualClock, key: &str) -> Arc<dyn Backend> {
@@ -36,17 +35,20 @@ fn adapter(fake: &Fake, clock: &VirtualClock, key: &str) -> Arc<dyn Backend> {
 }
 
 impl Platform for UnkeyPlatform {
+    const TRAITS: Traits = Traits {
+        // Unkey v2 takes no idempotency key and returns no operation id.
+        keys: Keys::Adapter,
+        // A missing permission shows only when Unkey refuses.
+        role_known_up_front: false,
+        permission: "rollback_deployment",
+        network: true,
+    };
+
     async fn start() -> Self {
         // Production, oldest first: a stopped one, OLDER and GOOD ready, LIVE live.
         let mut state = world();
-        let stopped_at = state.deployments[0].created_at;
-        let older = deployment(
-            OLDER,
-            "production",
-            "ready",
-            "1212121abab",
-            stopped_at + 30_000,
-        );
+        let at = state.deployments[0].created_at + 30_000;
+        let older = deployment(OLDER, "production", "ready", "1212121abab", at);
         state.deployments.insert(1, older);
         let fake = Fake::start(state).await;
         let clock = VirtualClock::starting_at(chrono::Utc::now());
@@ -63,35 +65,20 @@ impl Platform for UnkeyPlatform {
             redeploy_source: id(LIVE),
             rebuild: true,
         };
-        Self {
+        let subject = Subject {
             backend: adapter(&fake, &clock, FULL_KEY),
+            env: production(),
+            fixtures,
+        };
+        Self {
             fake,
             clock,
-            fixtures,
+            subject,
         }
     }
 
-    fn backend(&self) -> Arc<dyn Backend> {
-        self.backend.clone()
-    }
-
-    fn env(&self) -> EnvRef {
-        production()
-    }
-
-    fn fixtures(&self) -> &Fixtures {
-        &self.fixtures
-    }
-
-    fn traits(&self) -> Traits {
-        Traits {
-            // Unkey v2 takes no idempotency key and returns no operation id.
-            keys: Keys::Adapter,
-            // A missing permission shows only when Unkey refuses.
-            role_known_up_front: false,
-            permission: "rollback_deployment",
-            network: true,
-        }
+    fn subject(&self) -> &Subject {
+        &self.subject
     }
 
     async fn advance(&self) {
@@ -99,9 +86,8 @@ impl Platform for UnkeyPlatform {
     }
 
     async fn live_at_platform(&self) -> Option<DeploymentId> {
-        self.fake
-            .with(|s| s.apps[0].current.clone())
-            .map(DeploymentId::new)
+        let current = self.fake.with(|s| s.apps[0].current.clone());
+        current.map(DeploymentId::new)
     }
 
     async fn performed(&self) -> usize {
@@ -109,12 +95,11 @@ impl Platform for UnkeyPlatform {
     }
 
     async fn creations(&self) -> usize {
-        self.fake.with(|s| {
-            s.deployments
-                .iter()
-                .filter(|d| d.env_slug == "production")
-                .count()
-        })
+        let production = |s: &mut crate::support::unkey::fake::FakeState| {
+            let deployments = s.deployments.iter();
+            deployments.filter(|d| d.env_slug == "production").count()
+        };
+        self.fake.with(production)
     }
 
     async fn colleague_moves_live(&self, to: &DeploymentId) -> Option<String> {
@@ -135,8 +120,8 @@ impl Platform for UnkeyPlatform {
     }
 
     async fn answer_next_creation_late(&self) {
-        self.fake
-            .with(|s| s.late.push(("deployments.createDeployment".into(), LATE)));
+        let late = ("deployments.createDeployment".to_owned(), LATE);
+        self.fake.with(|s| s.late.push(late));
     }
 
     async fn late_answer_pending(&self) -> bool {
