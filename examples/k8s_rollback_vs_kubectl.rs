@@ -9,7 +9,7 @@
 //!
 //! `SHOW_REQUESTS=1` lists every request each side made.
 
-#[path = "../tests/kubernetes/fake/mod.rs"]
+#[path = "../tests/support/kubernetes/mod.rs"]
 #[allow(dead_code)]
 mod fake;
 

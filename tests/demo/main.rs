@@ -7,5 +7,6 @@ mod operations;
 mod properties;
 mod rollback;
 mod scenarios;
+#[path = "../support/demo.rs"]
 mod support;
 mod traffic;

@@ -5,6 +5,10 @@ mod binary;
 mod commands;
 mod contract;
 mod faults;
+#[path = "../support/proxy.rs"]
 mod proxy;
+#[path = "../support/serve.rs"]
+mod serve;
+#[path = "../support/http.rs"]
 mod support;
 mod two_consoles;

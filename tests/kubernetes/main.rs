@@ -3,6 +3,7 @@
 
 mod argo;
 mod domains;
+#[path = "../support/kubernetes/mod.rs"]
 mod fake;
 mod follow;
 mod mapping;

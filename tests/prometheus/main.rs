@@ -8,5 +8,7 @@ mod demo_platform;
 mod exporter;
 mod figures;
 mod presets;
+#[path = "../support/serve.rs"]
+mod served;
 mod server;
 mod support;

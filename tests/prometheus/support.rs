@@ -2,6 +2,7 @@
 //! asking Prometheus directly with a plain HTTP client.
 
 use crate::exporter::{Behaviour, Exporter};
+use crate::served::Served;
 use crate::server::{Prometheus, reqwest_client};
 use chrono::Utc;
 use std::future::Future;
@@ -201,28 +202,12 @@ pub async fn storefront() -> Exporter {
 
 /// `switchback serve`'s own router over `platform` on a loopback port: the real `/metrics`
 /// a Prometheus scrapes. Stopped when dropped.
-pub struct Served {
-    pub addr: std::net::SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 pub async fn serve(platform: switchback::backend::demo::DemoBackend) -> Served {
     use std::sync::Arc;
-    use switchback::serve::{ServeState, Tokens, router};
+    use switchback::serve::{ServeState, Tokens};
     let state = ServeState::new(Arc::new(platform.clone()), Tokens::default())
         .with_traffic(Arc::new(platform));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router(state)).await.unwrap();
-    });
-    Served { addr, task }
+    crate::served::serve(state).await
 }
 
 /// Asserts that every point of `series` is Prometheus' own answer, asked directly, for the

@@ -65,6 +65,12 @@ impl ApiClient {
         self.call_within(call, body, None).await
     }
 
+    /// Drops every read kept for sharing: they are known to be out of date (the live
+    /// deployment moved under them).
+    pub fn forget_reads(&self) {
+        self.reads.invalidate();
+    }
+
     /// A call whose answer must be Unkey's as of now (the check right before a write, the
     /// looks that follow an operation): a read is shared only with an identical one in
     /// flight.

@@ -55,6 +55,8 @@ impl UnkeyBackend {
         if live == Some(expected.as_str()) {
             return Ok(());
         }
+        // What was kept shows the old live: the next look must see the new one.
+        self.client.forget_reads();
         let live_label = match live {
             Some(id) => self
                 .fetch_deployment(id)

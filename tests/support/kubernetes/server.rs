@@ -32,14 +32,21 @@ pub async fn handle(
     let path = uri.path().to_owned();
     let query = parse_query(uri.query().unwrap_or_default());
     let body_text = String::from_utf8_lossy(&body).into_owned();
-    shared.store.lock().unwrap().requests.push(Recorded {
-        method: method.to_string(),
-        path: uri.to_string(),
-        content_type: content_type.clone(),
-        body: body_text,
-    });
+    let late = {
+        let mut store = shared.store.lock().unwrap();
+        store.requests.push(Recorded {
+            method: method.to_string(),
+            path: uri.to_string(),
+            content_type: content_type.clone(),
+            body: body_text,
+        });
+        let patch = method == Method::PATCH;
+        patch
+            .then(|| store.answer_next_patch_after.take())
+            .flatten()
+    };
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (method.clone(), segments.as_slice()) {
+    let response = match (method.clone(), segments.as_slice()) {
         (Method::GET, ["version"]) => ok(discovery::version()),
         (Method::GET, ["api"]) => ok(discovery::core_versions(&shared.server)),
         (Method::GET, ["apis"]) => ok(discovery::groups(&shared.served)),
@@ -81,7 +88,12 @@ pub async fn handle(
             "the server could not find the requested resource",
             None,
         ),
+    };
+    // An answer slower than the client's patience: the change is made, the answer waits.
+    if let Some(wait) = late {
+        tokio::time::sleep(wait).await;
     }
+    response
 }
 
 fn resource_list(shared: &Shared, group: &str, version: &str) -> Response {

@@ -15,6 +15,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub const FULL_KEY: &str = "unkey_full_access";
 pub const READ_ONLY_KEY: &str = "unkey_read_only";
@@ -149,6 +150,10 @@ pub struct FakeState {
     pub queries: Vec<String>,
     /// Every call: operation and body.
     pub requests: Vec<(String, Value)>,
+    /// Rollbacks and promotes accepted and deployments created: what Unkey carried out.
+    pub performed: usize,
+    /// Calls carried out at once but answered only after a while, one per entry.
+    pub late: Vec<(String, Duration)>,
     /// Requests or answers the spec does not allow.
     pub violations: Vec<String>,
     pub pending: Vec<Pending>,
@@ -260,8 +265,13 @@ async fn handle(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    let late = {
+        let mut s = state.lock().unwrap();
+        let index = s.late.iter().position(|(late_op, _)| *late_op == op);
+        index.map(|i| s.late.remove(i).1)
+    };
     let (response, stall) = respond(&state, &op, &headers, &bytes);
-    if let Some(wait) = stall {
+    if let Some(wait) = late.or(stall) {
         tokio::time::sleep(wait).await;
     }
     response

@@ -1,3 +1,4 @@
+use super::serve::{Served, serve};
 use chrono::TimeZone;
 use std::net::SocketAddr;
 use std::sync::{Arc, Once};
@@ -9,7 +10,7 @@ use switchback::backend::{Backend, Identity, OperationRequest, PageRequest, Role
 use switchback::clock::VirtualClock;
 use switchback::domain::{DeploymentId, EnvRef, Operation};
 use switchback::net::{HttpSettings, RetryPolicy};
-use switchback::serve::{ServeState, Tokens, router};
+use switchback::serve::{ServeState, Tokens};
 
 pub const DEPLOYER_VAR: &str = "SWITCHBACK_HTTP_TEST_DEPLOYER_TOKEN";
 pub const READ_ONLY_VAR: &str = "SWITCHBACK_HTTP_TEST_READ_ONLY_TOKEN";
@@ -40,6 +41,7 @@ pub struct Platform {
     pub demo: DemoBackend,
     pub clock: VirtualClock,
     pub addr: SocketAddr,
+    _served: Served,
 }
 
 impl Platform {
@@ -68,10 +70,13 @@ impl Platform {
         };
         let state =
             ServeState::new(Arc::new(demo.clone()), tokens).with_traffic(Arc::new(demo.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router(state)).await });
-        Platform { demo, clock, addr }
+        let served = serve(state).await;
+        Platform {
+            demo,
+            clock,
+            addr: served.addr,
+            _served: served,
+        }
     }
 
     pub fn url(&self) -> String {

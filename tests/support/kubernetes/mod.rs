@@ -200,6 +200,13 @@ impl FakeCluster {
         self.with_store(|s| s.forbidden.insert((verb.into(), resource.into())));
     }
 
+    /// The next PATCH is applied at once and answered only after `wait`: an answer slower
+    /// than the client's patience.
+    #[allow(dead_code)] // the conformance suite's
+    pub fn answer_next_patch_after(&self, wait: std::time::Duration) {
+        self.with_store(|s| s.answer_next_patch_after = Some(wait));
+    }
+
     pub fn manual_rollouts(&self, on: bool) {
         self.with_store(|s| s.manual_rollouts = on);
     }

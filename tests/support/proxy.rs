@@ -36,6 +36,9 @@ pub enum Fault {
     Oversized { declared: Option<usize> },
     /// Forward only once the test opens the gate.
     Gate(Arc<Notify>),
+    /// Forward (the server acts on it), then hold the answer this long before sending it.
+    #[allow(dead_code)] // the conformance suite's
+    LateAnswer(Duration),
 }
 
 impl Fault {
@@ -82,6 +85,9 @@ type Scripted = (Option<String>, Fault);
 pub struct FaultProxy {
     pub addr: SocketAddr,
     script: Arc<Mutex<VecDeque<Scripted>>>,
+    /// Faults for the next request of one method whose path contains a string, ahead of the
+    /// script: `(method, path part, fault)`.
+    aimed: Arc<Mutex<Vec<(String, String, Fault)>>>,
     seen: Arc<Mutex<Seen>>,
 }
 
@@ -91,6 +97,7 @@ impl FaultProxy {
         let proxy = FaultProxy {
             addr: listener.local_addr().unwrap(),
             script: Arc::default(),
+            aimed: Arc::default(),
             seen: Arc::default(),
         };
         let serving = proxy.clone();
@@ -125,6 +132,30 @@ impl FaultProxy {
         );
     }
 
+    /// The next `method` request whose path contains `path_contains` meets `fault`; other
+    /// requests pass as scripted.
+    #[allow(dead_code)] // the conformance suite's
+    pub fn aim(&self, method: &str, path_contains: &str, fault: Fault) {
+        self.aimed
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), path_contains.to_owned(), fault));
+    }
+
+    /// Aimed faults no request has met yet.
+    #[allow(dead_code)] // the conformance suite's
+    pub fn aimed_left(&self) -> usize {
+        self.aimed.lock().unwrap().len()
+    }
+
+    fn aimed_at(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut aimed = self.aimed.lock().unwrap();
+        let index = aimed
+            .iter()
+            .position(|(m, p, _)| m == method && path.contains(p.as_str()))?;
+        Some(aimed.remove(index).2)
+    }
+
     pub fn requests(&self) -> Vec<(String, String, u16)> {
         self.seen.lock().unwrap().requests.clone()
     }
@@ -152,14 +183,14 @@ impl FaultProxy {
             return;
         };
         let (method, path) = request_line(&request);
-        let fault = {
+        let fault = self.aimed_at(&method, &path).or_else(|| {
             let mut script = self.script.lock().unwrap();
             script
                 .iter()
                 .position(|(only, _)| only.as_ref().is_none_or(|p| path.contains(p.as_str())))
                 .and_then(|index| script.remove(index))
                 .map(|(_, fault)| fault)
-        };
+        });
         let index = {
             let mut seen = self.seen.lock().unwrap();
             seen.requests.push((method, path, 0));
@@ -177,6 +208,12 @@ impl FaultProxy {
                 tokio::time::sleep(wait).await;
                 let answer = forward(&request, upstream).await;
                 record(status_of(&answer));
+                let _ = client.write_all(&answer).await;
+            }
+            Some(Fault::LateAnswer(wait)) => {
+                let answer = forward(&request, upstream).await;
+                record(status_of(&answer));
+                tokio::time::sleep(wait).await;
                 let _ = client.write_all(&answer).await;
             }
             Some(Fault::Gate(gate)) => {

@@ -317,6 +317,7 @@ pub fn dispatch(op: &str, body: &Value, access: Access, s: &mut FakeState) -> (u
                 return precondition(op, "deployment_is_current");
             }
             let polls_left = s.switch_after_polls;
+            s.performed += 1;
             if polls_left == 0 {
                 s.apply_switch(&app.id, &d.id, rollback);
                 return (202, spec().example(op, 202).expect("202 example"));
@@ -343,6 +344,7 @@ pub fn dispatch(op: &str, body: &Value, access: Access, s: &mut FakeState) -> (u
                 return not_found(op, "deployment");
             };
             let id = s.new_id("d");
+            s.performed += 1;
             let created_at = s
                 .deployments
                 .iter()

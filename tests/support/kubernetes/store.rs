@@ -47,6 +47,8 @@ pub type Hook = Box<dyn FnOnce(&mut Store) + Send>;
 #[derive(Default)]
 pub struct Store {
     pub before_next_patch: Option<Hook>,
+    /// The next PATCH is applied, and its answer held back this long.
+    pub answer_next_patch_after: Option<std::time::Duration>,
     pub objects: BTreeMap<Key, Value>,
     revision: u64,
     uids: u64,

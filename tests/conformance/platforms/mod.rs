@@ -1,0 +1,6 @@
+//! One harness per adapter: its fake, its starting world and what it can express.
+
+pub mod demo;
+pub mod http;
+pub mod kubernetes;
+pub mod unkey;
