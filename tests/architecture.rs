@@ -238,3 +238,42 @@ fn the_crate_import_scanner_sees_every_form() {
         Vec::<String>::new()
     );
 }
+
+/// The engine serves every front end and knows none: nothing in it imports the console's
+/// model, the screen, the terminal, the command line, the commands or the server.
+#[test]
+fn the_engine_imports_no_front_end() {
+    let front_ends = ["app", "ui", "console", "cli", "commands", "serve"];
+    let mut found = Vec::new();
+    for root in [
+        "domain",
+        "backend",
+        "operation",
+        "poller",
+        "metrics",
+        "net",
+        "clock.rs",
+    ] {
+        found.extend(crate_violations(root, &front_ends));
+    }
+    assert!(
+        found.is_empty(),
+        "the engine imports a front end:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The console's model (`app`) never reaches into the view (`ui`) or the terminal
+/// (`console`), and the commands never into the command line's parser (`cli`): each is told
+/// what it needs.
+#[test]
+fn the_model_and_the_commands_stay_below_their_front_ends() {
+    let mut found = crate_violations("app", &["ui", "console", "cli", "commands"]);
+    found.extend(crate_violations("commands", &["cli", "app", "ui", "console"]));
+    found.extend(crate_violations("ui", &["console", "cli", "commands"]));
+    assert!(
+        found.is_empty(),
+        "a layer reaches upwards:\n{}",
+        found.join("\n")
+    );
+}
