@@ -269,7 +269,10 @@ fn the_engine_imports_no_front_end() {
 #[test]
 fn the_model_and_the_commands_stay_below_their_front_ends() {
     let mut found = crate_violations("app", &["ui", "console", "cli", "commands"]);
-    found.extend(crate_violations("commands", &["cli", "app", "ui", "console"]));
+    found.extend(crate_violations(
+        "commands",
+        &["cli", "app", "ui", "console"],
+    ));
     found.extend(crate_violations("ui", &["console", "cli", "commands"]));
     assert!(
         found.is_empty(),

@@ -12,6 +12,15 @@ pub enum Request {
     Redeploy(RedeployRequest),
 }
 
+/// The fields rollbacks, promotions and redeploys share.
+struct Common<'a> {
+    env: &'a EnvRef,
+    target: &'a DeploymentId,
+    expected_live: Option<&'a DeploymentId>,
+    idempotency_key: &'a str,
+    actor: &'a str,
+}
+
 /// Everything a request is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parts {
@@ -82,40 +91,45 @@ impl Request {
         }
     }
 
-    pub fn env(&self) -> &EnvRef {
+    /// What every kind of request carries.
+    fn common(&self) -> Common<'_> {
         match self {
-            Self::Rollback(r) | Self::Promote(r) => &r.env,
-            Self::Redeploy(r) => &r.env,
+            Self::Rollback(r) | Self::Promote(r) => Common {
+                env: &r.env,
+                target: &r.target,
+                expected_live: r.expected_live.as_ref(),
+                idempotency_key: &r.idempotency_key,
+                actor: &r.actor,
+            },
+            Self::Redeploy(r) => Common {
+                env: &r.env,
+                target: &r.source,
+                expected_live: r.expected_live.as_ref(),
+                idempotency_key: &r.idempotency_key,
+                actor: &r.actor,
+            },
         }
+    }
+
+    pub fn env(&self) -> &EnvRef {
+        self.common().env
     }
 
     /// The deployment rolled back to, promoted, or redeployed.
     pub fn target(&self) -> &DeploymentId {
-        match self {
-            Self::Rollback(r) | Self::Promote(r) => &r.target,
-            Self::Redeploy(r) => &r.source,
-        }
+        self.common().target
     }
 
     pub fn expected_live(&self) -> Option<&DeploymentId> {
-        match self {
-            Self::Rollback(r) | Self::Promote(r) => r.expected_live.as_ref(),
-            Self::Redeploy(r) => r.expected_live.as_ref(),
-        }
+        self.common().expected_live
     }
 
     pub fn idempotency_key(&self) -> &str {
-        match self {
-            Self::Rollback(r) | Self::Promote(r) => &r.idempotency_key,
-            Self::Redeploy(r) => &r.idempotency_key,
-        }
+        self.common().idempotency_key
     }
 
     pub fn actor(&self) -> &str {
-        match self {
-            Self::Rollback(r) | Self::Promote(r) => &r.actor,
-            Self::Redeploy(r) => &r.actor,
-        }
+        self.common().actor
     }
 
     pub fn strategy(&self) -> Option<Strategy> {
