@@ -2,10 +2,9 @@
 //! its error rates from `[metrics]` when that is configured. It sits above both `backend` and
 //! `metrics`, so neither builds the other.
 
-use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::backend::registry::{BackendConfig, BuildError};
 use crate::metrics::{MetricsConfig, SetupError, with_metrics};
-use std::sync::Arc;
 
 /// Why the chosen entry cannot be used; each message names the entry or `[metrics]`.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +20,7 @@ pub enum ConnectError {
 pub fn backend(
     entry: &BackendConfig,
     metrics: Option<&MetricsConfig>,
-) -> Result<Arc<dyn Backend>, ConnectError> {
+) -> Result<Platform, ConnectError> {
     let adapter = entry.build(entry.clock())?;
     Ok(with_metrics(adapter, metrics)?)
 }

@@ -13,8 +13,8 @@ use switchback::app::state::{Overlay, Settings};
 use switchback::app::{Command, Msg, State, update};
 use switchback::backend::demo::{DemoBackend, Scenario};
 use switchback::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest, Role,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, Platform, RedeployRequest, Role,
 };
 use switchback::clock::{Clock, VirtualClock};
 use switchback::config::Config;
@@ -31,7 +31,7 @@ fn t0() -> DateTime<Utc> {
 
 struct Harness {
     state: State,
-    backend: Arc<dyn Backend>,
+    backend: Platform,
     clock: VirtualClock,
     /// Every command update returned, in order.
     commands: Vec<Command>,
@@ -53,7 +53,8 @@ impl Harness {
     }
 
     /// A console over any backend, on `clock`, after its first poll.
-    async fn on(backend: Arc<dyn Backend>, clock: VirtualClock) -> Self {
+    async fn on(backend: impl Into<Platform>, clock: VirtualClock) -> Self {
+        let backend: Platform = backend.into();
         // Some backends learn their capabilities with the identity, as the run loop does.
         backend.identity().await.unwrap();
         let state = State::new(
@@ -90,7 +91,7 @@ impl Harness {
     async fn poll(&self, resources: Vec<Resource>) -> Vec<Msg> {
         let mut out = Vec::new();
         for resource in resources {
-            let outcome = poller::fetch(self.backend.as_ref(), &resource, true).await;
+            let outcome = poller::fetch(&self.backend, &resource, true).await;
             out.push(Msg::Poll(PollEvent {
                 resource,
                 at: self.clock.now(),
@@ -110,7 +111,7 @@ impl Harness {
             }
             Command::PollNow(resources) => self.poll(resources).await,
             Command::Quit => Vec::new(),
-            other => effects::execute(self.backend.as_ref(), other)
+            other => effects::execute(&self.backend, other)
                 .await
                 .into_iter()
                 .collect(),
@@ -589,6 +590,10 @@ impl Backend for Outage {
         self.check()?;
         self.inner.live_history(env).await
     }
+}
+
+#[async_trait::async_trait]
+impl ErrorRates for Outage {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         self.check()?;
         self.inner.error_rate(query).await
@@ -613,7 +618,7 @@ async fn poller_backs_off_exponentially_and_the_header_goes_stale_with_the_cause
     let console_clock = Arc::new(TokioClock::starting_at(t0()));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = poller::spawn(
-        backend.clone(),
+        Platform::native(backend.clone()),
         console_clock.clone(),
         PollOptions::default(),
         tx,
@@ -780,6 +785,9 @@ async fn poller_keeps_one_request_in_flight_per_resource() {
         async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
             self.inner.live_history(env).await
         }
+    }
+    #[async_trait::async_trait]
+    impl ErrorRates for Slow {
         async fn error_rate(&self, q: &MetricsQuery) -> Result<MetricSeries, BackendError> {
             self.inner.error_rate(q).await
         }
@@ -800,7 +808,7 @@ async fn poller_keeps_one_request_in_flight_per_resource() {
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = poller::spawn(
-        backend.clone(),
+        Platform::native(backend.clone()),
         Arc::new(TokioClock::starting_at(t0())),
         PollOptions::default(),
         tx,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use switchback::app::{Msg, State, update};
 use switchback::backend::demo::{DemoBackend, Scenario};
-use switchback::backend::{Backend, Identity, PageRequest, Role};
+use switchback::backend::{Backend, Identity, PageRequest, Platform, Role};
 use switchback::clock::VirtualClock;
 use switchback::config::Config;
 use switchback::config::keys::Keymap;
@@ -96,6 +96,7 @@ fn event(resource: Resource, fetched: Fetched) -> Msg {
 /// all `count` deployments in the list (the poller's own cap is not applied here).
 pub fn console(count: usize, width: u16, height: u16) -> State {
     let backend = backend(count);
+    let platform = Platform::native(Arc::new(backend.clone()));
     let env = env();
     let config = Config::default();
     let mut state = State::new(
@@ -118,7 +119,7 @@ pub fn console(count: usize, width: u16, height: u16) -> State {
             Resource::LiveHistory(env.clone()),
             Resource::Operations(env.clone()),
         ] {
-            let fetched = poller::fetch(&backend, &resource, true)
+            let fetched = poller::fetch(&platform, &resource, true)
                 .await
                 .expect("fetch");
             update(&mut state, event(resource, fetched));

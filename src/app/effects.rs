@@ -3,7 +3,7 @@
 
 use super::command::Command;
 use super::msg::Msg;
-use crate::backend::{Backend, BackendError};
+use crate::backend::{BackendError, Platform};
 use crate::domain::{
     ActionAvailability, DeploymentId, Diff, EnvRef, MetricsQuery, MetricsScope, Timestamp,
 };
@@ -20,7 +20,7 @@ pub struct DetailData {
 }
 
 /// Runs one command; `None` for commands the loop handles itself.
-pub async fn execute(backend: &dyn Backend, command: Command) -> Option<Msg> {
+pub async fn execute(backend: &Platform, command: Command) -> Option<Msg> {
     match command {
         Command::SetPollTargets(_) | Command::PollNow(_) | Command::Quit => None,
         Command::FetchDetail {
@@ -33,7 +33,7 @@ pub async fn execute(backend: &dyn Backend, command: Command) -> Option<Msg> {
         }
         Command::Plan { intent, context } => {
             let (action, env, target) = (intent.action, intent.env.clone(), intent.target.clone());
-            let result = operation::plan(backend, intent, &context)
+            let result = operation::plan(&**backend, intent, &context)
                 .await
                 .map(Box::new);
             Some(Msg::Planned {
@@ -46,7 +46,7 @@ pub async fn execute(backend: &dyn Backend, command: Command) -> Option<Msg> {
         Command::Start(request) => {
             let (action, env) = (request.action(), request.env().clone());
             let target_label = request.target().to_string();
-            let result = request.send(backend).await;
+            let result = request.send(&**backend).await;
             Some(Msg::Started {
                 action,
                 env,
@@ -67,7 +67,7 @@ pub async fn execute(backend: &dyn Backend, command: Command) -> Option<Msg> {
 }
 
 async fn detail(
-    backend: &dyn Backend,
+    backend: &Platform,
     env: &EnvRef,
     target: &DeploymentId,
     window: Option<(Timestamp, Timestamp)>,

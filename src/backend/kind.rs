@@ -1,7 +1,7 @@
 //! What a backend kind is: the one trait an adapter implements so that a `[[backends]]`
 //! entry of its `kind` can be read, checked and built. The list of kinds is in `registry`.
 
-use super::Backend;
+use super::Platform;
 use crate::clock::{SharedClock, SystemClock};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -35,7 +35,7 @@ pub trait BackendKind {
 
     /// The adapter, running on `clock`. Synchronous: an adapter that must talk to its
     /// platform first does so on first use.
-    fn build(config: &Self::Config, clock: SharedClock) -> Result<Arc<dyn Backend>, BuildError>;
+    fn build(config: &Self::Config, clock: SharedClock) -> Result<Platform, BuildError>;
 }
 
 /// One step to a value inside a `[[backends]]` entry.
@@ -180,7 +180,7 @@ macro_rules! kinds {
             pub fn build(
                 &self,
                 clock: $crate::clock::SharedClock,
-            ) -> Result<std::sync::Arc<dyn $crate::backend::Backend>, $crate::backend::BuildError>
+            ) -> Result<$crate::backend::Platform, $crate::backend::BuildError>
             {
                 use $crate::backend::BackendKind;
                 match self {

@@ -8,6 +8,7 @@ pub mod http;
 mod kind;
 pub mod kubernetes;
 mod labels;
+mod rates;
 pub mod registry;
 mod request;
 pub mod unkey;
@@ -16,14 +17,14 @@ pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};
 pub use kind::{BackendKind, BuildError, KeyProblem, KeyStep};
 pub use labels::MetricLabels;
+pub use rates::{ErrorRates, Platform};
 pub use request::{
     Identity, OperationHandle, OperationRequest, Page, PageRequest, RedeployRequest, Role,
 };
 
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
-    EnvironmentId, LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project,
-    ProjectId,
+    EnvironmentId, LiveChange, Operation, OperationId, Project, ProjectId,
 };
 use async_trait::async_trait;
 
@@ -107,16 +108,4 @@ pub trait Backend: Send + Sync {
     /// Changes of the live pointer, oldest first: marks on the error-rate axis and the
     /// input to `last known good`.
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError>;
-
-    /// Requests, 5xx errors and p95 latency per time bucket.
-    async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError>;
-
-    /// The figure for the header: at most one point, the newest bucket ending at `query.to`
-    /// (none: no data). The default takes the newest point of `error_rate`; a metrics source
-    /// with instant queries answers it directly.
-    async fn current_error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
-        let mut series = self.error_rate(query).await?;
-        series.points = series.points.pop().into_iter().collect();
-        Ok(series)
-    }
 }

@@ -22,13 +22,12 @@ pub use deadline::{DEFAULT_TIMEOUT, Deadline, Phase};
 pub use exit::{CommandError, Exit, exit_for};
 pub use operate::Report;
 
-use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::config::Config;
-use std::sync::Arc;
 
 /// What every command works with.
 pub struct Context {
-    pub backend: Arc<dyn Backend>,
+    pub backend: Platform,
     /// The backend entry's name (`demo`, `prod-eu`).
     pub backend_name: String,
     pub config: Config,
@@ -39,9 +38,13 @@ pub struct Context {
 
 impl Context {
     /// A context with the default deadline, its clock starting now.
-    pub fn new(backend: Arc<dyn Backend>, backend_name: impl Into<String>, config: Config) -> Self {
+    pub fn new(
+        backend: impl Into<Platform>,
+        backend_name: impl Into<String>,
+        config: Config,
+    ) -> Self {
         Self {
-            backend,
+            backend: backend.into(),
             backend_name: backend_name.into(),
             config,
             deadline: Deadline::default(),

@@ -105,7 +105,7 @@ pub async fn plan_for(
     let project = target::project(backend, at.project.as_deref()).await?;
     let env = target::environment(backend, &project, at.env.as_deref()).await?;
     let threshold = ctx.config.console.error_threshold;
-    let found = target::deployment(backend, &env, wanted, threshold).await?;
+    let found = target::deployment(&ctx.backend, &env, wanted, threshold).await?;
     let mut intent = Intent::new(kind.action(), env.env_ref(), found.deployment.id.clone());
     if let Kind::Redeploy { rebuild: true } = kind {
         intent.rebuild = Some(true);

@@ -3,7 +3,7 @@
 use super::args::StatusArgs;
 use super::format::percent;
 use super::{CommandError, Context, Exit};
-use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::domain::{Environment, MetricsQuery, MetricsScope};
 use crate::operation::target;
 use serde_json::json;
@@ -24,7 +24,7 @@ pub async fn run(ctx: &Context, args: &StatusArgs) -> Result<Exit, CommandError>
             Some(id) => Some(backend.get_deployment(&env.env_ref(), id).await?.label),
             None => None,
         };
-        let rate = error_rate(backend, &env).await;
+        let rate = error_rate(&ctx.backend, &env).await;
         reports.push((env, live_label, rate));
     }
     if args.at.json {
@@ -73,7 +73,7 @@ pub async fn run(ctx: &Context, args: &StatusArgs) -> Result<Exit, CommandError>
 
 /// The share of 5xx answers over the window; `Err` says why it is unknown, without failing
 /// the whole status.
-async fn error_rate(backend: &dyn Backend, env: &Environment) -> Result<Option<f64>, String> {
+async fn error_rate(backend: &Platform, env: &Environment) -> Result<Option<f64>, String> {
     let to = backend.now();
     let query = MetricsQuery {
         env: env.env_ref(),

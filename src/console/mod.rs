@@ -7,13 +7,12 @@ pub mod terminal;
 pub use run_loop::PANIC_VAR;
 
 use crate::app::Msg;
-use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::config::Config;
-use std::sync::Arc;
 
 /// Everything the console needs to start, resolved by the CLI from flags and config.
 pub struct Setup {
-    pub backend: Arc<dyn Backend>,
+    pub backend: Platform,
     /// The backend entry's name, shown in the title bar (`demo`, `shared`, `prod-eu`).
     pub backend_name: String,
     pub config: Config,

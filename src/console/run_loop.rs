@@ -5,7 +5,7 @@ use crate::app::command::Command;
 use crate::app::msg::Msg;
 use crate::app::state::{Settings, State};
 use crate::app::{effects, update};
-use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::clock::SharedClock;
 use crate::config::keys::{KeyCode, KeyPress, Keymap};
 use crate::poller::{self, PollOptions, PollerHandle, TokioClock};
@@ -165,7 +165,7 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Command> {
 /// Carries out one command; returns true to quit.
 fn execute(
     command: Command,
-    backend: &Arc<dyn Backend>,
+    backend: &Platform,
     poller: &PollerHandle,
     tx: &mpsc::UnboundedSender<Msg>,
     detail_task: &mut Option<tokio::task::AbortHandle>,
@@ -181,7 +181,7 @@ fn execute(
             let (backend, tx) = (backend.clone(), tx.clone());
             let task = tokio::spawn(async move {
                 tokio::time::sleep(DETAIL_DEBOUNCE).await;
-                if let Some(msg) = effects::execute(backend.as_ref(), command).await {
+                if let Some(msg) = effects::execute(&backend, command).await {
                     let _ = tx.send(msg);
                 }
             });
@@ -197,7 +197,7 @@ fn execute(
         command => {
             let (backend, tx) = (backend.clone(), tx.clone());
             tokio::spawn(async move {
-                if let Some(msg) = effects::execute(backend.as_ref(), command).await {
+                if let Some(msg) = effects::execute(&backend, command).await {
                     let _ = tx.send(msg);
                 }
             });

@@ -1,32 +1,31 @@
-//! `WithPrometheus`: a backend whose error rates come from Prometheus and everything else
-//! from the platform, so the console and the commands need no change. The placeholders of
-//! its queries are what the platform gives (`Backend::metric_labels`).
+//! `WithPrometheus`: error rates from Prometheus in place of the platform's own. It asks the
+//! platform only what the queries need (its clock, its live history, a deployment's label,
+//! the placeholders' values from `Backend::metric_labels`), and changes nothing else.
 
 use super::config::MetricsConfig;
 use super::source::{PrometheusSource, SetupError};
-use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, MetricLabels, OperationHandle, OperationRequest,
-    Page, PageRequest, RedeployRequest,
-};
+use crate::backend::{Backend, BackendError, ErrorRates, MetricLabels, Platform};
 use crate::domain::{
-    ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
-    EnvironmentId, LiveChange, MetricSeries, MetricsQuery, MetricsScope, Operation, OperationId,
-    Project, ProjectId, Timestamp,
+    DeploymentId, LiveChange, MetricSeries, MetricsQuery, MetricsScope, Timestamp,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
 
-/// Wraps `inner` when `[metrics]` is configured; without it the platform's own series stay.
+/// The platform with its error rates from `[metrics]` when that is configured; without it
+/// the platform's own series stay.
 pub fn with_metrics(
-    inner: Arc<dyn Backend>,
+    platform: Platform,
     config: Option<&MetricsConfig>,
-) -> Result<Arc<dyn Backend>, SetupError> {
+) -> Result<Platform, SetupError> {
     Ok(match config {
-        None => inner,
-        Some(MetricsConfig::Prometheus(config)) => Arc::new(WithPrometheus::new(
-            inner,
-            PrometheusSource::from_config(config)?,
-        )),
+        None => platform,
+        Some(MetricsConfig::Prometheus(config)) => {
+            let rates = WithPrometheus::new(
+                platform.backend.clone(),
+                PrometheusSource::from_config(config)?,
+            );
+            platform.with_rates(Arc::new(rates))
+        }
     })
 }
 
@@ -133,23 +132,7 @@ fn served_alone(history: &[LiveChange], from: Timestamp, to: Timestamp) -> Optio
 }
 
 #[async_trait]
-impl Backend for WithPrometheus {
-    fn kind(&self) -> &'static str {
-        self.inner.kind()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    fn now(&self) -> Timestamp {
-        self.inner.now()
-    }
-
-    fn metric_labels(&self, project: &ProjectId, environment: &EnvironmentId) -> MetricLabels {
-        self.inner.metric_labels(project, environment)
-    }
-
+impl ErrorRates for WithPrometheus {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         let label = self.deployment_label(query).await?;
         let labels = self.labels_of(query);
@@ -166,85 +149,6 @@ impl Backend for WithPrometheus {
             self.prom.instant(&q, &labels, label.as_deref()).await
         })
         .await
-    }
-
-    async fn identity(&self) -> Result<Identity, BackendError> {
-        self.inner.identity().await
-    }
-
-    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, BackendError> {
-        self.inner.list_projects(page).await
-    }
-
-    async fn list_environments(
-        &self,
-        project: &ProjectId,
-    ) -> Result<Vec<Environment>, BackendError> {
-        self.inner.list_environments(project).await
-    }
-
-    async fn get_environment(&self, env: &EnvRef) -> Result<Environment, BackendError> {
-        self.inner.get_environment(env).await
-    }
-
-    async fn list_deployments(
-        &self,
-        env: &EnvRef,
-        page: PageRequest,
-    ) -> Result<Page<Deployment>, BackendError> {
-        self.inner.list_deployments(env, page).await
-    }
-
-    async fn get_deployment(
-        &self,
-        env: &EnvRef,
-        id: &DeploymentId,
-    ) -> Result<Deployment, BackendError> {
-        self.inner.get_deployment(env, id).await
-    }
-
-    async fn diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError> {
-        self.inner.diff(env, target).await
-    }
-
-    async fn domains_to_move(
-        &self,
-        env: &EnvRef,
-        target: &DeploymentId,
-    ) -> Result<Vec<DomainMove>, BackendError> {
-        self.inner.domains_to_move(env, target).await
-    }
-
-    async fn actions(
-        &self,
-        env: &EnvRef,
-        deployment: &DeploymentId,
-    ) -> Result<Vec<ActionAvailability>, BackendError> {
-        self.inner.actions(env, deployment).await
-    }
-
-    async fn rollback(&self, request: OperationRequest) -> Result<OperationHandle, BackendError> {
-        self.inner.rollback(request).await
-    }
-
-    async fn promote(&self, request: OperationRequest) -> Result<OperationHandle, BackendError> {
-        self.inner.promote(request).await
-    }
-
-    async fn redeploy(&self, request: RedeployRequest) -> Result<OperationHandle, BackendError> {
-        self.inner.redeploy(request).await
-    }
-
-    async fn operation(&self, env: &EnvRef, id: &OperationId) -> Result<Operation, BackendError> {
-        self.inner.operation(env, id).await
-    }
-
-    async fn list_operations(&self, env: &EnvRef) -> Result<Vec<Operation>, BackendError> {
-        self.inner.list_operations(env).await
-    }
-
-    async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
-        self.inner.live_history(env).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Last known good: the newest deployment that was live before the current one and whose
 //! 5xx rate over its whole time live stayed under the threshold.
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::{BackendError, Platform};
 use crate::domain::{DeploymentId, EnvRef, MetricsQuery, MetricsScope, Timestamp};
 
 /// The newest earlier deployment that was live and healthy while it was.
@@ -23,7 +23,7 @@ pub fn step_for(from: Timestamp, to: Timestamp) -> u32 {
 /// Walks the live history newest first and returns the first earlier deployment whose error
 /// rate over its time live stayed under `threshold`.
 pub async fn last_good(
-    backend: &dyn Backend,
+    backend: &Platform,
     env: &EnvRef,
     live: Option<&DeploymentId>,
     threshold: f64,

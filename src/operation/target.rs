@@ -5,7 +5,7 @@
 use super::last_good::{LastGood, last_good};
 use super::pages::{self, PagingError};
 use super::resolve::{self, ResolveError};
-use crate::backend::{Backend, BackendError};
+use crate::backend::{Backend, BackendError, Platform};
 use crate::domain::{Deployment, Environment, EnvironmentKind, Project};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -68,13 +68,13 @@ pub struct Found {
 
 /// The deployment `wanted` names in `env`. `threshold` judges `last-good`.
 pub async fn deployment(
-    backend: &dyn Backend,
+    backend: &Platform,
     env: &Environment,
     wanted: &str,
     threshold: f64,
 ) -> Result<Found, TargetError> {
     let env_ref = env.env_ref();
-    let all = pages::deployments(backend, &env_ref, pages::MAX_ITEMS).await?;
+    let all = pages::deployments(&**backend, &env_ref, pages::MAX_ITEMS).await?;
     let within = env_ref.to_string();
     let named = resolve::deployment(&all, wanted, &within);
     if !resolve::is_last_good(wanted) {

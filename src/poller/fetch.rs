@@ -1,7 +1,7 @@
 //! One fetch of one resource, and what it brings back.
 
 use super::{MAX_DEPLOYMENTS, METRICS_STEP_SECS, METRICS_WINDOW, PAGE_SIZE};
-use crate::backend::{Backend, BackendError, Identity, PageRequest};
+use crate::backend::{BackendError, Identity, PageRequest, Platform};
 use crate::domain::{
     Deployment, EnvRef, Environment, LiveChange, MetricPoint, MetricSeries, MetricsQuery,
     MetricsScope, Operation, OperationId, Project, ProjectId, Timestamp,
@@ -64,7 +64,7 @@ pub struct PollEvent {
 /// Fetches one resource once; metric windows end at the platform's `now`. `full` reads every page of deployments; otherwise only the
 /// first, for a cheap refresh of a list that is already loaded.
 pub async fn fetch(
-    backend: &dyn Backend,
+    backend: &Platform,
     resource: &Resource,
     full: bool,
 ) -> Result<Fetched, BackendError> {

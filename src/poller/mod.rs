@@ -11,10 +11,9 @@ mod freshness;
 pub use fetch::{Fetched, PollEvent, Resource, fetch};
 pub use freshness::{Freshness, TokioClock, backoff, short_cause};
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::{BackendError, Platform};
 use crate::clock::SharedClock;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -85,7 +84,7 @@ impl Drop for PollerHandle {
 
 /// Starts the poller on the current tokio runtime.
 pub fn spawn(
-    backend: Arc<dyn Backend>,
+    backend: Platform,
     clock: SharedClock,
     options: PollOptions,
     events: mpsc::UnboundedSender<PollEvent>,
@@ -108,7 +107,7 @@ struct Entry {
 }
 
 async fn run(
-    backend: Arc<dyn Backend>,
+    backend: Platform,
     clock: SharedClock,
     options: PollOptions,
     mut control: mpsc::UnboundedReceiver<Control>,
@@ -124,10 +123,9 @@ async fn run(
                 let (backend, resource) = (backend.clone(), resource.clone());
                 let (timeout, full) = (options.request_timeout, !entry.loaded);
                 flights.spawn(async move {
-                    let result =
-                        tokio::time::timeout(timeout, fetch(backend.as_ref(), &resource, full))
-                            .await
-                            .unwrap_or_else(|_| Err(BackendError::transient("timeout")));
+                    let result = tokio::time::timeout(timeout, fetch(&backend, &resource, full))
+                        .await
+                        .unwrap_or_else(|_| Err(BackendError::transient("timeout")));
                     (resource, result)
                 });
             }

@@ -19,6 +19,7 @@ pub use metrics::{TrafficSample, TrafficSource};
 pub use start::{ServeArgs, TokenError, resolve_tokens, run};
 
 use crate::backend::Backend;
+use crate::backend::Platform;
 use crate::backend::http::PLATFORM_NOW;
 use crate::domain::EnvRef;
 use axum::Router;
@@ -40,7 +41,7 @@ const REMEMBERED_KEYS: usize = 10_000;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct ServeState {
-    backend: Arc<dyn Backend>,
+    backend: Platform,
     tokens: Arc<Tokens>,
     traffic: Option<Arc<dyn TrafficSource>>,
     idempotency: Arc<IdempotencyStore>,
@@ -50,9 +51,9 @@ pub struct ServeState {
 }
 
 impl ServeState {
-    pub fn new(backend: Arc<dyn Backend>, tokens: Tokens) -> Self {
+    pub fn new(backend: impl Into<Platform>, tokens: Tokens) -> Self {
         Self {
-            backend,
+            backend: backend.into(),
             tokens: Arc::new(tokens),
             traffic: None,
             idempotency: Arc::new(IdempotencyStore::new(REMEMBERED_KEYS)),
@@ -110,7 +111,7 @@ pub fn router(state: ServeState) -> Router {
         .layer(from_fn(etag::conditional_get))
         .route_layer(from_fn_with_state(state.tokens.clone(), auth::authenticate))
         .with_state(state.clone());
-    let backend = state.backend.clone();
+    let backend = state.backend.backend.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics_text))

@@ -2,8 +2,9 @@
 //! platform, the listener, and a clean stop on Ctrl-C or SIGTERM.
 
 use super::{ServeState, Tokens, router};
+use crate::backend::BackendKind;
+use crate::backend::Platform;
 use crate::backend::demo::{self, DemoBackendConfig};
-use crate::backend::{Backend, BackendKind};
 use crate::config::Config;
 use color_eyre::eyre::{WrapErr, eyre};
 use std::net::SocketAddr;
@@ -122,11 +123,11 @@ pub async fn run(args: ServeArgs, config: Config) -> color_eyre::Result<()> {
     Ok(())
 }
 
-type Platform = (Arc<dyn Backend>, Option<Arc<dyn super::TrafficSource>>);
+type Served = (Platform, Option<Arc<dyn super::TrafficSource>>);
 
 /// The demo platform, on a clock `--speed` times faster than real time: a demo entry,
 /// checked and built by the demo kind as a configured one would be.
-fn demo_platform(args: &ServeArgs) -> color_eyre::Result<Platform> {
+fn demo_platform(args: &ServeArgs) -> color_eyre::Result<Served> {
     let mut config = DemoBackendConfig::new("serve");
     if let Some(scenario) = &args.scenario {
         config.scenario = scenario.clone();
@@ -143,7 +144,10 @@ fn demo_platform(args: &ServeArgs) -> color_eyre::Result<Platform> {
         speed = config.speed,
         "serving the demo platform"
     );
-    Ok((Arc::new(demo.clone()), Some(Arc::new(demo))))
+    Ok((
+        Platform::native(Arc::new(demo.clone())),
+        Some(Arc::new(demo)),
+    ))
 }
 
 async fn shutdown_signal() {

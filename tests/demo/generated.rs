@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use std::sync::Arc;
+use switchback::backend::ErrorRates as _;
 use switchback::backend::demo::{DemoBackend, Push, Scenario, ScenarioError};
 use switchback::backend::{Backend, PageRequest};
 use switchback::clock::VirtualClock;

@@ -3,6 +3,7 @@
 use crate::support::*;
 use std::io::Write;
 use switchback::backend::Backend;
+use switchback::backend::ErrorRates as _;
 use switchback::backend::demo::{Scenario, ScenarioError};
 use switchback::domain::{EnvMode, RuntimeState};
 

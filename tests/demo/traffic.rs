@@ -2,6 +2,7 @@
 
 use crate::support::*;
 use switchback::backend::Backend;
+use switchback::backend::ErrorRates as _;
 use switchback::domain::{MetricSource, MetricsQuery, MetricsScope};
 
 fn window(

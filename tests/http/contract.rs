@@ -3,7 +3,7 @@
 use crate::proxy::FaultProxy;
 use crate::support::*;
 use reqwest::StatusCode;
-use switchback::backend::{Backend, BackendError, PageRequest, PreconditionCode, Role};
+use switchback::backend::{Backend, BackendError, ErrorRates, PageRequest, PreconditionCode, Role};
 use switchback::domain::{Action, EnvMode};
 
 #[tokio::test]

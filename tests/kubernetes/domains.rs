@@ -4,6 +4,7 @@ use crate::env;
 use crate::fake::{FakeCluster, Options, three_revisions};
 use serde_json::json;
 use switchback::backend::Backend;
+use switchback::backend::ErrorRates as _;
 use switchback::domain::{ConfigChangeKind, DeploymentId, SwitchKind};
 
 fn routing(cluster: &FakeCluster) {

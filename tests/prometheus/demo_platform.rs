@@ -9,7 +9,7 @@ use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
 use switchback::backend::demo::{DemoBackend, Scenario};
-use switchback::backend::{Backend, Identity, OperationRequest, Role};
+use switchback::backend::{Backend, Identity, OperationRequest, Platform, Role};
 use switchback::clock::{SystemClock, VirtualClock};
 use switchback::domain::{MetricSource, Strategy};
 use switchback::metrics::{MetricsConfig, with_metrics};
@@ -63,7 +63,7 @@ async fn a_rollback_shows_as_a_falling_error_rate_within_15_s() {
     let served = serve(platform.clone()).await;
     let prometheus = Prometheus::start(&[served.addr]).await;
     let metrics = MetricsConfig::Prometheus(config(&prometheus));
-    let backend = with_metrics(Arc::new(platform), Some(&metrics)).unwrap();
+    let backend = with_metrics(Platform::native(Arc::new(platform)), Some(&metrics)).unwrap();
     let env = production();
     let bad = live_id(backend.as_ref(), &env).await;
     let good = id_of(backend.as_ref(), &env, "v41").await;
@@ -161,7 +161,7 @@ async fn a_platform_on_its_own_clock_gets_points_on_its_clock() {
     let served = serve(platform.clone()).await;
     let prometheus = Prometheus::start(&[served.addr]).await;
     let metrics = MetricsConfig::Prometheus(config(&prometheus));
-    let backend = with_metrics(Arc::new(platform), Some(&metrics)).unwrap();
+    let backend = with_metrics(Platform::native(Arc::new(platform)), Some(&metrics)).unwrap();
     let env = production();
     assert!(
         Utc::now() - backend.now() > chrono::Duration::days(1),
@@ -198,7 +198,7 @@ async fn a_platform_on_its_own_clock_gets_points_on_its_clock() {
 
 #[tokio::test]
 async fn without_metrics_the_platform_numbers_stay() {
-    let platform: Arc<dyn Backend> = Arc::new(demo());
+    let platform = Platform::native(Arc::new(demo()));
     let backend = with_metrics(platform, None).unwrap();
     let env = production();
     let series = backend
@@ -213,7 +213,7 @@ async fn without_metrics_the_platform_numbers_stay() {
 /// Prometheus is asked.
 #[tokio::test]
 async fn a_placeholder_the_platform_does_not_give_is_refused_naming_it_and_the_kind() {
-    let platform: Arc<dyn Backend> = Arc::new(demo());
+    let platform = Platform::native(Arc::new(demo()));
     let metrics = MetricsConfig::Prometheus(switchback::metrics::PrometheusConfig {
         // Nothing listens there: the refusal comes before any request.
         url: "http://127.0.0.1:9".into(),

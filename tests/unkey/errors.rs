@@ -3,6 +3,7 @@
 
 use super::*;
 use fake::Scripted;
+use switchback::backend::ErrorRates as _;
 use switchback::backend::{Backend, BackendError, OperationRequest, PageRequest, RedeployRequest};
 use switchback::domain::{MetricsQuery, MetricsScope, ProjectId, Scope};
 

@@ -1,7 +1,7 @@
 //! The `demo` kind: its checks, its clock (`speed`) and the platform it builds.
 
 use super::{DemoBackend, DemoBackendConfig, Scenario};
-use crate::backend::{Backend, BackendKind, BuildError, Identity, KeyProblem, Role};
+use crate::backend::{BackendKind, BuildError, Identity, KeyProblem, Platform, Role};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use std::sync::Arc;
 
@@ -40,11 +40,12 @@ impl BackendKind for DemoKind {
         }
     }
 
-    fn build(
-        config: &DemoBackendConfig,
-        clock: SharedClock,
-    ) -> Result<Arc<dyn Backend>, BuildError> {
-        Ok(Arc::new(platform(config, clock, local_user())?))
+    fn build(config: &DemoBackendConfig, clock: SharedClock) -> Result<Platform, BuildError> {
+        Ok(Platform::native(Arc::new(platform(
+            config,
+            clock,
+            local_user(),
+        )?)))
     }
 }
 

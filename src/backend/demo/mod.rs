@@ -29,8 +29,8 @@ pub use scenario::{Scenario, ScenarioError};
 pub use traffic::{LATENCY_BOUNDS_SECS, LatencyHistogram, TrafficCounters};
 
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, RedeployRequest,
 };
 use crate::clock::SharedClock;
 use crate::domain::{
@@ -371,7 +371,10 @@ impl Backend for DemoBackend {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ErrorRates for DemoBackend {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         self.read(|w| {
             if query.step_secs == 0 || query.to <= query.from {

@@ -2,7 +2,7 @@
 //! platform's own clock (it sends it with every answer).
 
 use super::{HttpBackend, HttpBackendConfig};
-use crate::backend::{Backend, BackendKind, BuildError, KeyProblem};
+use crate::backend::{BackendKind, BuildError, KeyProblem, Platform};
 use crate::clock::SharedClock;
 use std::sync::Arc;
 
@@ -42,10 +42,9 @@ impl BackendKind for HttpKind {
         Ok(())
     }
 
-    fn build(
-        config: &HttpBackendConfig,
-        _clock: SharedClock,
-    ) -> Result<Arc<dyn Backend>, BuildError> {
-        Ok(Arc::new(HttpBackend::new(config).map_err(BuildError::new)?))
+    fn build(config: &HttpBackendConfig, _clock: SharedClock) -> Result<Platform, BuildError> {
+        Ok(Platform::native(Arc::new(
+            HttpBackend::new(config).map_err(BuildError::new)?,
+        )))
     }
 }

@@ -15,8 +15,8 @@ pub use kind::HttpKind;
 pub use transport::PLATFORM_NOW;
 
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, RedeployRequest,
 };
 use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
@@ -318,7 +318,10 @@ impl Backend for HttpBackend {
             .await?;
         Ok(items.items)
     }
+}
 
+#[async_trait]
+impl ErrorRates for HttpBackend {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         let mut params = vec![
             ("from", query.from.to_rfc3339()),

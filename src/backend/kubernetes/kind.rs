@@ -3,7 +3,7 @@
 
 use super::workload::Address;
 use super::{KubernetesBackendConfig, LazyKubernetes};
-use crate::backend::{Backend, BackendKind, BuildError, KeyProblem, MetricLabels};
+use crate::backend::{BackendKind, BuildError, KeyProblem, MetricLabels, Platform};
 use crate::clock::SharedClock;
 use crate::domain::{EnvironmentId, ProjectId};
 use std::sync::Arc;
@@ -37,11 +37,11 @@ impl BackendKind for KubernetesKind {
     }
 
     /// The kubeconfig is read and the cluster asked on the first call.
-    fn build(
-        config: &KubernetesBackendConfig,
-        clock: SharedClock,
-    ) -> Result<Arc<dyn Backend>, BuildError> {
-        Ok(Arc::new(LazyKubernetes::new(config.clone(), clock)))
+    fn build(config: &KubernetesBackendConfig, clock: SharedClock) -> Result<Platform, BuildError> {
+        Ok(Platform::native(Arc::new(LazyKubernetes::new(
+            config.clone(),
+            clock,
+        ))))
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::{KubernetesBackend, KubernetesBackendConfig};
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, RedeployRequest,
 };
 use crate::clock::SharedClock;
 use crate::domain::{
@@ -142,7 +142,10 @@ impl Backend for LazyKubernetes {
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         self.get().await?.live_history(env).await
     }
+}
 
+#[async_trait]
+impl ErrorRates for LazyKubernetes {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         self.get().await?.error_rate(query).await
     }

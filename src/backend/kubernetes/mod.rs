@@ -33,8 +33,8 @@ pub use kind::{KubernetesKind, metric_labels};
 pub use lazy::LazyKubernetes;
 
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, PreconditionCode, RedeployRequest,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, PreconditionCode, RedeployRequest,
 };
 use crate::clock::SharedClock;
 use crate::domain::{
@@ -255,7 +255,10 @@ impl Backend for KubernetesBackend {
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         self.live_history_impl(env).await
     }
+}
 
+#[async_trait]
+impl ErrorRates for KubernetesBackend {
     async fn error_rate(&self, _query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         Err(BackendError::precondition(
             PreconditionCode::NotApplicable,

@@ -1,7 +1,7 @@
 //! The `unkey` kind: its config's checks and the adapter it builds.
 
 use super::{UnkeyBackend, UnkeyBackendConfig};
-use crate::backend::{Backend, BackendKind, BuildError, KeyProblem};
+use crate::backend::{BackendKind, BuildError, KeyProblem, Platform};
 use crate::clock::SharedClock;
 use std::sync::Arc;
 
@@ -23,11 +23,8 @@ impl BackendKind for UnkeyKind {
     }
 
     /// Reads the root key now: an unset variable is reported before the console opens.
-    fn build(
-        config: &UnkeyBackendConfig,
-        clock: SharedClock,
-    ) -> Result<Arc<dyn Backend>, BuildError> {
+    fn build(config: &UnkeyBackendConfig, clock: SharedClock) -> Result<Platform, BuildError> {
         let backend = UnkeyBackend::from_config(config, clock).map_err(BuildError::new)?;
-        Ok(Arc::new(backend))
+        Ok(Platform::native(Arc::new(backend)))
     }
 }

@@ -27,8 +27,8 @@ pub use kind::UnkeyKind;
 pub use settings::UnkeySettings;
 
 use crate::backend::{
-    Backend, BackendError, Capabilities, Identity, OperationHandle, OperationRequest, Page,
-    PageRequest, RedeployRequest, Role,
+    Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
+    Page, PageRequest, RedeployRequest, Role,
 };
 use crate::clock::SharedClock;
 use crate::domain::{
@@ -352,7 +352,10 @@ impl Backend for UnkeyBackend {
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         self.live_changes(env).await
     }
+}
 
+#[async_trait]
+impl ErrorRates for UnkeyBackend {
     async fn error_rate(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
         self.gateway_series(query).await
     }
