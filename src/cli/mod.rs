@@ -179,7 +179,10 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
 /// Reports an error on stderr (and as a JSON document on stdout under `--json`).
 fn fail(error: &CommandError, json: bool) -> ExitCode {
     tracing::warn!(%error, "command failed");
-    eprintln!("switchback: {error}");
+    eprintln!(
+        "switchback: {}",
+        crate::text::inert_lines(&error.to_string())
+    );
     if json {
         crate::commands::print_json(&error.to_json());
     }

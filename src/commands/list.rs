@@ -2,6 +2,7 @@
 
 use super::args::ListArgs;
 use super::format::{age, label_of, table};
+use super::out::say;
 use super::{CommandError, Context, Exit};
 use crate::domain::{BuildStatus, Deployment};
 use crate::operation::{pages, target};
@@ -26,7 +27,7 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
         super::print_json(&doc);
         return Ok(Exit::Completed);
     }
-    println!(
+    say!(
         "{} · {} · live {} · {}",
         project.id,
         env.name,
@@ -57,10 +58,10 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
         ]);
     }
     for line in table(&rows) {
-        println!("{line}");
+        say!("{line}");
     }
     if deployments.is_empty() {
-        println!("(no deployments)");
+        say!("(no deployments)");
     }
     Ok(Exit::Completed)
 }

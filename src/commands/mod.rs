@@ -13,6 +13,7 @@ mod exit;
 mod format;
 pub mod list;
 pub mod operate;
+pub(crate) mod out;
 pub mod paths;
 pub mod status;
 mod target;
@@ -57,10 +58,54 @@ impl Context {
     }
 }
 
-/// The single JSON document of a `--json` run.
+/// The single JSON document of a `--json` run. Every character a terminal could act on
+/// (DEL, C1, bidi controls, line separators; C0 already is) is written as a `\u` escape: the
+/// document stays inert on a terminal and lossless for a parser.
 pub(crate) fn print_json(doc: &impl serde::Serialize) {
     match serde_json::to_string_pretty(doc) {
-        Ok(text) => println!("{text}"),
-        Err(error) => eprintln!("cannot print JSON: {error}"),
+        Ok(text) => println!("{}", escape_unsafe(&text)),
+        Err(error) => out::tell!("cannot print JSON: {error}"),
+    }
+}
+
+/// Serialized JSON with the characters serde leaves raw escaped; they can only stand inside
+/// strings, where `\uXXXX` means the same character.
+fn escape_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.chars().any(crate::text::is_unsafe) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        // The document's own line breaks are layout, not text.
+        if crate::text::is_unsafe(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_unsafe;
+
+    #[test]
+    fn json_escapes_del_c1_and_bidi_and_stays_lossless() {
+        let label = "v41\u{9b}2J\u{7f}\u{202e}x\u{1b}";
+        let json = serde_json::to_string_pretty(&serde_json::json!({ "label": label })).unwrap();
+        let escaped = escape_unsafe(&json);
+        assert!(
+            !escaped
+                .chars()
+                .any(|c| c != '\n' && crate::text::is_unsafe(c)),
+            "{escaped}"
+        );
+        assert!(
+            escaped.contains("\\u009b") && escaped.contains("\\u007f"),
+            "{escaped}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back["label"], label);
     }
 }

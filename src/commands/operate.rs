@@ -4,6 +4,7 @@
 use super::args::{Confirm, Where};
 use super::briefing;
 use super::confirm;
+use super::out::{say, tell};
 use super::wait::{self, Waited};
 use super::{CommandError, Context, Exit};
 use crate::backend::{Backend, OperationHandle};
@@ -142,10 +143,10 @@ pub async fn run_with(
     let env = &plan.environment;
     if !at.json {
         if let Some(good) = &last_good {
-            println!("{}", last_good_line(&plan, good));
+            say!("{}", last_good_line(&plan, good));
         }
         for line in briefing::lines(&plan, project.id.as_str()) {
-            println!("{line}");
+            say!("{line}");
         }
     }
     // The prompt waits for a person, not for the platform: it is not counted.
@@ -183,7 +184,7 @@ pub async fn run_with(
         if at.json {
             super::print_json(&report);
         } else {
-            println!(
+            say!(
                 "operation {} started; not waiting (follow it with `switchback status`)",
                 handle.id
             );
@@ -191,17 +192,17 @@ pub async fn run_with(
         return Ok(Exit::Completed);
     }
     if !at.json {
-        println!("operation {} started", handle.id);
+        say!("operation {} started", handle.id);
     }
     let interval = ctx.config.poll.operation;
     let waited = wait::until_finished(backend, &env_ref, &handle.id, interval, |lines| {
         if !at.json {
-            lines.iter().for_each(|line| println!("{line}"));
+            lines.iter().for_each(|line| say!("{line}"));
         }
     })
     .await
     .inspect_err(|_| {
-        eprintln!(
+        tell!(
             "stopped following operation {}; it may still be running at the backend",
             handle.id
         )
@@ -209,7 +210,7 @@ pub async fn run_with(
     let op = match waited {
         Waited::Finished(op) => *op,
         Waited::Interrupted => {
-            eprintln!(
+            tell!(
                 "stopped waiting; operation {} goes on at the backend",
                 handle.id
             );
@@ -338,21 +339,21 @@ async fn label(backend: &dyn Backend, env: &EnvRef, id: &DeploymentId) -> String
 
 fn print_result(report: &Report) {
     match report.status {
-        Some("completed") => println!("{} completed", report.kind),
-        _ => println!(
+        Some("completed") => say!("{} completed", report.kind),
+        _ => say!(
             "{} ended in exception: {}",
             report.kind,
             report.error.as_deref().unwrap_or("no reason given")
         ),
     }
     if let Some(new) = &report.new_deployment {
-        println!("  new deployment {new}");
+        say!("  new deployment {new}");
     }
     if report.domains_moved.is_empty() {
-        println!("  no domains moved");
+        say!("  no domains moved");
     }
     for d in &report.domains_moved {
-        println!(
+        say!(
             "  moved  {}  {} → {}",
             d.hostname,
             d.from.as_deref().unwrap_or("-"),

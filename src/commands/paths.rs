@@ -1,6 +1,7 @@
 //! `switchback paths`: where the files are.
 
 use super::Exit;
+use super::out::say;
 use crate::paths::Paths;
 use serde_json::json;
 use std::path::Path;
@@ -21,16 +22,16 @@ pub fn run(paths: &Paths, config_file: &Path, config_source: &str, json: bool) -
         } else {
             " (not there: defaults and the demo)"
         };
-        println!("config file  {}{exists}", config_file.display());
+        say!("config file  {}{exists}", config_file.display());
         if config_file != paths.config_file {
-            println!(
+            say!(
                 "  (from {}; the default is {})",
                 config_source,
                 paths.config_file.display()
             );
         }
-        println!("data dir     {}", paths.data_dir.display());
-        println!("log file     {}", paths.log_file.display());
+        say!("data dir     {}", paths.data_dir.display());
+        say!("log file     {}", paths.log_file.display());
     }
     Exit::Completed
 }

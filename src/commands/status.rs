@@ -2,6 +2,7 @@
 
 use super::args::StatusArgs;
 use super::format::percent;
+use super::out::say;
 use super::{CommandError, Context, Exit};
 use crate::backend::Platform;
 use crate::domain::{Environment, MetricsQuery, MetricsScope};
@@ -50,22 +51,22 @@ pub async fn run(ctx: &Context, args: &StatusArgs) -> Result<Exit, CommandError>
         super::print_json(&doc);
         return Ok(Exit::Completed);
     }
-    println!("{} · {}", ctx.backend_name, project.id);
+    say!("{} · {}", ctx.backend_name, project.id);
     for (env, live, rate) in &reports {
-        println!();
-        println!("{}", env.name);
-        println!("  live    {}", live.as_deref().unwrap_or("none"));
-        println!("  mode    {}", env.mode.as_str().replace('_', " "));
+        say!();
+        say!("{}", env.name);
+        say!("  live    {}", live.as_deref().unwrap_or("none"));
+        say!("  mode    {}", env.mode.as_str().replace('_', " "));
         let rate = match rate {
             Ok(rate) => percent(*rate),
             Err(why) => format!("unavailable ({why})"),
         };
-        println!(
+        say!(
             "  errors  {rate} over the last {} minutes",
             WINDOW.num_minutes()
         );
         for domain in &env.domains {
-            println!("  domain  {} ({})", domain.hostname, domain.kind.as_str());
+            say!("  domain  {} ({})", domain.hostname, domain.kind.as_str());
         }
     }
     Ok(Exit::Completed)

@@ -2,8 +2,8 @@
 
 use super::*;
 use serde_json::json;
-use switchback::backend::ErrorRates as _;
 use switchback::backend::BackendError;
+use switchback::backend::ErrorRates as _;
 use switchback::domain::{MetricSource, MetricsQuery, MetricsScope};
 
 fn query(scope: MetricsScope) -> MetricsQuery {
