@@ -39,7 +39,7 @@ use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
     LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
 };
-use api::{Kind, KubeApi};
+use api::KubeApi;
 use async_trait::async_trait;
 use std::sync::Mutex;
 
@@ -58,7 +58,9 @@ pub struct KubernetesBackend {
     clock: SharedClock,
     rbac: rbac::Rbac,
     ops: Mutex<ops::Store>,
-    recent: recent::RecentSnapshots,
+    recent: recent::Recent,
+    /// The `SelfSubjectReview` answer, asked once.
+    whoami: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl KubernetesBackend {
@@ -70,8 +72,7 @@ impl KubernetesBackend {
     ) -> Result<Self, BackendError> {
         let resolved = connect::connect(config).await?;
         let api = KubeApi::new(resolved.client);
-        let (argo, gateway) = tokio::join!(api.serves(Kind::Rollout), api.serves(Kind::HttpRoute));
-        let (argo, gateway) = (argo?, gateway?);
+        let api::Optional { argo, gateway } = api.discover().await?;
         Ok(Self {
             api,
             context: resolved.context,
@@ -84,7 +85,8 @@ impl KubernetesBackend {
             clock,
             rbac: rbac::Rbac::default(),
             ops: Mutex::new(ops::Store::default()),
-            recent: recent::RecentSnapshots::default(),
+            recent: recent::Recent::default(),
+            whoami: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -202,11 +204,8 @@ impl Backend for KubernetesBackend {
         target: &DeploymentId,
     ) -> Result<Vec<DomainMove>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
-        self.domain_moves(&snap, target).await
+        let snap = self.snapshot(&address).await?;
+        Ok(self.domain_moves(&snap, target).await)
     }
 
     async fn actions(
