@@ -8,6 +8,7 @@ pub mod argo;
 pub mod config;
 mod connect;
 pub mod diff;
+mod discovery;
 pub mod domains;
 mod errors;
 mod follow;
@@ -64,15 +65,16 @@ pub struct KubernetesBackend {
 }
 
 impl KubernetesBackend {
-    /// Reads the kubeconfig, builds the client and asks discovery which optional APIs
-    /// (Argo Rollouts, Gateway API) the cluster serves.
+    /// Reads the kubeconfig, builds the client and finds which optional APIs (Argo Rollouts,
+    /// Gateway API) the cluster serves: kept on disk from a recent run, else asked.
     pub async fn connect(
         config: &KubernetesBackendConfig,
         clock: SharedClock,
     ) -> Result<Self, BackendError> {
         let resolved = connect::connect(config).await?;
         let api = KubeApi::new(resolved.client);
-        let api::Optional { argo, gateway } = api.discover().await?;
+        let api::Optional { argo, gateway } =
+            discovery::optional_apis(&api, resolved.cache_dir.as_deref(), &resolved.server).await?;
         Ok(Self {
             api,
             context: resolved.context,

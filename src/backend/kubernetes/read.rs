@@ -82,8 +82,12 @@ impl KubernetesBackend {
                 let items = match (kind, listed) {
                     (_, Ok(items)) => items,
                     // Rollouts are extra: credentials that may not read them still see
-                    // their Deployments.
-                    (WorkloadKind::Rollout, Err(BackendError::Forbidden { .. })) => Vec::new(),
+                    // their Deployments, and a cluster that stopped serving them since
+                    // discovery was kept lists none.
+                    (
+                        WorkloadKind::Rollout,
+                        Err(BackendError::Forbidden { .. } | BackendError::NotFound { .. }),
+                    ) => Vec::new(),
                     (_, Err(e)) => return Err(e),
                 };
                 let mut owners = Vec::with_capacity(items.len());
