@@ -10,6 +10,7 @@ mod parity;
 mod race;
 mod rbac;
 mod reads;
+mod requests;
 
 use switchback::domain::EnvRef;
 

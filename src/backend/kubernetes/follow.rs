@@ -43,17 +43,17 @@ impl KubernetesBackend {
                     .saw_owners(writes, now, [(address.clone(), raw.clone())]);
                 record.saw_workload(raw.clone());
                 if record.at_end() {
-                    // The round that sees the end tells how it got there.
+                    // The round that sees the end tells how it got there, and finds a
+                    // restart's ReplicaSet if no round did.
+                    if let Read::Revisions(selector) = record.revisions_wanted() {
+                        revisions = Some(self.revisions(&address, selector.as_deref()).await?);
+                    }
                     events = self.events(&address, &EventSource::Workload).await;
                 }
                 workload = Some(raw);
             }
             Read::Revisions(selector) => {
-                let list = self
-                    .api
-                    .list(Kind::ReplicaSet, &address.namespace, selector.as_deref(), None)
-                    .await?;
-                revisions = Some(list);
+                revisions = Some(self.revisions(&address, selector.as_deref()).await?);
             }
             Read::Events(source) => events = self.events(&address, source).await,
         }
@@ -73,6 +73,16 @@ impl KubernetesBackend {
         }
         stored.advance(&events, self.clock.now());
         Ok(stored.operation.clone())
+    }
+
+    async fn revisions(
+        &self,
+        address: &Address,
+        selector: Option<&str>,
+    ) -> Result<Vec<Value>, BackendError> {
+        self.api
+            .list(Kind::ReplicaSet, &address.namespace, selector, None)
+            .await
     }
 
     /// Events of one source, by field selector; none when they cannot be read (the log is a

@@ -150,13 +150,11 @@ impl Record {
 
     /// The read this round makes at `now`.
     pub fn next_read(&self, now: Timestamp) -> Read {
-        let restart = self.operation.kind == OperationKind::Redeploy;
-        if restart
-            && self.operation.new_deployment.is_none()
-            && !self.listed_revisions
-            && self.controller_saw_write()
-        {
-            return Read::Revisions(self.selector.clone());
+        if !self.listed_revisions && self.controller_saw_write() {
+            let wanted = self.revisions_wanted();
+            if wanted != Read::Workload {
+                return wanted;
+            }
         }
         if now >= self.events_due {
             let sources = match &self.revision {
@@ -170,6 +168,16 @@ impl Record {
             return Read::Events(sources[self.turn % sources.len()].clone());
         }
         Read::Workload
+    }
+
+    /// A restart whose new ReplicaSet is not known yet wants the ReplicaSets listed.
+    pub fn revisions_wanted(&self) -> Read {
+        let restart = self.operation.kind == OperationKind::Redeploy;
+        if restart && self.operation.new_deployment.is_none() {
+            Read::Revisions(self.selector.clone())
+        } else {
+            Read::Workload
+        }
     }
 
     /// The workload as read now.
