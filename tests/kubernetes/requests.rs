@@ -125,7 +125,10 @@ fn a_rollback_sends_no_more_than_kubectl_before_its_patch_and_never_lists_all_ev
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let (k, s) = (before_first_patch(&kubectl), before_first_patch(&switchback));
+    let (k, s) = (
+        before_first_patch(&kubectl),
+        before_first_patch(&switchback),
+    );
     assert!(
         s <= k,
         "switchback sent {s} requests before its PATCH, kubectl {k}:\n{}\n--- kubectl:\n{}",
@@ -385,7 +388,11 @@ async fn opening_an_environment_reads_each_list_once() {
 /// each is still read once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reads_that_plan_a_write_share_their_lists_in_any_order() {
-    for order in [[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0], [3, 0, 6, 2, 5, 1, 4]] {
+    for order in [
+        [0, 1, 2, 3, 4, 5, 6],
+        [6, 5, 4, 3, 2, 1, 0],
+        [3, 0, 6, 2, 5, 1, 4],
+    ] {
         let cluster = FakeCluster::start(Options {
             argo: false,
             gateway: true,
@@ -402,7 +409,12 @@ async fn the_reads_that_plan_a_write_share_their_lists_in_any_order() {
             clock.advance(Duration::from_millis(150));
             match step {
                 0 => drop(backend.get_environment(&env).await.unwrap()),
-                1 => drop(backend.list_deployments(&env, PageRequest::first(100)).await.unwrap()),
+                1 => drop(
+                    backend
+                        .list_deployments(&env, PageRequest::first(100))
+                        .await
+                        .unwrap(),
+                ),
                 2 => drop(backend.actions(&env, &target).await.unwrap()),
                 3 => drop(backend.diff(&env, &target).await.unwrap()),
                 4 => drop(backend.domains_to_move(&env, &target).await.unwrap()),

@@ -73,7 +73,13 @@ fn file_name(server: &str) -> String {
         .trim_end_matches('/')
         .replace("://", "_")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{safe}.json")
 }

@@ -122,8 +122,8 @@ pub struct Record {
 
 impl Record {
     pub fn new(operation: Operation, followed: Followed, written: &Value, goal: Goal) -> Self {
-        let since = write_time(written)
-            .unwrap_or(operation.created_at - chrono::Duration::seconds(1));
+        let since =
+            write_time(written).unwrap_or(operation.created_at - chrono::Duration::seconds(1));
         let events_due = operation.created_at + every();
         Self {
             address: followed.address,

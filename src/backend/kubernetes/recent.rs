@@ -190,7 +190,11 @@ impl Recent {
     }
 
     fn network(&self, ns: &str) -> Arc<Network> {
-        self.lock().networks.entry(ns.to_owned()).or_default().clone()
+        self.lock()
+            .networks
+            .entry(ns.to_owned())
+            .or_default()
+            .clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -199,4 +203,3 @@ impl Recent {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
-

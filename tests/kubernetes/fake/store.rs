@@ -176,7 +176,10 @@ impl Store {
                 let earlier = event[field]
                     .as_str()
                     .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| (t.with_timezone(&Utc) - by).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                    .map(|t| {
+                        (t.with_timezone(&Utc) - by)
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    });
                 if let Some(t) = earlier {
                     event[field] = json!(t);
                 }
