@@ -1,8 +1,9 @@
 //! Side by side against the fake Kubernetes API server of the test suite: `kubectl rollout
 //! history` + `kubectl rollout undo --to-revision=N` versus `switchback rollback --to revN
-//! --yes`, pair by pair on fresh copies of the same cluster. Prints wall time and API
-//! requests per side, their ratios, and the medians. Test-only: an example, never part of
-//! the release binary.
+//! --yes`, pair by pair on fresh copies of the same cluster, each side with its discovery
+//! kept from one untimed command before (as on an engineer's machine). Prints wall time, API
+//! requests and those sent before the PATCH per side, their ratios, and the medians.
+//! Test-only: an example, never part of the release binary.
 //!
 //!   cargo build --release --bin switchback
 //!   cargo run --release --example k8s_rollback_vs_kubectl -- [PAIRS] [SWITCHBACK]
@@ -24,6 +25,20 @@ const IMAGE_OF_REVISION: &str = "registry.example.com/web:1.0";
 struct Side {
     wall: Duration,
     requests: usize,
+    /// Requests sent before the first PATCH.
+    before_patch: usize,
+}
+
+fn side(cluster: &FakeCluster, before: usize, wall: Duration) -> Side {
+    let sent = &cluster.requests()[before..];
+    Side {
+        wall,
+        requests: sent.len(),
+        before_patch: sent
+            .iter()
+            .position(|r| r.method == "PATCH")
+            .unwrap_or(sent.len()),
+    }
 }
 
 /// With `SHOW_REQUESTS=1`, each side's requests are listed (method and path).
@@ -85,10 +100,7 @@ fn kubectl_side() -> Side {
     let wall = start.elapsed();
     show("kubectl", &cluster, before);
     assert_eq!(image(&cluster), IMAGE_OF_REVISION, "kubectl rolled back");
-    Side {
-        wall,
-        requests: cluster.requests().len() - before,
-    }
+    side(&cluster, before, wall)
 }
 
 fn switchback_side(binary: &Path) -> Side {
@@ -103,25 +115,26 @@ fn switchback_side(binary: &Path) -> Side {
         ),
     )
     .expect("write config");
+    let run = |args: &[&str]| {
+        Command::new(binary)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run switchback")
+    };
+    check("switchback list (keeping discovery)", &run(&["list"]));
     let before = cluster.requests().len();
     let start = Instant::now();
-    let out = Command::new(binary)
-        .arg("--config")
-        .arg(&config)
-        .args(["rollback", "--to", &format!("rev{REVISION}"), "--yes"])
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env_remove("KUBECONFIG")
-        .output()
-        .expect("run switchback");
+    let out = run(&["rollback", "--to", &format!("rev{REVISION}"), "--yes"]);
     let wall = start.elapsed();
     check("switchback rollback", &out);
     show("switchback", &cluster, before);
     assert_eq!(image(&cluster), IMAGE_OF_REVISION, "switchback rolled back");
-    Side {
-        wall,
-        requests: cluster.requests().len() - before,
-    }
+    side(&cluster, before, wall)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -149,9 +162,12 @@ fn main() {
         binary.display()
     );
     println!("kubectl: {}", fake::kubectl_path().display());
-    println!("pair  kubectl ms  requests  switchback ms  requests  time ratio  request ratio");
+    println!(
+        "pair  kubectl ms  requests  before PATCH  switchback ms  requests  before PATCH  time ratio  request ratio"
+    );
     let (mut k_ms, mut s_ms, mut k_req, mut s_req, mut t_ratio, mut r_ratio) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut k_pre, mut s_pre) = (vec![], vec![]);
     for pair in 1..=pairs {
         // Alternate which side goes first, so drift in the machine's speed cancels out.
         let (k, s) = if pair % 2 == 1 {
@@ -163,12 +179,16 @@ fn main() {
         };
         let (km, sm) = (k.wall.as_secs_f64() * 1e3, s.wall.as_secs_f64() * 1e3);
         println!(
-            "{pair:>4}  {km:>10.1}  {:>8}  {sm:>13.1}  {:>8}  {:>10.2}  {:>13.2}",
+            "{pair:>4}  {km:>10.1}  {:>8}  {:>12}  {sm:>13.1}  {:>8}  {:>12}  {:>10.2}  {:>13.2}",
             k.requests,
+            k.before_patch,
             s.requests,
+            s.before_patch,
             km / sm,
             k.requests as f64 / s.requests as f64
         );
+        k_pre.push(k.before_patch as f64);
+        s_pre.push(s.before_patch as f64);
         k_ms.push(km);
         s_ms.push(sm);
         k_req.push(k.requests as f64);
@@ -177,11 +197,13 @@ fn main() {
         r_ratio.push(k.requests as f64 / s.requests as f64);
     }
     println!(
-        "median  {:>8.1}  {:>8}  {:>13.1}  {:>8}  {:>10.2}  {:>13.2}",
+        "median  {:>8.1}  {:>8}  {:>12}  {:>13.1}  {:>8}  {:>12}  {:>10.2}  {:>13.2}",
         median(k_ms),
         median(k_req),
+        median(k_pre),
         median(s_ms),
         median(s_req),
+        median(s_pre),
         median(t_ratio),
         median(r_ratio)
     );

@@ -11,6 +11,7 @@ mod parity;
 mod race;
 mod rbac;
 mod reads;
+mod requests;
 
 use switchback::domain::EnvRef;
 

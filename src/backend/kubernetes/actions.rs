@@ -15,10 +15,7 @@ impl KubernetesBackend {
         deployment: &DeploymentId,
     ) -> Result<Vec<ActionAvailability>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
+        let snap = self.snapshot(&address).await?;
         if snap.find(deployment.as_str()).is_none() {
             return Err(BackendError::not_found(format!(
                 "replicaset {deployment} of {}",

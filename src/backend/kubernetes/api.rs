@@ -154,8 +154,37 @@ impl KubeApi {
         serde_json::to_value(obj).map_err(kube::Error::SerdeError)
     }
 
-    /// Whether the cluster serves `group/version` with `plural` (discovery). A group the
-    /// server does not know is a no; a server that cannot be reached is an error.
+    /// Which optional kinds the cluster serves, from the list of API groups: one request, and
+    /// a second only when the `argoproj.io` group is there (Argo CD serves it without
+    /// Rollouts). A group the server does not list is a no; a server that cannot be reached is
+    /// an error.
+    pub async fn discover(&self) -> Result<Optional, BackendError> {
+        let groups = self.client.list_api_groups().await.map_err(|e| {
+            errors::map(
+                Call {
+                    verb: "discover",
+                    resource: "apis",
+                    object: "the API groups",
+                },
+                e,
+            )
+        })?;
+        let lists = |kind: Kind| {
+            let (group, version, _, _) = kind.gvk();
+            groups
+                .groups
+                .iter()
+                .any(|g| g.name == group && g.versions.iter().any(|v| v.version == version))
+        };
+        // The Gateway API's v1 is HTTPRoute's home; a cluster that lacks the kind after all
+        // answers its list with 404, which leaves its hosts out.
+        let gateway = lists(Kind::HttpRoute);
+        let argo = lists(Kind::Rollout) && self.serves(Kind::Rollout).await?;
+        Ok(Optional { argo, gateway })
+    }
+
+    /// Whether the cluster serves `group/version` with `plural`. A group the server does not
+    /// know is a no; a server that cannot be reached is an error.
     pub async fn serves(&self, kind: Kind) -> Result<bool, BackendError> {
         let (group, version, _, plural) = kind.gvk();
         let object = format!("{group}/{version}");
@@ -172,6 +201,15 @@ impl KubeApi {
             )),
         }
     }
+}
+
+/// The optional APIs the backend uses when a cluster serves them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Optional {
+    /// Argo Rollouts (`argoproj.io/v1alpha1` `rollouts`).
+    pub argo: bool,
+    /// Gateway API HTTPRoutes (`gateway.networking.k8s.io/v1`).
+    pub gateway: bool,
 }
 
 fn to_value(obj: DynamicObject) -> Result<Value, BackendError> {

@@ -18,6 +18,10 @@ pub struct Resolved {
     pub namespaces: Vec<String>,
     pub environment: String,
     pub selector: Option<String>,
+    /// The API server's URL, naming its discovery file.
+    pub server: String,
+    /// Where discovery is kept between runs (beside the kubeconfig).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 pub async fn connect(config: &KubernetesBackendConfig) -> Result<Resolved, BackendError> {
@@ -54,6 +58,7 @@ pub async fn connect(config: &KubernetesBackendConfig) -> Result<Resolved, Backe
     // kube's defaults suit long watches; a console wants to hear about a dead cluster soon.
     client_config.connect_timeout = Some(CONNECT_TIMEOUT);
     client_config.read_timeout = Some(READ_TIMEOUT);
+    let server = client_config.cluster_url.to_string();
     let namespaces = if config.namespaces.is_empty() {
         vec![client_config.default_namespace.clone()]
     } else {
@@ -71,5 +76,7 @@ pub async fn connect(config: &KubernetesBackendConfig) -> Result<Resolved, Backe
         user,
         namespaces,
         selector: config.selector.clone(),
+        server,
+        cache_dir: super::discovery::cache_dir_for(&path),
     })
 }

@@ -1,9 +1,10 @@
-//! Following an operation: the workload read again, judged like `kubectl rollout status`,
-//! with its events and its live ReplicaSet's as the log.
+//! Following an operation: one read per round (see `ops`), judged like `kubectl rollout
+//! status`, with events of the workload, its ReplicaSet and their pods as the log.
 
 use super::KubernetesBackend;
 use super::api::Kind;
-use super::workload::{self, Address};
+use super::ops::{EventSource, Read};
+use super::workload::Address;
 use crate::backend::BackendError;
 use crate::domain::{EnvRef, Operation, OperationId};
 use serde_json::Value;
@@ -14,7 +15,7 @@ impl KubernetesBackend {
         env: &EnvRef,
         id: &OperationId,
     ) -> Result<Operation, BackendError> {
-        let record = {
+        let mut record = {
             let ops = self.ops.lock().expect("operations");
             ops.get(id)
                 .filter(|r| &r.operation.env == env)
@@ -24,57 +25,85 @@ impl KubernetesBackend {
         if record.operation.status.is_finished() {
             return Ok(record.operation);
         }
-        let snap = workload::load(&self.api, &record.address).await?;
-        let mut events = self.events_of(&record.address, &record.address.name).await;
-        if let Some(target) = snap.live_rs() {
-            events.extend(self.events_of(&record.address, target.name()).await);
-            events.extend(self.pod_events(&record.address, target.name()).await);
+        let now = self.clock.now();
+        let address = record.address.clone();
+        let mut events = Vec::new();
+        let read = record.next_read(now);
+        let mut workload = None;
+        let mut revisions = None;
+        match &read {
+            Read::Workload => {
+                let writes = self.recent.writes();
+                let raw = self
+                    .api
+                    .get(address.kind.api_kind(), &address.namespace, &address.name)
+                    .await?;
+                // The next snapshot (the screen's, or the command's last look) starts from it.
+                self.recent
+                    .saw_owners(writes, now, [(address.clone(), raw.clone())]);
+                record.saw_workload(raw.clone());
+                if record.at_end() {
+                    // The round that sees the end tells how it got there, and finds a
+                    // restart's ReplicaSet if no round did.
+                    if let Read::Revisions(selector) = record.revisions_wanted() {
+                        revisions = Some(self.revisions(&address, selector.as_deref()).await?);
+                    }
+                    events = self.events(&address, &EventSource::Workload).await;
+                }
+                workload = Some(raw);
+            }
+            Read::Revisions(selector) => {
+                revisions = Some(self.revisions(&address, selector.as_deref()).await?);
+            }
+            Read::Events(source) => events = self.events(&address, source).await,
         }
+        // Applied to the stored record, so rounds that overlap add up.
         let mut ops = self.ops.lock().expect("operations");
         let stored = ops
             .get_mut(id)
             .ok_or_else(|| BackendError::not_found(format!("operation {id}")))?;
-        stored.advance(&snap, &events, self.clock.now());
+        if let Some(raw) = workload {
+            stored.saw_workload(raw);
+        }
+        if let Some(list) = revisions {
+            stored.saw_revisions(&list);
+        }
+        if matches!(read, Read::Events(_)) {
+            stored.read_events(now);
+        }
+        stored.advance(&events, self.clock.now());
         Ok(stored.operation.clone())
     }
 
-    /// Events of the ReplicaSet's pods (named `<replicaset>-<suffix>`): pulls, starts,
-    /// failed probes, crash loops.
-    async fn pod_events(&self, address: &Address, replicaset: &str) -> Vec<Value> {
-        let prefix = format!("{replicaset}-");
+    async fn revisions(
+        &self,
+        address: &Address,
+        selector: Option<&str>,
+    ) -> Result<Vec<Value>, BackendError> {
         self.api
-            .list(
-                Kind::Event,
-                &address.namespace,
-                None,
-                Some("involvedObject.kind=Pod"),
-            )
+            .list(Kind::ReplicaSet, &address.namespace, selector, None)
             .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| {
-                e.pointer("/involvedObject/name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.starts_with(&prefix))
-            })
-            .collect()
     }
 
-    /// Every event of the namespace: taken before a write, so older ones never enter the
-    /// operation's log, whatever their timestamps.
-    pub(super) async fn all_events(&self, address: &Address) -> Vec<Value> {
-        self.api
-            .list(Kind::Event, &address.namespace, None, None)
+    /// Events of one source, by field selector; none when they cannot be read (the log is a
+    /// courtesy).
+    async fn events(&self, address: &Address, source: &EventSource) -> Vec<Value> {
+        let (fields, prefix) = source.selector(address);
+        let listed = self
+            .api
+            .list(Kind::Event, &address.namespace, None, Some(&fields))
             .await
-            .unwrap_or_default()
-    }
-
-    /// Events of one object; none when they cannot be read (the log is a courtesy).
-    async fn events_of(&self, address: &Address, name: &str) -> Vec<Value> {
-        let selector = format!("involvedObject.name={name}");
-        self.api
-            .list(Kind::Event, &address.namespace, None, Some(&selector))
-            .await
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match prefix {
+            None => listed,
+            Some(prefix) => listed
+                .into_iter()
+                .filter(|e| {
+                    e.pointer("/involvedObject/name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.starts_with(&prefix))
+                })
+                .collect(),
+        }
     }
 }

@@ -15,10 +15,7 @@ impl KubernetesBackend {
         env: &EnvRef,
     ) -> Result<Vec<LiveChange>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
+        let snap = self.snapshot(&address).await?;
         let key = address.kind.revision_key();
         let mut changes: Vec<(i64, LiveChange)> = Vec::new();
         for rs in &snap.revisions {

@@ -8,6 +8,7 @@ pub mod argo;
 pub mod config;
 mod connect;
 pub mod diff;
+mod discovery;
 pub mod domains;
 mod errors;
 mod follow;
@@ -41,7 +42,7 @@ use crate::domain::{
     ActionAvailability, Deployment, DeploymentId, Diff, DomainMove, EnvRef, Environment,
     LiveChange, MetricSeries, MetricsQuery, Operation, OperationId, Project, ProjectId,
 };
-use api::{Kind, KubeApi};
+use api::KubeApi;
 use async_trait::async_trait;
 use std::sync::Mutex;
 
@@ -60,20 +61,22 @@ pub struct KubernetesBackend {
     clock: SharedClock,
     rbac: rbac::Rbac,
     ops: Mutex<ops::Store>,
-    recent: recent::RecentSnapshots,
+    recent: recent::Recent,
+    /// The `SelfSubjectReview` answer, asked once.
+    whoami: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl KubernetesBackend {
-    /// Reads the kubeconfig, builds the client and asks discovery which optional APIs
-    /// (Argo Rollouts, Gateway API) the cluster serves.
+    /// Reads the kubeconfig, builds the client and finds which optional APIs (Argo Rollouts,
+    /// Gateway API) the cluster serves: kept on disk from a recent run, else asked.
     pub async fn connect(
         config: &KubernetesBackendConfig,
         clock: SharedClock,
     ) -> Result<Self, BackendError> {
         let resolved = connect::connect(config).await?;
         let api = KubeApi::new(resolved.client);
-        let (argo, gateway) = tokio::join!(api.serves(Kind::Rollout), api.serves(Kind::HttpRoute));
-        let (argo, gateway) = (argo?, gateway?);
+        let api::Optional { argo, gateway } =
+            discovery::optional_apis(&api, resolved.cache_dir.as_deref(), &resolved.server).await?;
         Ok(Self {
             api,
             context: resolved.context,
@@ -86,7 +89,8 @@ impl KubernetesBackend {
             clock,
             rbac: rbac::Rbac::default(),
             ops: Mutex::new(ops::Store::default()),
-            recent: recent::RecentSnapshots::default(),
+            recent: recent::Recent::default(),
+            whoami: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -212,11 +216,8 @@ impl Backend for KubernetesBackend {
         target: &DeploymentId,
     ) -> Result<Vec<DomainMove>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
-        self.domain_moves(&snap, target).await
+        let snap = self.snapshot(&address).await?;
+        Ok(self.domain_moves(&snap, target).await)
     }
 
     async fn actions(

@@ -1,15 +1,26 @@
 //! Operations this console started, followed like `kubectl rollout status`. Kubernetes keeps
-//! no operation objects, so the records live in this process; the log is the workload's
-//! and its ReplicaSets' events.
+//! no operation objects, so the records live in this process; the log is the workload's, its
+//! ReplicaSet's and their pods' events.
+//!
+//! Following costs one read per round: the workload object, which says where the rollout
+//! stands. Every [`EVENTS_EVERY`] a round reads events instead (the pods', the ReplicaSet's,
+//! the workload's, in turn), so a rollout that hangs shows why; and the round that sees the end
+//! also reads the workload's events, so the log tells what happened. A restart's new
+//! ReplicaSet is looked up once, in a round of its own, when the controller has seen the
+//! write. Events are always asked for by object (a field selector), never the namespace's all.
 
 use super::status::{Rollout, WaitStep};
-use super::workload::{Address, Snapshot};
+use super::workload::{Address, Snapshot, WorkloadKind, selector_string};
 use crate::domain::{
     DeploymentId, LogLevel, LogLine, Operation, OperationId, OperationKind, OperationStatus, Step,
     StepStatus, Timestamp,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// How often a round reads events instead of the workload, on the backend's clock.
+pub const EVENTS_EVERY: Duration = Duration::from_secs(5);
 
 /// What finishing means for this operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +29,71 @@ pub enum Goal {
     RolledOut,
     /// An Argo Rollout acknowledged the abort.
     Aborted,
+}
+
+/// What an operation follows, taken from the snapshot the write was made from.
+#[derive(Clone, Debug)]
+pub struct Followed {
+    pub address: Address,
+    /// The workload's ReplicaSet selector, to find a restart's new ReplicaSet.
+    selector: Option<String>,
+    /// The ReplicaSet whose pods the operation brings up, when known.
+    revision: Option<String>,
+}
+
+impl Followed {
+    pub fn new(snap: &Snapshot, revision: Option<String>) -> Self {
+        Self {
+            address: snap.address.clone(),
+            selector: selector_string(snap.owner.raw.pointer("/spec/selector")),
+            revision,
+        }
+    }
+}
+
+/// Whose events a round reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventSource {
+    /// The workload's own (scaling its ReplicaSets).
+    Workload,
+    /// The ReplicaSet's (creating pods, quota refusals).
+    ReplicaSet(String),
+    /// The pods of that ReplicaSet (pulls, probes, crash loops): the namespace's pod events,
+    /// kept for names `<replicaset>-…`.
+    Pods(String),
+}
+
+impl EventSource {
+    /// The field selector and, for pods, the name prefix kept.
+    pub fn selector(&self, address: &Address) -> (String, Option<String>) {
+        match self {
+            Self::Workload => (
+                format!(
+                    "involvedObject.kind={},involvedObject.name={}",
+                    match address.kind {
+                        WorkloadKind::Deployment => "Deployment",
+                        WorkloadKind::Rollout => "Rollout",
+                    },
+                    address.name
+                ),
+                None,
+            ),
+            Self::ReplicaSet(rs) => (
+                format!("involvedObject.kind=ReplicaSet,involvedObject.name={rs}"),
+                None,
+            ),
+            Self::Pods(rs) => ("involvedObject.kind=Pod".to_owned(), Some(format!("{rs}-"))),
+        }
+    }
+}
+
+/// The one read a round makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Read {
+    Workload,
+    /// The workload's ReplicaSets, with this label selector.
+    Revisions(Option<String>),
+    Events(EventSource),
 }
 
 #[derive(Clone, Debug)]
@@ -29,21 +105,28 @@ pub struct Record {
     /// The template we wrote, to tell our rollout from a later one.
     pub template: Value,
     pub goal: Goal,
+    /// The workload object as last read (at first, the write's answer).
+    owner: Value,
+    selector: Option<String>,
+    revision: Option<String>,
+    /// Events before this moment (the API server's clock, whole seconds) are not this
+    /// operation's.
+    since: Timestamp,
+    /// When a round next reads events, on the backend's clock.
+    events_due: Timestamp,
+    turn: usize,
+    /// The last round listed the ReplicaSets: the next reads the workload whatever it found.
+    listed_revisions: bool,
     seen_events: HashSet<String>,
 }
 
 impl Record {
-    /// `prior` are the events that existed before the write: never part of this log.
-    pub fn new(
-        operation: Operation,
-        address: Address,
-        written: &Value,
-        goal: Goal,
-        prior: &[Value],
-    ) -> Self {
+    pub fn new(operation: Operation, followed: Followed, written: &Value, goal: Goal) -> Self {
+        let since =
+            write_time(written).unwrap_or(operation.created_at - chrono::Duration::seconds(1));
+        let events_due = operation.created_at + every();
         Self {
-            operation,
-            address,
+            address: followed.address,
             generation: written
                 .pointer("/metadata/generation")
                 .and_then(Value::as_i64)
@@ -53,34 +136,136 @@ impl Record {
                 .cloned()
                 .unwrap_or(Value::Null),
             goal,
-            seen_events: prior.iter().map(event_key).collect(),
+            owner: written.clone(),
+            selector: followed.selector,
+            revision: followed.revision,
+            since,
+            events_due,
+            turn: 0,
+            listed_revisions: false,
+            seen_events: HashSet::new(),
+            operation,
         }
     }
 
-    /// Brings the operation up to date with the cluster.
-    pub fn advance(&mut self, snap: &Snapshot, events: &[Value], now: Timestamp) {
+    /// The read this round makes at `now`.
+    pub fn next_read(&self, now: Timestamp) -> Read {
+        if !self.listed_revisions && self.controller_saw_write() {
+            let wanted = self.revisions_wanted();
+            if wanted != Read::Workload {
+                return wanted;
+            }
+        }
+        if now >= self.events_due {
+            let sources = match &self.revision {
+                Some(rs) => vec![
+                    EventSource::Pods(rs.clone()),
+                    EventSource::ReplicaSet(rs.clone()),
+                    EventSource::Workload,
+                ],
+                None => vec![EventSource::Workload],
+            };
+            return Read::Events(sources[self.turn % sources.len()].clone());
+        }
+        Read::Workload
+    }
+
+    /// A restart whose new ReplicaSet is not known yet wants the ReplicaSets listed.
+    pub fn revisions_wanted(&self) -> Read {
+        let restart = self.operation.kind == OperationKind::Redeploy;
+        if restart && self.operation.new_deployment.is_none() {
+            Read::Revisions(self.selector.clone())
+        } else {
+            Read::Workload
+        }
+    }
+
+    /// The workload as read now.
+    pub fn saw_workload(&mut self, raw: Value) {
+        self.owner = raw;
+        self.listed_revisions = false;
+    }
+
+    /// The workload's ReplicaSets as read now: a restart's new one is the one with the
+    /// template we wrote.
+    pub fn saw_revisions(&mut self, list: &[Value]) {
+        self.listed_revisions = true;
+        let found = list.iter().find(|rs| {
+            let owned = rs
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| {
+                    refs.iter().any(|r| {
+                        r.get("uid") == self.owner.pointer("/metadata/uid")
+                            && r.get("controller").and_then(Value::as_bool) == Some(true)
+                    })
+                });
+            let template = rs.pointer("/spec/template").unwrap_or(&Value::Null);
+            owned && super::objects::templates_equal(template, &self.template)
+        });
+        if let Some(name) = found.and_then(|rs| rs.pointer("/metadata/name")?.as_str()) {
+            self.operation.new_deployment = Some(DeploymentId::new(name));
+            self.revision = Some(name.to_owned());
+        }
+    }
+
+    /// A round read events in place of the workload.
+    pub fn read_events(&mut self, now: Timestamp) {
+        self.turn += 1;
+        self.events_due = now + every();
+    }
+
+    /// Whether the workload as last read shows the operation at its end.
+    pub fn at_end(&self) -> bool {
+        !matches!(self.state(), Rollout::Waiting { .. })
+    }
+
+    /// Brings the operation up to date with what was read.
+    pub fn advance(&mut self, events: &[Value], now: Timestamp) {
         if self.operation.status.is_finished() {
             return;
         }
         self.add_events(events);
-        let generation = snap
+        let state = self.state();
+        self.apply(state, now);
+    }
+
+    /// Whether the controller has acted on our write (`observedGeneration`; a string in
+    /// some Argo Rollouts versions).
+    fn controller_saw_write(&self) -> bool {
+        let observed = self.owner.pointer("/status/observedGeneration");
+        let observed = match observed {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        };
+        observed.is_some_and(|o| o >= self.generation)
+    }
+
+    fn state(&self) -> Rollout {
+        let generation = self
             .owner
-            .raw
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(0);
+        let template = self
+            .owner
+            .pointer("/spec/template")
+            .cloned()
+            .unwrap_or(Value::Null);
         let superseded = self.goal == Goal::RolledOut
             && generation > self.generation
-            && !super::objects::templates_equal(&snap.owner.template(), &self.template);
-        let state = if superseded {
-            Rollout::Failed {
+            && !super::objects::templates_equal(&template, &self.template);
+        if superseded {
+            return Rollout::Failed {
                 message: format!(
                     "superseded: {} changed again (generation {generation}) before this rollout finished",
                     self.address.describe()
                 ),
-            }
-        } else if self.goal == Goal::Aborted {
-            match snap.owner.raw.pointer("/status/abortedAt") {
+            };
+        }
+        if self.goal == Goal::Aborted {
+            return match self.owner.pointer("/status/abortedAt") {
                 Some(_) => Rollout::Done {
                     message: "rollout aborted; the stable ReplicaSet serves all traffic".into(),
                 },
@@ -88,19 +273,22 @@ impl Record {
                     step: WaitStep::Observed,
                     message: "waiting for the controller to abort".into(),
                 },
-            }
-        } else {
-            snap.rollout.clone()
-        };
-        // A restart's new ReplicaSet exists once the controller made it.
-        if self.operation.kind == OperationKind::Redeploy
-            && self.operation.new_deployment.is_none()
-            && let Some(live) = snap.live_rs()
-            && super::objects::templates_equal(&live.template(), &self.template)
-        {
-            self.operation.new_deployment = Some(DeploymentId::new(live.name()));
+            };
         }
-        self.apply(state, now);
+        match self.address.kind {
+            WorkloadKind::Deployment => {
+                match serde_json::from_value::<k8s_openapi::api::apps::v1::Deployment>(
+                    self.owner.clone(),
+                ) {
+                    Ok(typed) => super::status::rollout(&typed),
+                    Err(e) => Rollout::Waiting {
+                        step: WaitStep::Observed,
+                        message: format!("cannot read {}: {e}", self.address.describe()),
+                    },
+                }
+            }
+            WorkloadKind::Rollout => super::argo::rollout_state(&self.owner),
+        }
     }
 
     fn apply(&mut self, state: Rollout, now: Timestamp) {
@@ -166,13 +354,11 @@ impl Record {
     }
 
     fn add_events(&mut self, events: &[Value]) {
-        let since = self.operation.created_at;
+        let since = self.since;
         let mut fresh: Vec<(Timestamp, LogLine)> = Vec::new();
         for e in events {
             let at = event_time(e).unwrap_or(since);
-            // Event times have whole seconds: compare at that precision.
-            let floor = since - chrono::Duration::seconds(1);
-            if at < floor || !self.seen_events.insert(event_key(e)) {
+            if at < since || !self.seen_events.insert(event_key(e)) {
                 continue;
             }
             let object = e
@@ -209,6 +395,24 @@ fn event_key(e: &Value) -> String {
             .unwrap_or_default(),
         e.get("count").and_then(Value::as_i64).unwrap_or(1)
     )
+}
+
+fn every() -> chrono::Duration {
+    chrono::Duration::from_std(EVENTS_EVERY).unwrap_or_default()
+}
+
+/// When the API server applied our write: the newest `managedFields` time of our field
+/// manager (whole seconds, the server's clock, so a skewed local clock loses no events).
+fn write_time(written: &Value) -> Option<Timestamp> {
+    written
+        .pointer("/metadata/managedFields")?
+        .as_array()?
+        .iter()
+        .filter(|f| f.get("manager").and_then(Value::as_str) == Some(super::api::FIELD_MANAGER))
+        .filter_map(|f| f.get("time").and_then(Value::as_str))
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .max()
 }
 
 fn event_time(e: &Value) -> Option<Timestamp> {

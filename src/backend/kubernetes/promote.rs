@@ -53,7 +53,7 @@ impl KubernetesBackend {
             _ => PromoteKind::Step,
         };
         let (spec, status) = argo::promote_patches(&snap.owner.raw, kind);
-        let prior = self.all_events(&address).await;
+        let followed = super::ops::Followed::new(&snap, Some(target.name().to_owned()));
         let mut written = snap.owner.raw.clone();
         if let Some(spec) = spec {
             written = self.patch(&address, Patch::Merge(spec), None).await?;
@@ -65,6 +65,6 @@ impl KubernetesBackend {
             PromoteKind::Full => "full promote sent",
             PromoteKind::Step => "promote sent",
         };
-        Ok(self.record(&intent, address, &written, Goal::RolledOut, note, &prior))
+        Ok(self.record(&intent, followed, &written, Goal::RolledOut, note))
     }
 }

@@ -1,5 +1,6 @@
-//! What the credentials may do, asked up front with a `SelfSubjectAccessReview` and
-//! corrected by any 403 the API server returns later.
+//! What the credentials may do, asked up front with a `SelfSubjectAccessReview` (only for
+//! the verb an action needs, once per namespace and kind for [`TTL`]) and corrected by any 403
+//! the API server returns later.
 
 use super::api::Kind;
 use k8s_openapi::api::authorization::v1::{
@@ -33,6 +34,8 @@ const TTL: Duration = Duration::from_secs(300);
 #[derive(Default)]
 pub struct Rbac {
     cache: Mutex<HashMap<Key, (Instant, Permission)>>,
+    /// One review at a time, so checks that arrive together send one.
+    asking: tokio::sync::Mutex<()>,
 }
 
 impl Rbac {
@@ -52,10 +55,12 @@ impl Rbac {
             kind: kind.plural(),
             subresource,
         };
-        if let Some((at, known)) = self.cache.lock().expect("rbac cache").get(&key)
-            && at.elapsed() < TTL
-        {
-            return known.clone();
+        if let Some(known) = self.known(&key) {
+            return known;
+        }
+        let _asking = self.asking.lock().await;
+        if let Some(known) = self.known(&key) {
+            return known;
         }
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
@@ -86,6 +91,13 @@ impl Rbac {
             .expect("rbac cache")
             .insert(key, (Instant::now(), permission.clone()));
         permission
+    }
+
+    fn known(&self, key: &Key) -> Option<Permission> {
+        match self.cache.lock().expect("rbac cache").get(key) {
+            Some((at, known)) if at.elapsed() < TTL => Some(known.clone()),
+            _ => None,
+        }
     }
 
     /// The API server said 403: remember it so the action shows as disabled.

@@ -22,14 +22,9 @@ const COLD_START_ESTIMATE_SECS: u64 = 60;
 
 impl KubernetesBackend {
     pub(super) async fn identity_impl(&self) -> Result<Identity, BackendError> {
-        let review = Api::<SelfSubjectReview>::all(self.api.client().clone())
-            .create(&PostParams::default(), &SelfSubjectReview::default())
+        let actor = self
+            .username()
             .await
-            .ok()
-            .and_then(|r| r.status)
-            .and_then(|s| s.user_info)
-            .and_then(|u| u.username);
-        let actor = review
             .or_else(|| self.user.clone())
             .unwrap_or_else(|| self.context.clone());
         let ns = self
@@ -48,6 +43,26 @@ impl KubernetesBackend {
         Ok(Identity { actor, role })
     }
 
+    /// Who the cluster says we are (`SelfSubjectReview`), asked once: the answer holds for the
+    /// backend's lifetime. A server that cannot say (too old, or the review is not allowed)
+    /// is not asked again either; a transient failure is.
+    async fn username(&self) -> Option<String> {
+        let answer = self
+            .whoami
+            .get_or_try_init(|| async {
+                let review = Api::<SelfSubjectReview>::all(self.api.client().clone())
+                    .create(&PostParams::default(), &SelfSubjectReview::default())
+                    .await;
+                match review {
+                    Ok(r) => Ok(r.status.and_then(|s| s.user_info).and_then(|u| u.username)),
+                    Err(e) if matches!(super::api::status_code(&e), Some(400..=499)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        answer.ok().cloned().flatten()
+    }
+
     pub(super) async fn list_projects_impl(
         &self,
         page: PageRequest,
@@ -59,6 +74,7 @@ impl KubernetesBackend {
                 kinds.push(WorkloadKind::Rollout);
             }
             for kind in kinds {
+                let (writes, read_at) = (self.recent.writes(), self.clock.now());
                 let listed = self
                     .api
                     .list(kind.api_kind(), ns, self.selector.as_deref(), None)
@@ -66,10 +82,15 @@ impl KubernetesBackend {
                 let items = match (kind, listed) {
                     (_, Ok(items)) => items,
                     // Rollouts are extra: credentials that may not read them still see
-                    // their Deployments.
-                    (WorkloadKind::Rollout, Err(BackendError::Forbidden { .. })) => Vec::new(),
+                    // their Deployments, and a cluster that stopped serving them since
+                    // discovery was kept lists none.
+                    (
+                        WorkloadKind::Rollout,
+                        Err(BackendError::Forbidden { .. } | BackendError::NotFound { .. }),
+                    ) => Vec::new(),
                     (_, Err(e)) => return Err(e),
                 };
+                let mut owners = Vec::with_capacity(items.len());
                 for item in items {
                     let name = item
                         .pointer("/metadata/name")
@@ -85,7 +106,10 @@ impl KubernetesBackend {
                         name: address.project_id().to_string(),
                         components: Vec::new(),
                     });
+                    owners.push((address, item));
                 }
+                // The listed objects are whole: the next snapshot of each starts from them.
+                self.recent.saw_owners(writes, read_at, owners);
             }
         }
         projects.sort_by(|a, b| a.id.cmp(&b.id));
@@ -97,10 +121,7 @@ impl KubernetesBackend {
         env: &EnvRef,
     ) -> Result<Environment, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
+        let snap = self.snapshot(&address).await?;
         let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
         let hosts = self.hosts(&snap).await;
         Ok(Environment {
@@ -128,10 +149,7 @@ impl KubernetesBackend {
         page: PageRequest,
     ) -> Result<Page<Deployment>, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
+        let snap = self.snapshot(&address).await?;
         Ok(paginate(deployments_of(env, &snap), &page))
     }
 
@@ -141,10 +159,7 @@ impl KubernetesBackend {
         target: &DeploymentId,
     ) -> Result<Diff, BackendError> {
         let address = self.check_env(env)?;
-        let snap = self
-            .recent
-            .load(&self.api, &address, self.clock.now())
-            .await?;
+        let snap = self.snapshot(&address).await?;
         let all = deployments_of(env, &snap);
         let target_d = find(&all, target, env)?;
         let target_rs = snap
@@ -182,7 +197,7 @@ impl KubernetesBackend {
             commits_back: back,
             config_drift: changes.config_drift,
             migrations_not_reverted: Vec::new(),
-            domains: self.domain_moves(&snap, target).await?,
+            domains: self.domain_moves(&snap, target).await,
             switch: match target_d.runtime_state {
                 RuntimeState::SpunDown => SwitchKind::Cold {
                     estimate_secs: COLD_START_ESTIMATE_SECS,
@@ -198,10 +213,9 @@ impl KubernetesBackend {
         &self,
         snap: &Snapshot,
         target: &DeploymentId,
-    ) -> Result<Vec<DomainMove>, BackendError> {
+    ) -> Vec<DomainMove> {
         let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
-        Ok(self
-            .hosts(snap)
+        self.hosts(snap)
             .await
             .into_iter()
             .map(|hostname| DomainMove {
@@ -212,20 +226,31 @@ impl KubernetesBackend {
                 moves: false,
                 inferred: false,
             })
-            .collect())
+            .collect()
+    }
+
+    /// The workload and its revisions, shared by the reads of the last moment.
+    pub(super) async fn snapshot(&self, address: &Address) -> Result<Snapshot, BackendError> {
+        self.recent
+            .snapshot(&self.api, address, self.clock.now())
+            .await
     }
 
     /// Ingress and HTTPRoute hosts reaching the workload's pods. Lists we may not read
-    /// leave their hosts out rather than failing the screen.
+    /// leave their hosts out rather than failing the screen. The namespace's lists are
+    /// shared by the reads of the last moment, and Ingresses and HTTPRoutes are read only
+    /// when a Service selects the pods.
     async fn hosts(&self, snap: &Snapshot) -> Vec<String> {
         let ns = &snap.address.namespace;
+        let now = self.clock.now();
         let labels = snap
             .owner
             .raw
             .pointer("/spec/template/metadata/labels")
             .cloned()
             .unwrap_or(Value::Null);
-        let Ok(services) = self.api.list(Kind::Service, ns, None, None).await else {
+        let network = |kind| self.recent.network_list(&self.api, kind, ns, now);
+        let Some(services) = network(Kind::Service).await else {
             return Vec::new();
         };
         let names = domains::selecting_services(&services, &labels);
@@ -233,11 +258,11 @@ impl KubernetesBackend {
             return Vec::new();
         }
         let mut hosts = std::collections::BTreeSet::new();
-        if let Ok(ingresses) = self.api.list(Kind::Ingress, ns, None, None).await {
+        if let Some(ingresses) = network(Kind::Ingress).await {
             hosts.extend(domains::ingress_hosts(&ingresses, &names));
         }
         if self.gateway
-            && let Ok(routes) = self.api.list(Kind::HttpRoute, ns, None, None).await
+            && let Some(routes) = network(Kind::HttpRoute).await
         {
             hosts.extend(domains::route_hosts(&routes, &names));
         }

@@ -95,6 +95,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    pub fn uid(&self) -> &str {
+        self.owner
+            .raw
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
     pub fn live_rs(&self) -> Option<&Rs> {
         self.live.map(|i| &self.revisions[i])
     }
@@ -119,13 +127,13 @@ pub async fn load(api: &KubeApi, address: &Address) -> Result<Snapshot, BackendE
     snapshot(api, address, raw).await
 }
 
+/// The workload `raw` with its ReplicaSets, listed now.
 pub async fn snapshot(
     api: &KubeApi,
     address: &Address,
     raw: Value,
 ) -> Result<Snapshot, BackendError> {
-    let owner: Fetched<Value> = Fetched::from_raw(raw, &address.describe())?;
-    let selector = selector_string(owner.raw.pointer("/spec/selector"));
+    let selector = selector_string(raw.pointer("/spec/selector"));
     let all = api
         .list(
             Kind::ReplicaSet,
@@ -137,6 +145,12 @@ pub async fn snapshot(
         .into_iter()
         .map(|v| Fetched::from_raw(v, "replicaset"))
         .collect::<Result<Vec<Rs>, _>>()?;
+    assemble(address, raw, all)
+}
+
+/// The workload `raw` with those of `all` it controls, newest first, the live one marked.
+pub fn assemble(address: &Address, raw: Value, all: Vec<Rs>) -> Result<Snapshot, BackendError> {
+    let owner: Fetched<Value> = Fetched::from_raw(raw, &address.describe())?;
     let uid = owner
         .raw
         .pointer("/metadata/uid")

@@ -5,7 +5,7 @@ use super::KubernetesBackend;
 use super::api::{self, status_code};
 use super::argo;
 use super::errors::{self, Call};
-use super::ops::{Goal, Record, initial_steps};
+use super::ops::{Followed, Goal, Record, initial_steps};
 use super::restart::restart_patch;
 use super::undo::{UndoStyle, undo_patch};
 use super::workload::{self, Address, Snapshot, WorkloadKind};
@@ -62,15 +62,14 @@ impl KubernetesBackend {
             && snap.live_rs().is_some_and(|l| l.name() == target.name());
         if rollout_canary {
             // Back to stable while a canary runs: Argo's abort.
-            let prior = self.all_events(&address).await;
+            let followed = target.name().to_owned();
             let written = self.patch_status(&address, argo::abort_patch()).await?;
             return Ok(self.record(
                 &intent,
-                address,
+                Followed::new(&snap, Some(followed)),
                 &written,
                 Goal::Aborted,
                 "abort sent",
-                &prior,
             ));
         }
         let style = match address.kind {
@@ -78,12 +77,12 @@ impl KubernetesBackend {
             WorkloadKind::Rollout => UndoStyle::Rollout,
         };
         let ops = undo_patch(&snap.owner, target, style, true)?;
-        let prior = self.all_events(&address).await;
+        let followed = Followed::new(&snap, Some(target.name().to_owned()));
+        let note = format!("template of {} restored", target.name());
         let written = self
             .guarded_patch(&address, &snap, api::json_patch(ops)?)
             .await?;
-        let note = format!("template of {} restored", target.name());
-        Ok(self.record(&intent, address, &written, Goal::RolledOut, &note, &prior))
+        Ok(self.record(&intent, followed, &written, Goal::RolledOut, &note))
     }
 
     pub(super) async fn redeploy_impl(
@@ -123,7 +122,8 @@ impl KubernetesBackend {
             });
         }
         let now = self.clock.now();
-        let prior = self.all_events(&address).await;
+        // The new ReplicaSet is found once the controller made it.
+        let followed = Followed::new(&snap, None);
         let written = match address.kind {
             WorkloadKind::Deployment => {
                 let body = restart_patch(&snap.owner, now)?;
@@ -138,11 +138,10 @@ impl KubernetesBackend {
         };
         Ok(self.record(
             &intent,
-            address,
+            followed,
             &written,
             Goal::RolledOut,
             "restart requested",
-            &prior,
         ))
     }
 
@@ -153,13 +152,14 @@ impl KubernetesBackend {
             .map(|r| handle_of(&r.operation))
     }
 
-    /// Reads the workload and refuses when the live revision is not what the engineer saw.
+    /// Reads the workload afresh and refuses when the live revision is not what the engineer
+    /// saw.
     pub(super) async fn look(
         &self,
         intent: &Intent<'_>,
     ) -> Result<(Address, Snapshot), BackendError> {
         let address = self.check_env(intent.env)?;
-        let snap = workload::load(&self.api, &address).await?;
+        let snap = self.fresh_snapshot(&address).await?;
         let live = snap.live_rs().map(|rs| rs.name().to_owned());
         if let Some(expected) = intent.expected_live
             && live.as_deref() != Some(expected.as_str())
@@ -174,6 +174,27 @@ impl KubernetesBackend {
             ));
         }
         Ok((address, snap))
+    }
+
+    /// The workload object read now. Its ReplicaSets come from the snapshot of the last
+    /// moment when the object read now is the same one with the same template: the controller
+    /// makes a new ReplicaSet or revives an old one only when the template changes, and never
+    /// changes a ReplicaSet's template, so which revision is live is then the same. Otherwise
+    /// they are listed again. The patch's `test` op holds the write to this template.
+    async fn fresh_snapshot(&self, address: &Address) -> Result<Snapshot, BackendError> {
+        let now = self.clock.now();
+        let raw = self
+            .api
+            .get(address.kind.api_kind(), &address.namespace, &address.name)
+            .await?;
+        if let Some(kept) = self.recent.kept(address, now) {
+            let uid = raw.pointer("/metadata/uid").and_then(Value::as_str);
+            let template = raw.pointer("/spec/template");
+            if uid == Some(kept.uid()) && template == Some(&kept.owner.template()) {
+                return workload::assemble(address, raw, kept.revisions);
+            }
+        }
+        workload::snapshot(&self.api, address, raw).await
     }
 
     /// A JSON patch whose first op tests the template we read. A failed test (422) is a
@@ -283,11 +304,10 @@ impl KubernetesBackend {
     pub(super) fn record(
         &self,
         intent: &Intent<'_>,
-        address: Address,
+        followed: Followed,
         written: &Value,
         goal: Goal,
         note: &str,
-        prior: &[Value],
     ) -> OperationHandle {
         let now = self.clock.now();
         let operation = Operation {
@@ -305,7 +325,7 @@ impl KubernetesBackend {
             log: vec![crate::domain::LogLine {
                 at: now,
                 level: crate::domain::LogLevel::Info,
-                message: format!("{}: {note}", address.describe()),
+                message: format!("{}: {note}", followed.address.describe()),
             }],
             created_at: now,
             updated_at: now,
@@ -317,7 +337,7 @@ impl KubernetesBackend {
         self.ops
             .lock()
             .expect("operations")
-            .insert(Record::new(operation, address, written, goal, prior));
+            .insert(Record::new(operation, followed, written, goal));
         handle
     }
 }

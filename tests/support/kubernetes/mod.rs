@@ -114,6 +114,8 @@ impl FakeCluster {
                 d["metadata"]["annotations"]["kubernetes.io/change-cause"] = json!(rev.cause);
             });
         }
+        // The history happened before the test: its events are an hour old.
+        self.with_store(|s| s.age_events(chrono::Duration::hours(1)));
     }
 
     /// Someone else writes the Deployment (as `kubectl set image` would); the controller
