@@ -54,8 +54,4 @@ macro_rules! conformance {
 conformance!(demo: crate::platforms::demo::DemoPlatform);
 conformance!(http: crate::platforms::http::HttpPlatform);
 conformance!(unkey: crate::platforms::unkey::UnkeyPlatform);
-conformance!(
-    kubernetes: crate::platforms::kubernetes::KubernetesPlatform,
-    after_a_conflict_the_new_live_is_read =
-        "a refused write keeps the adapter's 1 s snapshot: reads show the old live",
-);
+conformance!(kubernetes: crate::platforms::kubernetes::KubernetesPlatform);

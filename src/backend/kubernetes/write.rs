@@ -164,6 +164,8 @@ impl KubernetesBackend {
         if let Some(expected) = intent.expected_live
             && live.as_deref() != Some(expected.as_str())
         {
+            // What was kept shows the old live: the next look must read the new one.
+            self.recent.forget(&address);
             return Err(conflict(
                 &snap,
                 format!(
