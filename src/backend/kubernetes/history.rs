@@ -36,6 +36,7 @@ impl KubernetesBackend {
                 changes.push((
                     first,
                     LiveChange {
+                        scope: Default::default(),
                         at,
                         deployment: id.clone(),
                         cause: LiveCause::Deploy,
@@ -50,6 +51,7 @@ impl KubernetesBackend {
                     changes.push((
                         current,
                         LiveChange {
+                            scope: Default::default(),
                             at,
                             deployment: id,
                             cause: LiveCause::Rollback,
