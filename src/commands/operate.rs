@@ -115,6 +115,7 @@ pub async fn plan_for(
         protected: ctx.config.console.protected_environments.clone(),
         project_name: Some(project.name.clone()),
         identity: None,
+        actor: ctx.config.actor(),
     };
     let plan = operation::plan(backend, intent, &context).await?;
     Ok(Planned {

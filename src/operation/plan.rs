@@ -2,7 +2,7 @@
 //! it will be sent, the facts that justify it and the confirmation it demands. The console
 //! and the commands both plan here and send only what the plan holds.
 
-use super::facts::{Briefing, Fact, default_strategy, facts};
+use super::facts::{Briefing, Estimate, Fact, default_strategy, estimate, facts};
 use super::request::{Parts, Request, new_idempotency_key};
 use crate::backend::{Backend, BackendError, Capabilities, Identity};
 use crate::domain::{
@@ -46,6 +46,9 @@ pub struct Context {
     pub project_name: Option<String>,
     /// Who is asking; read from the platform when not given.
     pub identity: Option<Identity>,
+    /// The engineer's name, sent as the operation's actor (config `actor`, else the login
+    /// name); the identity's actor when not given.
+    pub actor: Option<String>,
 }
 
 /// How the engineer must confirm.
@@ -107,6 +110,20 @@ pub enum PlanError {
     Backend(#[from] BackendError),
 }
 
+/// What the engineer may still choose in the modal, where the platform allows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Choices {
+    pub strategies: Vec<Strategy>,
+    pub components: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+impl Choices {
+    pub fn is_empty(&self) -> bool {
+        self.strategies.len() < 2 && self.components.len() < 2 && self.regions.len() < 2
+    }
+}
+
 /// Everything decided before the confirmation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
@@ -123,9 +140,28 @@ pub struct Plan {
     pub request: Request,
     pub facts: Vec<Fact>,
     pub confirmation: Confirmation,
+    /// The strategy and scope the request carries.
+    pub strategy: Option<Strategy>,
+    pub scope: Scope,
+    /// How long it takes, when the platform says what that is made of.
+    pub estimate: Option<Estimate>,
+    /// What may still be chosen (strategy, components, regions).
+    pub choices: Choices,
+    /// What planning read and the rules it applied: a choice re-assembles from them.
+    pub reads: Reads,
+    pub context: Context,
 }
 
 impl Plan {
+    /// The same plan with another strategy or scope: facts, estimate and request follow
+    /// (a fresh idempotency key: nothing was sent for the old one). Nothing is read again.
+    pub fn choose(&self, strategy: Option<Strategy>, scope: Scope) -> Plan {
+        let mut reads = self.reads.clone();
+        reads.intent.strategy = strategy;
+        reads.intent.scope = scope;
+        assemble(reads, &self.context)
+    }
+
     pub fn live_label(&self) -> Option<&str> {
         self.live.as_ref().map(|(_, label)| label.as_str())
     }
@@ -230,7 +266,7 @@ pub async fn plan(
 }
 
 /// What planning read from the platform.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Reads {
     pub intent: Intent,
     pub environment: Environment,
@@ -245,6 +281,7 @@ pub struct Reads {
 /// The plan from what was read: pure, so every decision in it can be tested without a
 /// platform.
 pub fn assemble(reads: Reads, context: &Context) -> Plan {
+    let kept = reads.clone();
     let Reads {
         intent,
         environment,
@@ -284,16 +321,34 @@ pub fn assemble(reads: Reads, context: &Context) -> Plan {
         strategy,
         scope: &intent.scope,
         rebuild,
+        mixed: environment.is_mixed(),
     });
+    let rollout = diff.as_ref().and_then(|d| d.rollout.as_ref());
+    let estimate = rollout.map(|rollout| {
+        estimate(
+            rollout,
+            intent.action,
+            target.runtime_state,
+            strategy,
+            &intent.scope,
+            rebuild,
+        )
+    });
+    let choices = choices(intent.action, &caps, rollout, &target);
+    let actor = context
+        .actor
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or(identity.actor);
     let request = Request::new(Parts {
         action: intent.action,
         env: env_ref.clone(),
         target: target.id.clone(),
         expected_live: environment.live.clone(),
         idempotency_key: new_idempotency_key(),
-        actor: identity.actor,
+        actor,
         strategy,
-        scope: intent.scope,
+        scope: intent.scope.clone(),
         rebuild,
     });
     Plan {
@@ -307,6 +362,42 @@ pub fn assemble(reads: Reads, context: &Context) -> Plan {
         domains,
         request,
         facts,
+        strategy,
+        scope: intent.scope,
+        estimate,
+        choices,
+        reads: kept,
+        context: context.clone(),
+    }
+}
+
+/// What a switch may choose on this platform: its strategies, and the components and
+/// regions the target runs (from the rollout facts, else the deployment's own lists).
+fn choices(
+    action: Action,
+    caps: &Capabilities,
+    rollout: Option<&crate::domain::Rollout>,
+    target: &Deployment,
+) -> Choices {
+    if action == Action::Redeploy {
+        return Choices::default();
+    }
+    let components = match rollout {
+        Some(r) => r.components.clone(),
+        None => target.components.to_vec(),
+    };
+    let regions = match rollout {
+        Some(r) => r.regions.clone(),
+        None => target.regions.to_vec(),
+    };
+    Choices {
+        strategies: caps.strategies.clone(),
+        components: if caps.components {
+            components
+        } else {
+            Vec::new()
+        },
+        regions: if caps.regions { regions } else { Vec::new() },
     }
 }
 
