@@ -18,7 +18,7 @@ pub fn diff_details(details: &[DiffDetail], max: usize) -> Vec<String> {
     lines
 }
 
-pub use crate::text::{age, percent, span};
+pub use crate::text::{age, clock_span, percent, span};
 
 /// An error rate or `no data` (never a fake `0%`).
 pub fn rate(value: Option<f64>) -> String {

@@ -1,0 +1,127 @@
+//! Laying out a message on the bottom line: at most a few rows, the verdict first, the next
+//! step (`redeploy it with d`, `nothing was done`, `l for details`) always whole.
+
+use unicode_width::UnicodeWidthChar;
+
+fn width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// `verdict` then `keep` in at most `rows` lines of at most `width` columns. When the
+/// whole does not fit, the end of the verdict gives way (cut with `…`): its first clause
+/// comes first and goes last, and `keep` is never cut unless it alone is wider than every
+/// row together.
+pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> {
+    if width == 0 || rows == 0 {
+        return Vec::new();
+    }
+    let whole = format!("{verdict}{keep}");
+    if let Some(lines) = words(&whole, width, rows) {
+        return lines;
+    }
+    let capacity = width * rows;
+    let keep_w = self::width(keep);
+    let text = if keep_w + 1 >= capacity {
+        cut(&whole, capacity)
+    } else {
+        format!("{}{keep}", cut(verdict, capacity - keep_w))
+    };
+    chars(&text, width, rows)
+}
+
+/// `text` cut to `room` columns, ending in `…` when cut.
+fn cut(text: &str, room: usize) -> String {
+    if width(text) <= room {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > room {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Wrapped at spaces, the words in order and whole; `None` when a word is wider than a line
+/// or more than `rows` lines are needed. A line keeps the space it broke at, so the lines
+/// joined give the text back.
+fn words(text: &str, width: usize, rows: usize) -> Option<Vec<String>> {
+    let mut lines: Vec<String> = vec![String::new()];
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w = self::width(word);
+        let bare = self::width(word.trim_end_matches(' '));
+        if used + bare > width {
+            if bare > width {
+                return None;
+            }
+            lines.push(String::new());
+            used = 0;
+        }
+        let line = lines.last_mut().expect("one line at least");
+        line.push_str(word);
+        used += w;
+        if lines.len() > rows {
+            return None;
+        }
+    }
+    // Trailing spaces past the edge are not drawn.
+    for line in &mut lines {
+        while self::width(line) > width && line.ends_with(' ') {
+            line.pop();
+        }
+    }
+    Some(lines)
+}
+
+/// Cut into lines of `width` columns, character by character.
+fn chars(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            if lines.len() == rows {
+                break;
+            }
+            lines.push(String::new());
+            used = 0;
+        }
+        lines.last_mut().expect("one line at least").push(c);
+        used += w;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_message_is_one_line() {
+        assert_eq!(
+            fit("v37 pruned by retention", ": redeploy it with d", 80, 2),
+            vec!["v37 pruned by retention: redeploy it with d"]
+        );
+    }
+
+    #[test]
+    fn a_long_verdict_gives_way_to_the_next_step() {
+        let verdict = format!(
+            "cannot roll back to v37: {}",
+            "the artifact was pruned ".repeat(10)
+        );
+        let lines = fit(&verdict, ": redeploy it with d", 40, 2);
+        assert_eq!(lines.len(), 2);
+        let joined = lines.concat();
+        assert!(joined.starts_with("cannot roll back to v37"), "{joined}");
+        assert!(joined.ends_with("…: redeploy it with d"), "{joined}");
+        assert!(lines.iter().all(|l| width(l) <= 40), "{lines:?}");
+    }
+}
