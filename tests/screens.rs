@@ -1063,3 +1063,6 @@ fn moving_hosts_and_no_details_say_nothing_of_the_service() {
     assert!(!screen.contains("same Service"), "{screen}");
     assert!(!screen.contains("changes"), "{screen}");
 }
+
+#[path = "screens/truth.rs"]
+mod truth;

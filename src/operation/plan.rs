@@ -250,7 +250,7 @@ pub async fn plan(
         Some(identity) => identity.clone(),
         None => backend.identity().await?,
     };
-    Ok(assemble(
+    let plan = assemble(
         Reads {
             intent,
             environment,
@@ -262,7 +262,62 @@ pub async fn plan(
             capabilities: backend.capabilities(),
         },
         context,
-    ))
+    );
+    check_choice(&plan)?;
+    Ok(plan)
+}
+
+/// A strategy or scope the platform does not offer is refused before anything is asked.
+fn check_choice(plan: &Plan) -> Result<(), BackendError> {
+    let choices = &plan.choices;
+    let target = &plan.target.label;
+    let unknown = |asked: &[String], offered: &[String], what: &str| -> Option<String> {
+        let wrong: Vec<&String> = asked.iter().filter(|a| !offered.contains(a)).collect();
+        if wrong.is_empty() {
+            return None;
+        }
+        Some(if offered.is_empty() {
+            format!("this platform cannot limit an operation to some {what}")
+        } else {
+            format!(
+                "{target} has no {what} {} (it has {})",
+                wrong
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                offered.join(", ")
+            )
+        })
+    };
+    let problem = unknown(&plan.scope.components, &choices.components, "components")
+        .or_else(|| unknown(&plan.scope.regions, &choices.regions, "regions"))
+        .or_else(|| {
+            let strategy = plan.reads.intent.strategy?;
+            let offered = plan
+                .reads
+                .capabilities
+                .strategies
+                .iter()
+                .any(|s| std::mem::discriminant(s) == std::mem::discriminant(&strategy));
+            (!offered).then(|| {
+                format!(
+                    "this platform does not offer the {} strategy (it offers {})",
+                    strategy.describe(),
+                    plan.reads
+                        .capabilities
+                        .strategies
+                        .iter()
+                        .map(|s| s.describe())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        });
+    match problem {
+        Some(message) if plan.action != Action::Redeploy => Err(BackendError::invalid(message)),
+        _ => Ok(()),
+    }
 }
 
 /// What planning read from the platform.

@@ -38,6 +38,11 @@ pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
     let warn = |text: String, style: Style| Line::from(Span::styled(format!(" ! {text}"), style));
     let target = modal.target_label();
     let rows = modal.choice_rows();
+    let timed = modal
+        .plan
+        .facts
+        .iter()
+        .any(|f| matches!(f, Fact::Duration(_)));
     let mut lines = Vec::new();
     for item in &modal.plan.facts {
         match item {
@@ -121,6 +126,14 @@ pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
                 SwitchKind::Instant => {
                     fact("switch", format!("instant ({target} is running)"), theme.ok)
                 }
+                // The time line says how long when there is one.
+                SwitchKind::Cold { .. } if timed => fact(
+                    "switch",
+                    format!(
+                        "cold start: {target} starts, passes a health check, then gets traffic"
+                    ),
+                    theme.warning,
+                ),
                 SwitchKind::Cold { estimate_secs } => fact(
                     "switch",
                     format!(
@@ -222,17 +235,17 @@ fn choice_lines<'a>(modal: &Confirm, theme: &Theme) -> Vec<Line<'a>> {
                 });
                 let style = if focused { theme.selection } else { theme.text };
                 lines.push(Line::from(vec![
-                    Span::styled(format!(" {:<9}", "strategy"), name_style),
+                    Span::styled(format!(" {:<11}", "strategy"), name_style),
                     Span::styled(format!("◀ {strategy} ▶"), style),
                 ]));
             }
             ConfirmFocus::Components | ConfirmFocus::Regions => {
                 let (name, all, chosen) = if row == ConfirmFocus::Components {
-                    ("parts", &choices.components, &modal.scope().components)
+                    ("components", &choices.components, &modal.scope().components)
                 } else {
                     ("regions", &choices.regions, &modal.scope().regions)
                 };
-                let mut spans = vec![Span::styled(format!(" {name:<9}"), name_style)];
+                let mut spans = vec![Span::styled(format!(" {name:<11}"), name_style)];
                 for (i, item) in all.iter().enumerate() {
                     let on = chosen.is_empty() || chosen.contains(item);
                     let style = if focused && i == modal.cursor {

@@ -29,10 +29,20 @@ fn content<'a>(rates_in_title: bool, state: &'a State, theme: &Theme) -> (Line<'
                 .others_in_flight()
                 .map(|op| (Some(op), None, Some(op.actor.as_str())))
         });
-    let (mut title, lines) = match shown {
+    let (title, lines) = match shown {
         Some((op, estimate, by)) => operation(op, estimate, by, state, theme),
         None => facts(state, theme),
     };
+    let title_style = if state.focus == Pane::Detail {
+        theme.accent
+    } else {
+        theme.text
+    };
+    // The title in the pane's style; the figures after it keep theirs (danger, stale).
+    let mut title: Vec<Span> = title
+        .into_iter()
+        .map(|s| s.patch_style(title_style))
+        .collect();
     if rates_in_title {
         title.push(Span::styled(" · ", theme.text));
         title.extend(figure::live(state, theme, true));
@@ -48,13 +58,8 @@ fn content<'a>(rates_in_title: bool, state: &'a State, theme: &Theme) -> (Line<'
             }
         }
     }
-    let title_style = if state.focus == Pane::Detail {
-        theme.accent
-    } else {
-        theme.text
-    };
     let mut spans = vec![Span::styled("─ ", theme.border)];
-    spans.extend(title.into_iter().map(|s| s.patch_style(title_style)));
+    spans.extend(title);
     (Line::from(spans), lines)
 }
 
@@ -151,12 +156,15 @@ fn state_lines<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
             .map(|a| format!(" by {a}"))
             .unwrap_or_default();
         let promote = state.keymap.hint(crate::config::keys::KeyAction::Promote);
+        let at = crate::app::message::clock(since.at, state.settings.local_offset);
+        let way_out = if state.mixed_text().is_some() {
+            format!("{promote} on {live} puts everything back on it and ends it")
+        } else {
+            format!("{promote} on {live} confirms it; promoting a newer one ends it")
+        };
         lines.push(fact(
             "mode",
-            format!(
-                "ROLLED BACK since {}{by}: {promote} on {live} confirms it; promoting a newer one ends it",
-                crate::app::message::clock(since.at, state.settings.local_offset)
-            ),
+            format!("ROLLED BACK since {at}{by}: {way_out}"),
             theme.warning,
             theme,
         ));

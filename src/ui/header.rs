@@ -75,5 +75,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     spans.push(Span::raw(" ".repeat(gap.max(1))));
     spans.push(status);
     super::text::patch(buf, area, theme.header);
-    super::text::line(buf, area, &Line::from(spans));
+    // What still does not fit ends in `…` rather than stopping mid-word.
+    let line = super::cut::fit(Line::from(spans), width);
+    super::text::line(buf, area, &line);
 }

@@ -9,8 +9,8 @@ fn width(text: &str) -> usize {
 
 /// `verdict` then `keep` in at most `rows` lines of at most `width` columns. When the
 /// whole does not fit, the end of the verdict gives way (cut with `…`): its first clause
-/// comes first and goes last, and `keep` is never cut unless it alone is wider than every
-/// row together.
+/// comes first and goes last, and `keep` stays whole at the end of the last line unless it
+/// alone is wider than a line.
 pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> {
     if width == 0 || rows == 0 {
         return Vec::new();
@@ -19,14 +19,43 @@ pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> 
     if let Some(lines) = words(&whole, width, rows) {
         return lines;
     }
-    let capacity = width * rows;
     let keep_w = self::width(keep);
-    let text = if keep_w + 1 >= capacity {
-        cut(&whole, capacity)
-    } else {
-        format!("{}{keep}", cut(verdict, capacity - keep_w))
-    };
-    chars(&text, width, rows)
+    if keep_w + 1 >= width {
+        return chars(&cut(&whole, width * rows), width, rows);
+    }
+    // Every line but the last takes the verdict's start; the last its next part and `keep`.
+    let mut lines = Vec::new();
+    let mut rest = verdict;
+    while lines.len() + 1 < rows && !rest.is_empty() {
+        let (line, after) = take_line(rest, width);
+        lines.push(line.to_owned());
+        rest = after;
+    }
+    let room = width - keep_w;
+    lines.push(format!("{}{keep}", cut(rest.trim_start(), room)));
+    lines
+}
+
+/// The longest start of `text` that fits in `width` columns, broken after a space when one
+/// falls in it; and what is left.
+fn take_line(text: &str, width: usize) -> (&str, &str) {
+    let mut used = 0;
+    let mut end = text.len();
+    for (i, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            end = i;
+            break;
+        }
+        used += w;
+    }
+    if end < text.len()
+        && let Some(space) = text[..end].rfind(' ')
+        && space > 0
+    {
+        end = space + 1;
+    }
+    text.split_at(end)
 }
 
 /// `text` cut to `room` columns, ending in `…` when cut.
@@ -119,9 +148,8 @@ mod tests {
         );
         let lines = fit(&verdict, ": redeploy it with d", 40, 2);
         assert_eq!(lines.len(), 2);
-        let joined = lines.concat();
-        assert!(joined.starts_with("cannot roll back to v37"), "{joined}");
-        assert!(joined.ends_with("…: redeploy it with d"), "{joined}");
+        assert!(lines[0].starts_with("cannot roll back to v37"), "{lines:?}");
+        assert!(lines[1].ends_with("…: redeploy it with d"), "{lines:?}");
         assert!(lines.iter().all(|l| width(l) <= 40), "{lines:?}");
     }
 }
