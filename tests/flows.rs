@@ -232,6 +232,8 @@ impl Harness {
 mod failed_build;
 #[path = "flows/front_ends.rs"]
 mod front_ends;
+#[path = "flows/truth.rs"]
+mod truth;
 #[path = "flows/two_consoles.rs"]
 mod two_consoles;
 

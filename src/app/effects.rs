@@ -33,7 +33,7 @@ pub async fn execute(backend: &Platform, command: Command) -> Option<Msg> {
         }
         Command::Plan { intent, context } => {
             let (action, env, target) = (intent.action, intent.env.clone(), intent.target.clone());
-            let result = plan_reading_again(backend, intent, &context)
+            let result = operation::plan(&**backend, intent, &context)
                 .await
                 .map(Box::new);
             Some(Msg::Planned {
@@ -62,33 +62,6 @@ pub async fn execute(backend: &Platform, command: Command) -> Option<Msg> {
         } => {
             let result = operation::last_good(backend, &env, live.as_ref(), threshold, now).await;
             Some(Msg::LastGood { env, result })
-        }
-    }
-}
-
-/// Plans, reading again (after a short backoff) when a read fails in a way worth another
-/// try, as the commands' reads do: a flaky network does not make `r` fail its check once.
-/// Nothing is sent while planning, so reading again is always safe.
-async fn plan_reading_again(
-    backend: &Platform,
-    intent: operation::Intent,
-    context: &operation::Context,
-) -> Result<operation::Plan, operation::PlanError> {
-    let policy = crate::net::RetryPolicy {
-        max_attempts: 3,
-        ..crate::net::RetryPolicy::default()
-    };
-    let mut attempt = 0;
-    loop {
-        match operation::plan(&**backend, intent.clone(), context).await {
-            Err(operation::PlanError::Backend(error))
-                if error.is_retryable() && attempt + 1 < policy.max_attempts =>
-            {
-                tracing::debug!(%error, attempt, "checking the action again");
-                tokio::time::sleep(policy.backoff(attempt)).await;
-                attempt += 1;
-            }
-            other => return other,
         }
     }
 }

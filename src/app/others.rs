@@ -3,6 +3,7 @@
 
 use super::message::{change_text, clock};
 use super::state::{Level, LogEntry, State, Toast};
+use crate::domain::Action;
 use crate::domain::{LiveCause, LiveChange, Operation, OperationKind, OperationStatus, Timestamp};
 use crate::operation::verb;
 
@@ -84,29 +85,30 @@ fn explained(state: &State, change: &LiveChange) -> bool {
     })
 }
 
-fn what(state: &State, op: &Operation) -> String {
-    let verb = match op.kind {
-        OperationKind::Rollback => verb(crate::domain::Action::Rollback),
-        OperationKind::Promote => verb(crate::domain::Action::Promote),
-        OperationKind::Redeploy => verb(crate::domain::Action::Redeploy),
-    };
+/// `roll back to v41 (web only)`, or as a noun, `rollback to v41 (web only)`.
+fn what(state: &State, op: &Operation, noun: bool) -> String {
+    let label = state.label_of(&op.target);
     let part = if op.scope.is_everything() {
         String::new()
     } else {
         format!(" ({} only)", op.scope.describe())
     };
-    let to = match op.kind {
-        OperationKind::Redeploy => " ",
-        _ => " to ",
+    let what = match (op.kind, noun) {
+        (OperationKind::Rollback, false) => format!("{} to {label}", verb(Action::Rollback)),
+        (OperationKind::Rollback, true) => format!("rollback to {label}"),
+        (OperationKind::Promote, false) => format!("promote {label}"),
+        (OperationKind::Promote, true) => format!("promotion of {label}"),
+        (OperationKind::Redeploy, false) => format!("redeploy {label}"),
+        (OperationKind::Redeploy, true) => format!("redeploy of {label}"),
     };
-    format!("{verb}{to}{}{part}", state.label_of(&op.target))
+    format!("{what}{part}")
 }
 
 fn started(state: &State, op: &Operation) -> (Level, String, Operation) {
     let text = format!(
         "{} started to {} at {}",
         op.actor,
-        what(state, op),
+        what(state, op, false),
         clock(op.created_at, state.settings.local_offset)
     );
     (Level::Warn, text, op.clone())
@@ -127,7 +129,7 @@ fn ended(state: &State, op: &Operation) -> (Level, String, Operation) {
             ),
         ),
     };
-    let text = format!("{}'s {} {how} at {at}", op.actor, what(state, op));
+    let text = format!("{}'s {} {how} at {at}", op.actor, what(state, op, true));
     (level, text, op.clone())
 }
 

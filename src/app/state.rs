@@ -475,8 +475,9 @@ impl State {
         }
     }
 
-    /// How old a panel's data is, when it is stale (older than three poll intervals): in
-    /// seconds under a minute, in minutes after. `None` while fresh.
+    /// How old a panel's data is, when it is stale (older than three poll intervals), in
+    /// whole minutes (0: under a minute), so a panel's mark changes once a minute and only the
+    /// header's age counts the seconds. `None` while fresh.
     pub fn stale_age(&self, freshness: Option<&Freshness>) -> Option<i64> {
         let fresh = freshness?;
         if !fresh.is_stale(self.real_now, self.settings.poll.focused) {
@@ -484,7 +485,7 @@ impl State {
         }
         let since = fresh.last_ok.unwrap_or(fresh.since);
         let secs = (self.real_now - since).num_seconds().max(0);
-        Some(if secs < 60 { secs } else { secs / 60 * 60 })
+        Some(secs / 60 * 60)
     }
 
     /// The header's staleness: `Some(cause)` when the environment's data is older than three

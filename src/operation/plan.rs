@@ -204,7 +204,10 @@ pub async fn plan(
 ) -> Result<Plan, PlanError> {
     let env_ref = &intent.env;
     let availability = check(backend, &intent).await?;
-    let target = backend.get_deployment(env_ref, &intent.target).await?;
+    let target = read("the target", || {
+        backend.get_deployment(env_ref, &intent.target)
+    })
+    .await?;
     if !availability.allowed {
         return Err(PlanError::Refused(Refusal {
             action: intent.action,
@@ -216,12 +219,18 @@ pub async fn plan(
             suggestion: availability.suggestion,
         }));
     }
-    let environment = backend.get_environment(env_ref).await?;
+    let environment = read("the environment", || backend.get_environment(env_ref)).await?;
     let live = match environment.live.clone() {
         Some(id) if id == target.id => Some((id, target.label.clone())),
         Some(id) => {
-            let label = match backend.get_deployment(env_ref, &id).await {
+            let label = match read("the live deployment", || {
+                backend.get_deployment(env_ref, &id)
+            })
+            .await
+            {
                 Ok(d) => d.label,
+                // A read that may succeed again is tried again, not planned around.
+                Err(error) if error.is_retryable() => return Err(error.into()),
                 Err(error) => {
                     tracing::debug!(%error, live = %id, "live deployment unreadable; named by id");
                     id.to_string()
@@ -231,8 +240,11 @@ pub async fn plan(
         }
         None => None,
     };
-    let diff = match backend.diff(env_ref, &target.id).await {
+    let diff = match read("the diff", || backend.diff(env_ref, &target.id)).await {
         Ok(diff) => Some(diff),
+        // A modal without the diff would say nothing of migrations or configuration: a
+        // passing failure is not planned around.
+        Err(error) if error.is_retryable() => return Err(error.into()),
         Err(error) => {
             tracing::warn!(%error, target = %target.id, "no diff for the plan");
             None
@@ -241,14 +253,19 @@ pub async fn plan(
     let domains = match &diff {
         Some(diff) if !diff.domains.is_empty() => diff.domains.clone(),
         _ if intent.action == Action::Redeploy => Vec::new(),
-        _ => backend
-            .domains_to_move(env_ref, &target.id)
-            .await
-            .unwrap_or_default(),
+        _ => match read("the domains", || {
+            backend.domains_to_move(env_ref, &target.id)
+        })
+        .await
+        {
+            Ok(domains) => domains,
+            Err(error) if error.is_retryable() => return Err(error.into()),
+            Err(_) => Vec::new(),
+        },
     };
     let identity = match &context.identity {
         Some(identity) => identity.clone(),
-        None => backend.identity().await?,
+        None => read("who you are", || backend.identity()).await?,
     };
     let plan = assemble(
         Reads {
@@ -456,9 +473,28 @@ fn choices(
     }
 }
 
+/// A read for the plan: one that fails in a way worth another try (a timeout, a reset, a
+/// `5xx`, a `429`) is read again, twice at most, so a flaky network does not fail the check
+/// before a modal. Nothing is sent while planning, so reading again is always safe.
+async fn read<T, F, Fut>(what: &str, mut call: F) -> Result<T, BackendError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BackendError>>,
+{
+    let policy = crate::net::RetryPolicy {
+        max_attempts: 3,
+        base_delay: std::time::Duration::from_millis(100),
+        ..crate::net::RetryPolicy::default()
+    };
+    crate::net::retrying(crate::net::Replay::Read, &policy, what, |_| call()).await
+}
+
 /// The platform's verdict on the action; one it does not list is not offered.
 async fn check(backend: &dyn Backend, intent: &Intent) -> Result<ActionAvailability, PlanError> {
-    let actions = backend.actions(&intent.env, &intent.target).await?;
+    let actions = read("the actions", || {
+        backend.actions(&intent.env, &intent.target)
+    })
+    .await?;
     Ok(actions
         .into_iter()
         .find(|a| a.action == intent.action)

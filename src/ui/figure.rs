@@ -41,7 +41,7 @@ pub fn live(state: &State, theme: &Theme, whose: bool) -> Vec<Span<'static>> {
     }
     if let Some(secs) = figure.stale_secs {
         spans.push(Span::styled(
-            format!(" ⚠ {} old", format::span(secs)),
+            format!(" ⚠ {} old", format::stale_span(secs)),
             theme.stale,
         ));
     }

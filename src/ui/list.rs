@@ -33,7 +33,7 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
         title.push(Span::styled(count, theme.muted));
         if let Some(secs) = state.stale_age(state.view.deployments_freshness.as_ref()) {
             title.push(Span::styled(
-                format!(" ⚠ {} old", format::span(secs)),
+                format!(" ⚠ {} old", format::stale_span(secs)),
                 theme.stale,
             ));
         }

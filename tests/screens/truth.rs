@@ -412,3 +412,127 @@ fn a_rate_above_the_threshold_is_flagged_wherever_it_is_printed() {
     let line = screen.lines().find(|l| l.starts_with(" errors")).unwrap();
     assert!(line.contains("8.1% ▲"), "{line}");
 }
+
+#[test]
+fn the_data_age_ticks_every_second_and_nothing_else_is_redrawn() {
+    let theme = Theme::default();
+    let mut state = bad_deploy();
+    let mut previous = draw(&mut state, 80, 24, &theme);
+    let mut labels = Vec::new();
+    for secs in 1..=20 {
+        let now = t0() + Span::seconds(secs);
+        update(&mut state, Msg::Tick { now, real: now });
+        // The rest keeps answering the same; only the environment's own poll has stopped.
+        poll(
+            &mut state,
+            Resource::Deployments(env_ref()),
+            Ok(Fetched::Deployments {
+                env: env_ref(),
+                items: deployments(),
+                complete: true,
+            }),
+        );
+        poll(
+            &mut state,
+            Resource::Metrics(env_ref()),
+            Ok(Fetched::Metrics {
+                env: env_ref(),
+                series: series(15, 0.001, 0.081, 5),
+                current: None,
+            }),
+        );
+        let next = draw(&mut state, 80, 24, &theme);
+        let changed: Vec<(u16, u16)> = previous
+            .diff(&next)
+            .into_iter()
+            .map(|(x, y, _)| (x, y))
+            .collect();
+        assert!(
+            changed.iter().all(|(_, y)| *y == 0),
+            "at {secs}s only the header changed: {changed:?}"
+        );
+        labels.push(text(&next).lines().next().unwrap().to_owned());
+        previous = next;
+    }
+    // From five seconds on, every second shows a new age.
+    for pair in labels[4..].windows(2) {
+        assert_ne!(pair[0], pair[1]);
+    }
+    assert!(labels[4].ends_with("polled 5s ago"), "{}", labels[4]);
+    assert!(labels[19].contains("STALE 20s"), "{}", labels[19]);
+}
+
+#[test]
+fn a_refused_token_is_not_called_unreachable() {
+    let theme = Theme::default();
+    let mut state = State::new(
+        "shared".into(),
+        Capabilities::everything(),
+        switchback::app::state::Settings::from_config(&Config::default()),
+        Keymap::default(),
+        t0(),
+    );
+    let words = "not authenticated: the platform at http://127.0.0.1:7878 refused the token in \
+                 $SHARED_TOKEN (the bearer token is not valid); check that it is current";
+    for resource in [Resource::Projects, Resource::Projects] {
+        update(
+            &mut state,
+            Msg::Poll(PollEvent {
+                resource,
+                at: t0(),
+                outcome: Err(BackendError::Unauthorized {
+                    message: words["not authenticated: ".len()..].to_owned(),
+                }),
+                failures: 1,
+                next_in: Duration::from_secs(4),
+            }),
+        );
+    }
+    let screen = text(&draw(&mut state, 80, 24, &theme));
+    assert!(screen.contains("NOT AUTHORIZED"), "{screen}");
+    assert!(
+        !screen.contains("UNREACHABLE") && !screen.contains("cannot reach"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("shared refused the credentials"),
+        "{screen}"
+    );
+    let joined: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("http://127.0.0.1:7878"), "{screen}");
+    assert!(joined.contains("$SHARED_TOKEN"), "{screen}");
+}
+
+#[test]
+fn in_an_outage_only_the_header_counts_the_seconds() {
+    let theme = Theme::default();
+    let mut state = bad_deploy();
+    // Everything stale: the panels say so once, then only the header ticks.
+    let at = |secs| t0() + Span::seconds(secs);
+    update(
+        &mut state,
+        Msg::Tick {
+            now: at(10),
+            real: at(10),
+        },
+    );
+    let mut previous = draw(&mut state, 80, 24, &theme);
+    for secs in 11..=40 {
+        update(
+            &mut state,
+            Msg::Tick {
+                now: at(secs),
+                real: at(secs),
+            },
+        );
+        let next = draw(&mut state, 80, 24, &theme);
+        assert!(
+            previous.diff(&next).iter().all(|(_, y, _)| *y == 0),
+            "at {secs}s"
+        );
+        previous = next;
+    }
+    let screen = text(&previous);
+    assert!(screen.contains("Deployments (6) ⚠ <1m old"), "{screen}");
+    assert!(screen.contains("8.1% ▲ ⚠ <1m old"), "{screen}");
+}
