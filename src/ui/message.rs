@@ -16,7 +16,7 @@ pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> 
         return Vec::new();
     }
     let whole = format!("{verdict}{keep}");
-    if let Some(lines) = words(&whole, width, rows) {
+    if let Some(lines) = words(verdict, keep, width, rows) {
         return lines;
     }
     let keep_w = self::width(keep);
@@ -77,13 +77,18 @@ fn cut(text: &str, room: usize) -> String {
     out
 }
 
-/// Wrapped at spaces, the words in order and whole; `None` when a word is wider than a line
-/// or more than `rows` lines are needed. A line keeps the space it broke at, so the lines
-/// joined give the text back.
-fn words(text: &str, width: usize, rows: usize) -> Option<Vec<String>> {
+/// Wrapped at spaces, the words in order and whole, `keep` glued to the verdict's last word
+/// so it is never broken; `None` when a word is wider than a line or more than `rows` lines
+/// are needed. A line keeps the space it broke at, so the lines joined give the text back.
+fn words(verdict: &str, keep: &str, width: usize, rows: usize) -> Option<Vec<String>> {
+    let mut tokens: Vec<String> = verdict.split_inclusive(' ').map(str::to_owned).collect();
+    match tokens.last_mut() {
+        Some(last) => last.push_str(keep),
+        None => tokens.push(keep.to_owned()),
+    }
     let mut lines: Vec<String> = vec![String::new()];
     let mut used = 0;
-    for word in text.split_inclusive(' ') {
+    for word in &tokens {
         let w = self::width(word);
         let bare = self::width(word.trim_end_matches(' '));
         if used + bare > width {

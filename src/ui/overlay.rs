@@ -57,7 +57,10 @@ pub fn hidden(area: Rect, state: &State, theme: &Theme) -> u16 {
     let count = match &state.overlay {
         Overlay::Help { .. } => help_lines(state, theme).len(),
         Overlay::Details { .. } => details_lines(state, theme).1.len(),
-        Overlay::Entry { entry, .. } => entry_lines(state, entry, theme).1.len(),
+        Overlay::Entry { entry, .. } => {
+            let (rect, _) = page_rect(area);
+            wrapped(entry_lines(state, entry, theme).1, rect).len()
+        }
         _ => return 0,
     };
     (count as u16).saturating_sub(rows)
@@ -415,6 +418,16 @@ fn entry_lines<'a>(state: &'a State, entry: &LogItem, theme: &Theme) -> (String,
     (title, lines)
 }
 
+/// An entry's lines wrapped to the page, under their value column: everything the platform
+/// said is read, nothing cut.
+fn wrapped(lines: Vec<Line<'_>>, rect: Rect) -> Vec<Line<'static>> {
+    let width = usize::from(rect.width.saturating_sub(2));
+    lines
+        .into_iter()
+        .flat_map(|line| cut::wrap(line, width, 12))
+        .collect()
+}
+
 pub fn entry(
     buf: &mut Buffer,
     area: Rect,
@@ -424,6 +437,8 @@ pub fn entry(
     theme: &Theme,
 ) {
     let (title, lines) = entry_lines(state, entry, theme);
+    let (rect, _) = page_rect(area);
+    let lines = wrapped(lines, rect);
     page(
         buf,
         area,

@@ -425,3 +425,33 @@ async fn an_answer_resets_the_backoff_of_every_resource() {
     );
     assert_eq!(second.failures, 0);
 }
+
+#[tokio::test]
+async fn the_operations_log_has_clock_times_and_places_and_enter_opens_an_entry() {
+    let mut h = Harness::start("bad-deploy", Role::Deployer).await;
+    h.rollback_to("v41").await;
+    h.until_operation_done().await;
+    h.wait(Duration::from_secs(2)).await;
+    h.key(KeyPress::char('l')).await;
+    let screen = h.screen();
+    assert!(screen.contains("03:00:00 UTC  production"), "{screen}");
+    // The first entry is the platform's operation: Enter shows every step and its log.
+    h.key(enter()).await;
+    let Overlay::Entry { .. } = &h.state.overlay else {
+        panic!("the entry opens: {:?}", h.state.overlay)
+    };
+    let screen = h.screen();
+    assert!(screen.contains("Operation op_000001"), "{screen}");
+    assert!(screen.contains("✓ route web@us-east-1#1"), "{screen}");
+    assert!(screen.contains("✓ switch domains"), "{screen}");
+    assert!(
+        screen.contains("rollback of acme/storefront · production to v41"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("requested by"),
+        "the log is wrapped, not cut: {screen}"
+    );
+    h.key(KeyPress::plain(KeyCode::Esc)).await;
+    assert!(matches!(h.state.overlay, Overlay::OperationsLog { .. }));
+}

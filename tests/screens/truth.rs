@@ -536,3 +536,127 @@ fn in_an_outage_only_the_header_counts_the_seconds() {
     assert!(screen.contains("Deployments (6) ⚠ <1m old"), "{screen}");
     assert!(screen.contains("8.1% ▲ ⚠ <1m old"), "{screen}");
 }
+
+mod messages {
+    use proptest::prelude::*;
+    use switchback::ui::message::fit;
+    use unicode_width::UnicodeWidthStr;
+
+    fn word() -> impl Strategy<Value = String> {
+        "[a-z0-9é日]{1,10}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the verdict's length and the screen's width (from the smallest the
+        /// console draws), at most two lines, none wider than the screen, the first clause
+        /// first and the next step whole at the end.
+        #[test]
+        fn a_message_keeps_its_first_clause_and_its_next_step(
+            clause in prop::collection::vec(word(), 1..4),
+            rest in prop::collection::vec(word(), 0..200),
+            next in prop::sample::select(vec![
+                ": redeploy it with d",
+                "; nothing was done",
+                "; nothing was done · l for details",
+                "",
+            ]),
+            width in 56usize..220,
+        ) {
+            let clause = clause.join(" ");
+            let verdict = if rest.is_empty() {
+                clause.clone()
+            } else {
+                format!("{clause}: {}", rest.join(" "))
+            };
+            let lines = fit(&verdict, next, width, 2);
+            prop_assert!(!lines.is_empty() && lines.len() <= 2, "{lines:?}");
+            for line in &lines {
+                prop_assert!(line.width() <= width, "{line:?} in {width}");
+            }
+            prop_assert!(lines[0].starts_with(&clause), "{lines:?}");
+            prop_assert!(lines.last().unwrap().ends_with(next), "{lines:?}");
+        }
+    }
+}
+
+#[test]
+fn right_after_a_switch_the_live_figure_waits_for_its_own_requests() {
+    let mut state = loaded(Role::Deployer, EnvMode::RolledBack, "dep_041");
+    // v41 went live ten seconds ago: every bucket so far is mostly v42's.
+    let mut changes = history();
+    changes.push(LiveChange {
+        at: t0() - Span::seconds(10),
+        deployment: DeploymentId::new("dep_041"),
+        cause: LiveCause::Rollback,
+        actor: Some("dana".into()),
+        scope: Scope::default(),
+    });
+    poll(
+        &mut state,
+        Resource::LiveHistory(env_ref()),
+        Ok(Fetched::LiveHistory(env_ref(), changes)),
+    );
+    key(&mut state, KeyPress::char('g'));
+    key(&mut state, KeyPress::char('j'));
+    let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
+    assert!(screen.contains("live v41 no data yet"), "{screen}");
+    assert!(
+        !screen.contains("8.1%"),
+        "v42's errors are not blamed on v41:\n{screen}"
+    );
+    assert!(
+        screen.contains("errors  no data yet: its first bucket is not complete (live for 10s)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn labels_come_with_the_environments_before_the_list() {
+    let mut state = State::new(
+        "demo".into(),
+        Capabilities::everything(),
+        switchback::app::state::Settings::from_config(&Config::default()),
+        Keymap::default(),
+        t0(),
+    );
+    let project = ProjectId::new("acme/storefront");
+    poll(
+        &mut state,
+        Resource::Projects,
+        Ok(Fetched::Projects(vec![Project {
+            id: project.clone(),
+            name: "acme/storefront".into(),
+            components: vec![],
+        }])),
+    );
+    let with_label = |mut env: Environment, label: &str| {
+        env.live_label = Some(label.into());
+        env
+    };
+    let mut stage = staging();
+    stage.live = Some(DeploymentId::new("dep_ab12cd34"));
+    poll(
+        &mut state,
+        Resource::Environments(project.clone()),
+        Ok(Fetched::Environments(
+            project,
+            vec![
+                with_label(environment(EnvMode::Normal, "dep_042"), "v42"),
+                with_label(stage, "stg-19"),
+            ],
+        )),
+    );
+    assert!(!state.view.list.is_loaded());
+    let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
+    assert!(
+        screen.lines().next().unwrap().contains("LIVE v42"),
+        "{screen}"
+    );
+    assert!(!screen.contains("dep_042"), "{screen}");
+    key(&mut state, KeyPress::char('e'));
+    let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
+    assert!(screen.contains("staging  live stg-19"), "{screen}");
+    assert!(!screen.contains("dep_ab12cd34"), "{screen}");
+}
