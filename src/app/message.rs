@@ -27,6 +27,15 @@ impl Said {
     }
 }
 
+/// An operation as a noun: `rollback to v41`, `promotion of v41`, `redeploy of v41`.
+pub fn noun(action: Action, label: &str) -> String {
+    match action {
+        Action::Rollback => format!("rollback to {label}"),
+        Action::Promote => format!("promotion of {label}"),
+        Action::Redeploy => format!("redeploy of {label}"),
+    }
+}
+
 /// `03:23`: a clock time in the engineer's time zone.
 pub fn clock(at: Timestamp, offset: chrono::FixedOffset) -> String {
     at.with_timezone(&offset).format("%H:%M").to_string()

@@ -78,7 +78,7 @@ fn replanned(state: &mut State, result: Result<Box<Plan>, PlanError>) {
             modal.cursor = 0;
         }
         Err(error) => {
-            let what = format!("{} to {}", verb(modal.action()), modal.target_label());
+            let what = message::noun(modal.action(), modal.target_label());
             let changed = modal
                 .changed
                 .as_ref()
@@ -106,9 +106,8 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
     state.dirty = true;
     if key.code == KeyCode::Esc || key == KeyPress::ctrl('c') {
         let text = format!(
-            "{} to {} cancelled",
-            verb(modal.action()),
-            modal.target_label()
+            "{} cancelled",
+            message::noun(modal.action(), modal.target_label())
         );
         close_overlay(state);
         state.push_log(Level::Info, text);
@@ -143,9 +142,8 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         match (key.code, modal.focus) {
             (KeyCode::Enter, ConfirmFocus::Cancel) => {
                 let text = format!(
-                    "{} to {} cancelled",
-                    verb(modal.action()),
-                    modal.target_label()
+                    "{} cancelled",
+                    message::noun(modal.action(), modal.target_label())
                 );
                 close_overlay(state);
                 state.push_log(Level::Info, text);
@@ -322,9 +320,8 @@ fn confirm(state: &mut State, commands: &mut Vec<Command>) {
     state.push_log(
         Level::Info,
         format!(
-            "{} to {} confirmed ({} was live{scope})",
-            verb(plan.action),
-            plan.target.label,
+            "{} confirmed ({} was live{scope})",
+            message::noun(plan.action, &plan.target.label),
             plan.live_label().unwrap_or("nothing")
         ),
     );

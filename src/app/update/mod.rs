@@ -307,7 +307,7 @@ fn on_started(
         Ok(handle) => {
             state.push_log(
                 Level::Info,
-                format!("{} to {label} started ({})", action.as_str(), handle.id),
+                format!("{} started ({})", message::noun(action, &label), handle.id),
             );
             if let Some(entry) = state.log.last_mut() {
                 entry.operation = Some(handle.id.clone());

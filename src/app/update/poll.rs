@@ -4,7 +4,6 @@ use super::{Command, refresh_detail, refresh_env};
 use crate::app::others;
 use crate::app::state::{EnvView, Level, LiveChanged, Overlay, State};
 use crate::domain::{EnvRef, Environment, EnvironmentKind, OperationStatus};
-use crate::operation::verb;
 use crate::poller::{Fetched, Freshness, PollEvent, Resource};
 
 pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Command>) {
@@ -128,7 +127,7 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             active.operation = Some(operation.clone());
             if finished {
                 let active = state.active.take().expect("active checked above");
-                let what = format!("{} to {}", verb(active.action), active.target_label);
+                let what = crate::app::message::noun(active.action, &active.target_label);
                 let took = crate::app::progress::progress(&operation, state.now, None).elapsed_secs;
                 let took = crate::text::clock_span(took);
                 match operation.status {
