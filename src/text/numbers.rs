@@ -28,7 +28,7 @@ pub fn span(secs: i64) -> String {
 pub fn clock_span(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs}s"),
-        60..3_600 if secs % 60 == 0 => format!("{}m", secs / 60),
+        60..3_600 if secs.is_multiple_of(60) => format!("{}m", secs / 60),
         60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
         _ if secs % 3_600 / 60 == 0 => format!("{}h", secs / 3_600),
         _ => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),

@@ -247,7 +247,7 @@ fn choose(modal: &mut Confirm, key: KeyPress) {
         _ => return,
     }
     if strategy != modal.plan.strategy || scope != modal.plan.scope {
-        modal.plan = Box::new(modal.plan.choose(strategy, scope));
+        *modal.plan = modal.plan.choose(strategy, scope);
     }
 }
 
