@@ -555,26 +555,6 @@ impl State {
         self.dirty = true;
     }
 
-    /// The error rate of the live deployment: the source's "now" figure, else the newest
-    /// bucket with traffic.
-    pub fn live_rate(&self) -> Option<f64> {
-        if let Some(rate) = self
-            .view
-            .current_rate
-            .as_ref()
-            .and_then(MetricPoint::error_rate)
-        {
-            return Some(rate);
-        }
-        self.view
-            .metrics
-            .as_ref()?
-            .points
-            .iter()
-            .rev()
-            .find_map(|p| p.error_rate())
-    }
-
     /// The live history's newest change that made the live deployment live.
     pub fn last_switch(&self) -> Option<&LiveChange> {
         let live = self.environment()?.live.as_ref()?;
