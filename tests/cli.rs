@@ -758,3 +758,116 @@ fn a_protected_environment_named_in_capitals_is_protected_from_the_commands_too(
     );
     assert!(screen.contains("Type `production` to confirm"), "{screen}");
 }
+
+#[test]
+fn a_bad_theme_is_a_config_error_with_its_line_and_the_choices() {
+    let home = Home::new();
+    let path = home.write_config("# mine\ntheme = \"solarised\"\n");
+    // The console is what reads the theme; it says so before needing a terminal.
+    let out = run(home.cmd().env("NO_COLOR", "1"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "config error: {}:2:9: unknown theme `solarised`",
+            path.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`default`, `light`, `high-contrast`, `mono`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Location"), "no program report");
+    assert!(!out.stderr.contains('\x1b'), "no colour under NO_COLOR");
+
+    // A theme file that does not parse points into the file.
+    let themes = home.config_dir().join("themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(themes.join("mine.toml"), "[slots]\ntext = {\n").unwrap();
+    home.write_config("theme = \"mine\"\n");
+    let out = run(&mut home.cmd());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let file = themes.join("mine.toml");
+    assert!(
+        out.stderr
+            .contains(&format!("config error: {}:", file.display())),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Location") && !out.stderr.contains('\x1b'));
+
+    // On the command line it is the flag's.
+    let out = run(home.cmd().args(["--theme", "neon"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--theme: unknown theme `neon`") && out.stderr.contains("`mine`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn serve_does_not_offer_a_theme() {
+    let home = Home::new();
+    let out = run(home.cmd().args(["serve", "--help"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("--theme"), "{}", out.stdout);
+    let out = run(home.cmd().arg("--help"));
+    assert!(out.stdout.contains("--theme"), "the console still has it");
+}
+
+#[test]
+fn rollback_takes_a_strategy_and_a_scope_and_the_plan_says_what_they_do() {
+    let home = Home::new();
+    let out = run(home.cmd().args([
+        "--speed",
+        "60",
+        "rollback",
+        "--to",
+        "v40",
+        "--components",
+        "web",
+        "--strategy",
+        "50%",
+        "--yes",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for line in [
+        "time     ~45s: 4 machines, 2 at a time, cold start ~20s each, then a 5s health check",
+        "strategy rolling, 2 at a time (50%)",
+        "scope    web, all regions",
+        "warn     only web moves to v40; the rest stays on v42",
+    ] {
+        assert!(out.stdout.contains(line), "`{line}` in:\n{}", out.stdout);
+    }
+    assert!(out.stdout.contains("rollback completed"), "{}", out.stdout);
+
+    // What the platform does not have is refused before anything is asked.
+    let out = run(home
+        .cmd()
+        .args(["rollback", "--to", "v41", "--components", "cron", "--yes"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("v41 has no components `cron` (it has web, worker)"),
+        "{}",
+        out.stderr
+    );
+    let out = run(home
+        .cmd()
+        .args(["rollback", "--to", "v41", "--strategy", "fast"]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("is not a strategy"), "{}", out.stderr);
+    let out = run(home
+        .cmd()
+        .args(["redeploy", "v41", "--regions", "eu-west-1", "--yes"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("a redeploy has no strategy or scope"),
+        "{}",
+        out.stderr
+    );
+}

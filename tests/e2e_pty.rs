@@ -250,3 +250,101 @@ fn a_platform_that_does_not_answer_still_gets_a_screen_and_q_quits() {
     console.wait_exit();
     console.assert_restored();
 }
+
+/// `switchback serve` as a child process on a free loopback port; killed when dropped.
+struct Serve {
+    child: std::process::Child,
+    url: String,
+    _config: tempfile::NamedTempFile,
+}
+
+impl Serve {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let config = tempfile::NamedTempFile::new().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchback"))
+            .arg("--config")
+            .arg(config.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let (found, url) = std::sync::mpsc::channel();
+        // Read to the end: the server logs every request there.
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if let Some(at) = line.split("listening on ").nth(1) {
+                    let _ = found.send(at.trim().to_owned());
+                }
+            }
+        });
+        Self {
+            child,
+            url: url
+                .recv_timeout(PATIENCE)
+                .expect("serve says where it listens"),
+            _config: config,
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn two_consoles_on_one_serve_see_each_others_name_and_time() {
+    let serve = Serve::start();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!(
+            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"{}\"\n",
+            serve.url
+        ),
+    )
+    .unwrap();
+    let path = config.path().to_str().unwrap();
+    // Each console is its engineer's: the actor is the login name.
+    let mut dana = Console::start_with(&["--config", path], &[("USER", "dana")]);
+    let alex = Console::start_with(&["--config", path], &[("USER", "alex")]);
+    for console in [&dana, &alex] {
+        console.wait_for("the shared platform", |c| {
+            c.header().contains("LIVE v42") && c.contents().contains("v41")
+        });
+    }
+    dana.press("j");
+    dana.wait_for("v41 selected", |c| {
+        c.contents().contains("Selected v41 vs live v42")
+    });
+    dana.press("r");
+    dana.wait_for("the confirmation modal", |c| {
+        c.contents().contains("Type production")
+    });
+    dana.press("production");
+    dana.wait_for("the typed name", |c| c.contents().contains("│production"));
+    dana.press("\r");
+    dana.wait_for("dana's rollback to land", |c| {
+        c.header().contains("LIVE v41")
+    });
+    // alex is told, with dana's name and the time on the clock.
+    alex.wait_for("dana's name and time on alex's screen", |c| {
+        let screen = c.contents();
+        screen.contains("LIVE v41")
+            && screen
+                .lines()
+                .any(|l| l.contains("dana's rollback to v41 completed at ") && l.contains(':'))
+    });
+    // dana's own console does not announce dana's rollback as someone else's.
+    assert!(
+        !dana.contents().contains("dana's rollback"),
+        "{}",
+        dana.contents()
+    );
+}

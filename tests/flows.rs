@@ -232,6 +232,8 @@ impl Harness {
 mod failed_build;
 #[path = "flows/front_ends.rs"]
 mod front_ends;
+#[path = "flows/truth.rs"]
+mod truth;
 #[path = "flows/two_consoles.rs"]
 mod two_consoles;
 
@@ -404,7 +406,7 @@ async fn a_pruned_artifact_is_refused_with_a_redeploy_suggestion() {
     assert!(matches!(h.state.overlay, Overlay::None), "no modal");
     let toast = h.toast();
     assert!(
-        toast.contains("v37") && toast.contains("redeploy (d)"),
+        toast.contains("v37") && toast.contains("redeploy it with d"),
         "{toast}"
     );
     // The suggested redeploy opens, rebuilding from source.
@@ -416,7 +418,7 @@ async fn a_pruned_artifact_is_refused_with_a_redeploy_suggestion() {
         modal.plan.rebuild(),
         "the pruned artifact is rebuilt from its commit"
     );
-    assert!(h.screen().contains("artifact pruned"));
+    assert!(h.screen().contains("pruned artifact"));
 }
 
 #[tokio::test]

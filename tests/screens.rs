@@ -118,6 +118,8 @@ fn deployments() -> Vec<Deployment> {
 
 fn environment(mode: EnvMode, live: &str) -> Environment {
     Environment {
+        mixed: Vec::new(),
+        live_label: None,
         id: EnvironmentId::new("production"),
         project: ProjectId::new("acme/storefront"),
         name: "production".into(),
@@ -173,12 +175,14 @@ fn series(from_minutes: i64, rate_before: f64, rate_after: f64, switch_at: i64) 
 fn history() -> Vec<LiveChange> {
     vec![
         LiveChange {
+            scope: Default::default(),
             at: t0() - Span::days(2),
             deployment: DeploymentId::new("dep_041"),
             cause: LiveCause::Deploy,
             actor: Some("bob".into()),
         },
         LiveChange {
+            scope: Default::default(),
             at: t0() - Span::minutes(5),
             deployment: DeploymentId::new("dep_042"),
             cause: LiveCause::Deploy,
@@ -189,6 +193,7 @@ fn history() -> Vec<LiveChange> {
 
 fn diff_v41() -> Diff {
     Diff {
+        rollout: None,
         live: Some(DeploymentId::new("dep_042")),
         target: DeploymentId::new("dep_041"),
         artifact_from: Some(deployments()[0].artifact.clone()),
@@ -374,6 +379,7 @@ fn planned(state: &State, action: Action, target: Deployment, diff: Option<Diff>
             capabilities: state.capabilities.clone(),
         },
         &operation::Context {
+            actor: None,
             protected: state.settings.protected_environments.clone(),
             project_name: state.project_name().map(str::to_owned),
             identity: None,
@@ -606,7 +612,7 @@ fn empty_and_loading_states() {
 fn the_header_figure_is_the_sources_own_now_answer() {
     let mut state = bad_deploy();
     let before = text(&draw(&mut state, 80, 24, &Theme::default()));
-    assert!(before.contains("live 8.1%"), "{before}");
+    assert!(before.contains("live v42 8.1%"), "{before}");
     poll(
         &mut state,
         Resource::Metrics(env_ref()),
@@ -623,7 +629,7 @@ fn the_header_figure_is_the_sources_own_now_answer() {
         }),
     );
     let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
-    assert!(screen.contains("live 2.5%"), "{screen}");
+    assert!(screen.contains("live v42 2.5%"), "{screen}");
 }
 
 #[test]
@@ -643,9 +649,9 @@ fn empty_series_says_no_data_never_zero() {
         }),
     );
     let screen = text(&draw(&mut state, 80, 24, &Theme::default()));
-    assert!(screen.contains("live no data"), "{screen}");
+    assert!(screen.contains("live v42 no data"), "{screen}");
     assert!(screen.contains("prometheus"));
-    assert!(!screen.contains("live 0"));
+    assert!(!screen.contains("live v42 0"));
 }
 
 #[test]
@@ -794,9 +800,10 @@ fn refused_action_shows_why_and_opens_nothing() {
     let theme = Theme::default();
     let buffer = draw(&mut s, 80, 24, &theme);
     insta::assert_snapshot!("refused_pruned_80x24", text(&buffer));
-    let (x, y) = find(&buffer, "cannot roll back");
+    // The verdict first, then what to do instead; the platform's words are in the log.
+    let (x, y) = find(&buffer, "v37 pruned by retention");
     assert_eq!(buffer[(x, y)].fg, theme.danger.fg.unwrap());
-    assert!(text(&buffer).contains("try redeploy (d)"));
+    assert!(text(&buffer).contains("redeploy it with d · l for details"));
 }
 
 #[test]
@@ -830,12 +837,14 @@ fn operation_in_progress_and_conflict_toast() {
             scope: Scope::default(),
             steps: vec![
                 Step {
+                    expected_secs: None,
                     name: "check target".into(),
                     status: StepStatus::Done,
                     started_at: None,
                     finished_at: None,
                 },
                 Step {
+                    expected_secs: None,
                     name: "switch domains".into(),
                     status: StepStatus::Running,
                     started_at: None,
@@ -1054,3 +1063,6 @@ fn moving_hosts_and_no_details_say_nothing_of_the_service() {
     assert!(!screen.contains("same Service"), "{screen}");
     assert!(!screen.contains("changes"), "{screen}");
 }
+
+#[path = "screens/truth.rs"]
+mod truth;

@@ -185,10 +185,9 @@ pub fn visible_offset(offset: usize, selected: usize, rows: usize, len: usize) -
 
 fn matches(deployment: &Deployment, needle: &str) -> bool {
     deployment.label.to_lowercase().contains(needle)
-        || deployment
-            .commit
-            .as_ref()
-            .is_some_and(|c| c.sha.to_lowercase().starts_with(needle))
+        || deployment.commit.as_ref().is_some_and(|c| {
+            c.sha.to_lowercase().starts_with(needle) || c.subject.to_lowercase().contains(needle)
+        })
         || deployment
             .author
             .as_ref()

@@ -6,9 +6,13 @@
 
 pub mod command;
 pub mod effects;
+pub mod figures;
 pub mod history;
 pub mod list;
+pub mod message;
 pub mod msg;
+mod others;
+pub mod progress;
 pub mod state;
 mod update;
 

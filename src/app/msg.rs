@@ -24,6 +24,12 @@ pub enum Msg {
         height: u16,
         list_rows: usize,
     },
+    /// What the last frame could not show: rows of the detail pane and of the open overlay
+    /// below what fits (how far each may scroll).
+    Measured {
+        detail_hidden: u16,
+        overlay_hidden: u16,
+    },
     Poll(PollEvent),
     Detail {
         env: EnvRef,
@@ -60,6 +66,7 @@ impl Msg {
             Self::Paste(_) => "paste",
             Self::Tick { .. } => "tick",
             Self::Resize { .. } => "resize",
+            Self::Measured { .. } => "measured",
             Self::Poll(_) => "poll",
             Self::Detail { .. } => "detail",
             Self::Planned { .. } => "planned",

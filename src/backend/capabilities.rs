@@ -34,6 +34,7 @@ impl Capabilities {
                 Strategy::Immediate,
                 Strategy::Rolling,
                 Strategy::MaxUnavailable { percent: 25 },
+                Strategy::MaxUnavailable { percent: 50 },
             ],
             regions: true,
             components: true,

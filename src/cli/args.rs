@@ -37,7 +37,7 @@ pub struct GlobalOptions {
     #[arg(long, global = true, value_name = "NAME_OR_PATH")]
     pub scenario: Option<String>,
     /// Colour theme for the console
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Run demo time this many times faster than real time
     #[arg(long, global = true, value_name = "N", value_parser = parse_speed)]

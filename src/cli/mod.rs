@@ -97,14 +97,21 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     tracing::info!(backend = %ctx.backend_name, kind = ctx.backend.kind(), "starting");
     match &cli.command {
         None => {
-            crate::console::run(crate::console::Setup {
+            let setup = crate::console::Setup {
                 backend: ctx.backend,
                 backend_name: ctx.backend_name,
                 config: ctx.config,
                 theme: cli.global.theme.clone(),
-            })
-            .await?;
-            Ok(ExitCode::SUCCESS)
+                config_path: location.path.exists().then(|| location.path.clone()),
+            };
+            match crate::console::run(setup).await {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                // A bad theme or no terminal: the engineer's to fix, said plainly (exit 2).
+                Err(report) => match report.downcast_ref::<crate::console::StartProblem>() {
+                    Some(problem) => Ok(fail(&CommandError::usage(problem.to_string()), false)),
+                    None => Err(report),
+                },
+            }
         }
         Some(command) => {
             exit_quietly_when_the_reader_goes();

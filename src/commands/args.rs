@@ -41,6 +41,63 @@ pub struct Confirm {
     /// Return at once with the operation id instead of waiting for it to finish
     #[arg(long)]
     pub no_wait: bool,
+    #[command(flatten)]
+    pub shape: Shape,
+}
+
+/// How a rollback or promote proceeds and what it touches, where the platform allows.
+#[derive(Clone, Debug, Default, PartialEq, Args)]
+pub struct Shape {
+    /// How the switch proceeds: immediate, rolling (one machine at a time), or a share at a
+    /// time such as 25% [default: rolling where the platform has it]
+    #[arg(long, value_name = "STRATEGY", value_parser = parse_strategy)]
+    pub strategy: Option<crate::domain::Strategy>,
+    /// Only these components (comma-separated); the others stay on what serves them now
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub components: Vec<String>,
+    /// Only these regions (comma-separated); the others stay on what serves them now
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub regions: Vec<String>,
+}
+
+impl Shape {
+    pub fn scope(&self) -> crate::domain::Scope {
+        let clean = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        crate::domain::Scope {
+            components: clean(&self.components),
+            regions: clean(&self.regions),
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.strategy.is_none() && self.scope().is_everything()
+    }
+}
+
+/// `immediate`, `rolling`, `25%` (or `max-unavailable=25`): a share of the machines at a time.
+fn parse_strategy(text: &str) -> Result<crate::domain::Strategy, String> {
+    use crate::domain::Strategy;
+    let text = text.trim().to_ascii_lowercase();
+    let share = text
+        .strip_suffix('%')
+        .or_else(|| text.strip_prefix("max-unavailable="));
+    match (text.as_str(), share) {
+        ("immediate", _) => Ok(Strategy::Immediate),
+        ("rolling", _) => Ok(Strategy::Rolling),
+        (_, Some(percent)) => match percent.trim().parse::<u8>() {
+            Ok(percent @ 1..=100) => Ok(Strategy::MaxUnavailable { percent }),
+            _ => Err(format!("`{percent}` is not a share from 1% to 100%")),
+        },
+        _ => Err(format!(
+            "`{text}` is not a strategy: immediate, rolling, or a share at a time such as 25%"
+        )),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Args)]

@@ -2,7 +2,7 @@
 
 use crate::domain::HOSTS_STAY;
 use crate::domain::{Action, SwitchKind};
-use crate::operation::facts::{config_changes_text, scope_text};
+use crate::operation::facts::{config_changes_text, partial_text, scope_text, strategy_text};
 use crate::operation::{DomainFacts, Fact, Plan};
 
 /// `  name     value`, aligned like the console's facts.
@@ -61,7 +61,8 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                 SwitchKind::Cold { estimate_secs } => line(
                     "switch",
                     format!(
-                        "cold start, about {estimate_secs}s ({target} is {})",
+                        "cold start ~{} ({target} is {})",
+                        crate::text::clock_span(*estimate_secs),
                         runtime.as_str()
                     ),
                 ),
@@ -71,8 +72,24 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                     lines.push(line("changes", detail.describe()));
                 }
             }
-            Fact::Strategy(strategy) => lines.push(line("strategy", strategy.describe())),
+            Fact::Strategy { strategy, machines } => {
+                lines.push(line("strategy", strategy_text(*strategy, *machines)));
+            }
             Fact::Scope(scope) => lines.push(line("scope", scope_text(scope))),
+            Fact::Duration(estimate) => lines.push(line("time", estimate.describe())),
+            Fact::ConfirmsRollback { environment, live } => lines.push(line(
+                "live",
+                format!(
+                    "{live} stays live; promoting it confirms the rollback and ends {environment}'s ROLLED BACK mode"
+                ),
+            )),
+            Fact::Partial { moves, stays } => {
+                lines.push(line("warn", partial_text(moves, target, stays.as_deref())));
+            }
+            Fact::EndsMixed { to } => lines.push(line(
+                "mode",
+                format!("ends the mixed state: everything moves to {to}"),
+            )),
             Fact::Pruned { rebuild } => lines.push(line(
                 "warn",
                 if *rebuild {
@@ -105,7 +122,7 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
             Fact::ReadOnly => {
                 lines.push(line(
                     "warn",
-                    "your role is read-only: the platform will refuse",
+                    "you have a read-only role: the platform will refuse",
                 ));
             }
             Fact::Guard { live } => lines.push(line(

@@ -1,7 +1,7 @@
 //! `switchback rollback | promote | redeploy`: look, confirm, ask the platform, follow the
 //! operation, report the domains that moved.
 
-use super::args::{Confirm, Where};
+use super::args::{Confirm, Shape, Where};
 use super::briefing;
 use super::confirm;
 use super::out::{say, tell};
@@ -102,6 +102,22 @@ pub async fn plan_for(
     wanted: &str,
     at: &Where,
 ) -> Result<Planned, CommandError> {
+    plan_shaped(ctx, kind, wanted, at, &Shape::default()).await
+}
+
+/// [`plan_for`] with a strategy and scope (`--strategy`, `--components`, `--regions`).
+pub async fn plan_shaped(
+    ctx: &Context,
+    kind: Kind,
+    wanted: &str,
+    at: &Where,
+    shape: &Shape,
+) -> Result<Planned, CommandError> {
+    if matches!(kind, Kind::Redeploy { .. }) && !shape.is_default() {
+        return Err(CommandError::usage(
+            "a redeploy has no strategy or scope: --strategy, --components and --regions are for rollback and promote",
+        ));
+    }
     let backend = ctx.backend.as_ref();
     let project = target::project(backend, at.project.as_deref()).await?;
     let env = target::environment(backend, &project, at.env.as_deref()).await?;
@@ -111,10 +127,13 @@ pub async fn plan_for(
     if let Kind::Redeploy { rebuild: true } = kind {
         intent.rebuild = Some(true);
     }
+    intent.strategy = shape.strategy;
+    intent.scope = shape.scope();
     let context = operation::Context {
         protected: ctx.config.console.protected_environments.clone(),
         project_name: Some(project.name.clone()),
         identity: None,
+        actor: ctx.config.actor(),
     };
     let plan = operation::plan(backend, intent, &context).await?;
     Ok(Planned {
@@ -138,7 +157,7 @@ pub async fn run_with(
         project,
         plan,
         last_good,
-    } = plan_for(ctx, kind, wanted, at).await?;
+    } = plan_shaped(ctx, kind, wanted, at, &confirm.shape).await?;
     let env_ref = plan.env().clone();
     let env = &plan.environment;
     if !at.json {

@@ -147,7 +147,7 @@ impl KeyAction {
             Self::LastGood => "select the last known-good deployment",
             Self::Environments => "choose environment",
             Self::Projects => "choose project",
-            Self::Filter => "filter the list (label, commit, author)",
+            Self::Filter => "filter the list (label, commit, subject, author)",
             Self::OperationsLog => "operations log",
             Self::Help => "help",
             Self::Cancel => "close a modal, clear a filter",

@@ -160,6 +160,15 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Where a top-level key's value is in config text: line and column, 1-based. `None` when
+/// the text does not parse or has no such key.
+pub fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let doc = DeTable::parse(text).ok()?;
+    doc.get_ref().get(key)?;
+    let span = span_of(&doc, &KeyPath::default().key(key), Target::Value);
+    Some(line_column(text, span.start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod validate;
 
 pub use crate::backend::registry::BackendConfig;
 pub use load::{ConfigError, load_file, parse_str};
+pub use locate::{key_position, line_column};
 pub use problem::Problem;
 
 use serde::Deserialize;
@@ -23,6 +24,9 @@ pub struct Config {
     /// Theme name (built in or from the user themes folder).
     #[serde(default)]
     pub theme: Option<String>,
+    /// The name operations are recorded under at the platform; default: the login name.
+    #[serde(default)]
+    pub actor: Option<String>,
     /// `[[backends]]`: each kind and its keys are listed in `backend::registry`.
     #[serde(default)]
     pub backends: Vec<BackendConfig>,
@@ -38,6 +42,23 @@ pub struct Config {
     /// Where error rates come from; absent: each backend's own numbers.
     #[serde(default)]
     pub metrics: Option<crate::metrics::MetricsConfig>,
+}
+
+impl Config {
+    /// Who is acting: `actor` from the config, else the login name (`$USER`, `$LOGNAME`);
+    /// `None` leaves it to the platform's view of the credentials.
+    pub fn actor(&self) -> Option<String> {
+        let login = || {
+            ["USER", "LOGNAME"]
+                .iter()
+                .find_map(|var| std::env::var(var).ok())
+        };
+        self.actor
+            .clone()
+            .or_else(login)
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+    }
 }
 
 /// `[serve]`: defaults for `switchback serve`; command-line flags win.

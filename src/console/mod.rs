@@ -3,6 +3,7 @@
 
 mod run_loop;
 pub mod terminal;
+mod theme_problem;
 
 pub use run_loop::PANIC_VAR;
 
@@ -18,11 +19,38 @@ pub struct Setup {
     pub config: Config,
     /// `--theme NAME`; overrides the config's `theme`.
     pub theme: Option<String>,
+    /// The config file read, when there was one: problems with its values name it.
+    pub config_path: Option<std::path::PathBuf>,
 }
+
+/// A problem found before the terminal is touched (a bad theme, no terminal), in words for
+/// the engineer: reported plainly on stderr with exit code 2, never as a program's report.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartProblem(pub String);
 
 /// Runs the console until the engineer quits.
 pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     run_loop::run(setup).await
+}
+
+/// What the frame just drawn could not show (rows of the detail pane and of the open
+/// overlay): the model keeps its scrolls within it.
+pub fn measured(
+    state: &crate::app::State,
+    width: u16,
+    height: u16,
+    theme: &crate::theme::Theme,
+) -> Msg {
+    let (detail_hidden, overlay_hidden) = crate::ui::measure(
+        ratatui::layout::Rect::new(0, 0, width, height),
+        state,
+        theme,
+    );
+    Msg::Measured {
+        detail_hidden,
+        overlay_hidden,
+    }
 }
 
 /// The message for a terminal of this size: the list's height comes with it, from the

@@ -10,7 +10,7 @@ use crate::clock::SharedClock;
 use crate::config::keys::{KeyCode, KeyPress, Keymap};
 use crate::poller::{self, PollOptions, PollerHandle, TokioClock};
 use crate::theme::{Theme, ThemeSource};
-use color_eyre::eyre::{WrapErr, bail};
+use color_eyre::eyre::WrapErr;
 use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers, MouseEventKind};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -40,11 +40,13 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         no_color,
         &source,
     )
-    .wrap_err("choosing the theme")?;
+    .map_err(|error| super::theme_problem::describe(&error, &setup, &source))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!(
+        return Err(super::StartProblem(
             "the console needs a terminal; for scripts use `switchback list`, `switchback rollback`, ..."
-        );
+                .to_owned(),
+        )
+        .into());
     }
     let mut signals = Signals::new().wrap_err("listening for signals")?;
     let clock: SharedClock = Arc::new(TokioClock::starting_at(chrono::Utc::now()));
@@ -58,6 +60,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
     );
     state.real_now = clock.now();
     state.connection = crate::poller::Freshness::new(state.real_now);
+    state.settings.local_offset = *chrono::Local::now().offset();
 
     let mut term =
         terminal::enter(setup.config.console.mouse).wrap_err("preparing the terminal")?;
@@ -96,10 +99,28 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             || state.unreachable().is_some()
             || tokio::time::Instant::now() >= first_frame_by;
         if state.dirty && first_frame_ready {
-            term.draw(|frame| crate::ui::render(frame, &state, &theme))
-                .wrap_err("drawing the screen")?;
+            let size = term
+                .draw(|frame| crate::ui::render(frame, &state, &theme))
+                .wrap_err("drawing the screen")?
+                .area;
             state.dirty = false;
             drawn = true;
+            // What the frame could not show bounds the scrolls; a change is news to the
+            // model, not a reason to draw.
+            if let crate::app::Msg::Measured {
+                detail_hidden,
+                overlay_hidden,
+            } = super::measured(&state, size.width, size.height, &theme)
+                && (detail_hidden, overlay_hidden) != (state.detail_hidden, state.overlay_hidden)
+            {
+                pending.extend(update(
+                    &mut state,
+                    crate::app::Msg::Measured {
+                        detail_hidden,
+                        overlay_hidden,
+                    },
+                ));
+            }
             if panic_on_purpose {
                 panic!("{PANIC_VAR} is set: panicking on purpose after the first frame");
             }
@@ -111,7 +132,7 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
             name = signals.next() => Msg::Signal(name),
             _ = tokio::time::sleep_until(first_frame_by), if !drawn => continue,
         };
-        pending = handle(&mut state, msg);
+        pending.extend(handle(&mut state, msg));
         // Whatever else is already waiting is taken in before the next frame: at start the
         // projects, environments and deployments arrive within a millisecond of each other
         // and make one frame, not four.

@@ -22,6 +22,56 @@ pub struct Diff {
     /// pod template's images, resources, command and args per container. Empty elsewhere.
     #[serde(default)]
     pub details: Vec<DiffDetail>,
+    /// How the platform rolls out a switch to the target or a new deployment: what an
+    /// estimate of the time it takes is made of. `None` when the platform does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+/// The platform's facts about rolling out: machines, batches and the time each part takes.
+/// Durations are in seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rollout {
+    /// The components the target runs (empty: the platform has no components).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// The regions it runs in (empty: the platform has no regions).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Machines (or replicas) per component and region.
+    pub machines_per_region: u32,
+    /// Starting one batch of machines of a spun-down target.
+    pub cold_start_secs: u64,
+    /// The health check after a cold start.
+    pub health_check_secs: u64,
+    /// Moving one batch of machines of a running target.
+    #[serde(default)]
+    pub route_secs: u64,
+    /// A rebuild: waiting in the queue, then building.
+    #[serde(default)]
+    pub queue_secs: u64,
+    #[serde(default)]
+    pub build_secs: u64,
+    /// Deploying a new deployment's artifact.
+    #[serde(default)]
+    pub deploy_secs: u64,
+}
+
+impl Rollout {
+    /// Machines an operation limited to `scope` touches (`scope` empty: all).
+    pub fn machines(&self, components: &[String], regions: &[String]) -> u32 {
+        let count = |chosen: &[String], all: &[String]| {
+            let n = if chosen.is_empty() {
+                all.len()
+            } else {
+                chosen.len()
+            };
+            u32::try_from(n.max(1)).unwrap_or(u32::MAX)
+        };
+        count(components, &self.components)
+            .saturating_mul(count(regions, &self.regions))
+            .saturating_mul(self.machines_per_region.max(1))
+    }
 }
 
 /// One difference shown as `section name: live → target`; a value is `None` where that side

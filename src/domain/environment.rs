@@ -1,4 +1,4 @@
-use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
+use super::{DeploymentId, EnvironmentId, ProjectId, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -48,12 +48,36 @@ pub struct Environment {
     /// The git branch a preview follows.
     #[serde(default)]
     pub branch: Option<String>,
+    /// The live deployment's label, when the platform says it with the environment (so a
+    /// screen can name it before the deployments are read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_label: Option<String>,
+    /// Parts of the environment served by another deployment than `live`, after a rollback
+    /// or promote limited to some components or regions; empty when one deployment serves
+    /// everything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixed: Vec<LivePart>,
 }
 
 impl Environment {
     pub fn env_ref(&self) -> EnvRef {
         EnvRef::new(self.project.clone(), self.id.clone())
     }
+
+    /// Whether more than one deployment serves the environment.
+    pub fn is_mixed(&self) -> bool {
+        !self.mixed.is_empty()
+    }
+}
+
+/// A part of an environment (some components, some regions) and the deployment serving it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LivePart {
+    pub deployment: DeploymentId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The components and regions it serves (empty lists: all of them).
+    pub scope: Scope,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +152,9 @@ pub struct LiveChange {
     /// Who caused it, when known (shared: a few people make many changes).
     #[serde(default, with = "super::shared_text")]
     pub actor: Option<Arc<str>>,
+    /// The part of the environment it moved; everything when empty.
+    #[serde(default, skip_serializing_if = "Scope::is_everything")]
+    pub scope: Scope,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

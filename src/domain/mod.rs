@@ -13,12 +13,12 @@ pub use deployment::{
     Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, RuntimeState,
 };
 pub use diff::{
-    CommitRef, ConfigChange, ConfigChangeKind, Diff, DiffDetail, DomainMove, HOSTS_STAY,
+    CommitRef, ConfigChange, ConfigChangeKind, Diff, DiffDetail, DomainMove, HOSTS_STAY, Rollout,
     SwitchKind, hosts_stay,
 };
 pub use environment::{
     Domain, DomainKind, EnvMode, EnvRef, Environment, EnvironmentKind, LiveCause, LiveChange,
-    Project,
+    LivePart, Project,
 };
 pub use ids::{DeploymentId, EnvironmentId, OperationId, ProjectId};
 pub use metrics::{MetricPoint, MetricSeries, MetricSource, MetricsQuery, MetricsScope};

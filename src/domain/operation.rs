@@ -135,6 +135,19 @@ impl Strategy {
             Self::MaxUnavailable { percent } => format!("max {percent}% unavailable"),
         }
     }
+
+    /// How many of `machines` move at once: the batch size every platform that follows
+    /// these words uses, and the estimate too.
+    pub fn batch(self, machines: usize) -> usize {
+        let n = machines.max(1);
+        match self {
+            Self::Immediate => n,
+            Self::Rolling => 1,
+            Self::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
+                .div_ceil(100)
+                .max(1),
+        }
+    }
 }
 
 /// Which part of an environment an operation touches; empty lists mean all.
@@ -149,6 +162,20 @@ pub struct Scope {
 impl Scope {
     pub fn is_everything(&self) -> bool {
         self.components.is_empty() && self.regions.is_empty()
+    }
+
+    /// `web`, `eu-west-1`, `web in eu-west-1`, or `everything`.
+    pub fn describe(&self) -> String {
+        match (self.components.is_empty(), self.regions.is_empty()) {
+            (true, true) => "everything".to_owned(),
+            (false, true) => self.components.join(", "),
+            (true, false) => self.regions.join(", "),
+            (false, false) => format!(
+                "{} in {}",
+                self.components.join(", "),
+                self.regions.join(", ")
+            ),
+        }
     }
 }
 
@@ -184,6 +211,9 @@ pub struct Step {
     pub status: StepStatus,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
+    /// How long the platform expects the step to take, when it knows: the console's ETA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_secs: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

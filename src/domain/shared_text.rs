@@ -24,6 +24,7 @@ mod tests {
     #[test]
     fn shared_text_reads_and_writes_as_a_plain_string_or_null() {
         let change = LiveChange {
+            scope: Default::default(),
             at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             deployment: "dep_1".into(),
             cause: LiveCause::Rollback,

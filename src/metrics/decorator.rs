@@ -160,6 +160,7 @@ mod tests {
     #[test]
     fn a_point_names_its_deployment_only_when_one_served_it_alone() {
         let change = |secs: i64, d: &str| LiveChange {
+            scope: Default::default(),
             at: Timestamp::from_timestamp(secs, 0).unwrap(),
             deployment: DeploymentId::new(d),
             cause: LiveCause::Deploy,

@@ -10,9 +10,9 @@ mod request;
 pub mod resolve;
 pub mod target;
 
-pub use facts::{Briefing, DomainFacts, Fact};
+pub use facts::{Briefing, DomainFacts, Estimate, Fact};
 pub use last_good::{LastGood, last_good};
 pub use plan::{
-    Confirmation, Context, Intent, Plan, PlanError, Reads, Refusal, assemble, plan, verb,
+    Choices, Confirmation, Context, Intent, Plan, PlanError, Reads, Refusal, assemble, plan, verb,
 };
 pub use request::{Parts, Request, new_idempotency_key};

@@ -374,6 +374,8 @@ mod tests {
 
     fn env(id: &str, name: &str) -> Environment {
         Environment {
+            mixed: Vec::new(),
+            live_label: None,
             id: id.into(),
             project: ProjectId::new("shop/storefront"),
             name: name.to_owned(),

@@ -44,6 +44,10 @@ pub struct Freshness {
     pub failures: u32,
     /// When the poller tries again after the last failure.
     pub next_retry: Option<Timestamp>,
+    /// The last failure in full (the platform's words: its URL, the token variable), and
+    /// whether it refused the credentials rather than failing to answer.
+    pub last_detail: Option<String>,
+    pub refused: bool,
 }
 
 impl Freshness {
@@ -54,6 +58,8 @@ impl Freshness {
             last_error: None,
             failures: 0,
             next_retry: None,
+            last_detail: None,
+            refused: false,
         }
     }
 
@@ -63,10 +69,16 @@ impl Freshness {
                 self.last_ok = Some(event.at);
                 self.failures = 0;
                 self.next_retry = None;
+                self.refused = false;
             }
             Err(error) => {
                 self.failures = event.failures.max(self.failures + 1);
                 self.last_error = Some((event.at, short_cause(error)));
+                self.last_detail = Some(error.to_string());
+                self.refused = matches!(
+                    error,
+                    BackendError::Unauthorized { .. } | BackendError::Forbidden { .. }
+                );
                 self.next_retry = chrono::Duration::from_std(event.next_in)
                     .ok()
                     .map(|d| event.at + d);

@@ -1,6 +1,6 @@
 //! Refreshes what is on screen: each resource on its own interval, one request in flight
-//! per resource, exponential backoff with jitter on errors, and a freshness record that says
-//! when data has gone stale and why.
+//! per resource, exponential backoff with jitter on errors (reset for every resource as soon
+//! as one is answered), and a freshness record that says when data has gone stale and why.
 //!
 //! Engine code: it knows the backend and the clock, never the screen. Results leave as owned
 //! [`PollEvent`]s over a channel; the console's main loop is their only reader.
@@ -169,12 +169,30 @@ async fn run(
                 };
                 entry.due = if entry.again && outcome.is_ok() { Instant::now() } else { Instant::now() + next_in };
                 entry.again = false;
-                let event = PollEvent { resource, at: clock.now(), outcome, failures: entry.failures, next_in };
+                let failures = entry.failures;
+                if outcome.is_ok() {
+                    reset_backoff(&mut entries);
+                }
+                let event = PollEvent { resource, at: clock.now(), outcome, failures, next_in };
                 if events.send(event).is_err() {
                     return;
                 }
             },
             _ = sleep_until(next_due), if next_due.is_some() => {}
+        }
+    }
+}
+
+/// The platform answered: every resource that was backing off from it tries again now,
+/// instead of waiting out its own backoff (up to a minute) with stale figures on screen.
+fn reset_backoff(entries: &mut HashMap<Resource, Entry>) {
+    let now = Instant::now();
+    for entry in entries.values_mut() {
+        if entry.failures > 0 {
+            entry.failures = 0;
+            if !entry.in_flight {
+                entry.due = entry.due.min(now);
+            }
         }
     }
 }

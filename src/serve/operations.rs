@@ -213,11 +213,7 @@ async fn start(
     asked: Asked,
     kind: OperationKind,
 ) -> Result<OperationHandle, BackendError> {
-    let actor = |named: Option<String>| {
-        named
-            .filter(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| identity.actor.clone())
-    };
+    let actor = |named: Option<String>| recorded_actor(named.as_deref(), identity);
     let parts = match asked {
         Asked::Switch(body) => Parts {
             action: if kind == OperationKind::Rollback {
@@ -247,6 +243,30 @@ async fn start(
         },
     };
     Request::new(parts).send(state.backend.as_ref()).await
+}
+
+/// The longest actor name recorded, in characters.
+pub const MAX_ACTOR_CHARS: usize = 64;
+
+/// Who the history records: the name the request gives (its engineer), made inert and cut
+/// to [`MAX_ACTOR_CHARS`]; the token's own name when it gives none. The name only labels
+/// the operation: what the caller may do is the token's role, whatever it is called.
+pub fn recorded_actor(named: Option<&str>, identity: &Identity) -> String {
+    let name: String = named
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            name.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_ACTOR_CHARS)
+                .collect()
+        })
+        .unwrap_or_default();
+    if name.trim().is_empty() {
+        identity.actor.clone()
+    } else {
+        name
+    }
 }
 
 /// Refuses with a `Conflict` naming who made what live when the caller's view is stale.
@@ -340,4 +360,26 @@ fn replay(answer: &StoredAnswer) -> Response {
         headers.insert(LOCATION, location);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_named_actor_is_recorded_bounded_and_inert() {
+        let token = Identity {
+            actor: "deployer".into(),
+            role: Role::Deployer,
+        };
+        assert_eq!(recorded_actor(Some("dana"), &token), "dana");
+        assert_eq!(recorded_actor(Some("  "), &token), "deployer");
+        assert_eq!(recorded_actor(None, &token), "deployer");
+        assert_eq!(recorded_actor(Some("da\u{1b}[2Jna"), &token), "da[2Jna");
+        let long = "x".repeat(500);
+        assert_eq!(
+            recorded_actor(Some(&long), &token).chars().count(),
+            MAX_ACTOR_CHARS
+        );
+    }
 }

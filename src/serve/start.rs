@@ -109,12 +109,11 @@ pub async fn run(args: ServeArgs, config: Config) -> color_eyre::Result<()> {
         .wrap_err_with(|| format!("cannot listen on {listen}"))?;
     let bound = listener.local_addr()?;
     if tokens.is_open() {
-        let warning =
-            "no token variable named: serving WITHOUT authentication, every caller may roll back";
-        tracing::warn!("{warning}");
-        eprintln!("switchback serve: WARNING: {warning}");
+        // Said once, on stderr (the log goes there too: it is not logged a second time).
+        eprintln!(
+            "switchback serve: WARNING: no token variable named: serving WITHOUT authentication, every caller may roll back"
+        );
     }
-    tracing::info!(%bound, "switchback serve listening");
     eprintln!("switchback serve: listening on http://{bound}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -5,4 +5,4 @@ mod inert;
 mod numbers;
 
 pub use inert::{inert, inert_lines, is_unsafe, stand_in};
-pub use numbers::{age, percent, span};
+pub use numbers::{age, clock_span, percent, span};

@@ -44,7 +44,7 @@ pub const SLOTS: [&str; 16] = [
 pub enum ThemeError {
     #[error("theme `{name}` not found (built in: default, light, high-contrast, mono)")]
     NotFound { name: String },
-    #[error("theme file {path}: {message}")]
+    #[error("theme file {path}:{message}")]
     Parse { path: String, message: String },
     #[error("theme `{theme}`: slot `{slot}`: `{value}` is not a colour or a palette name")]
     BadColor {
@@ -145,6 +145,28 @@ impl ThemeSource {
         parse_file(text, Path::new(&format!("<built-in {name}>")))
     }
 
+    /// Every theme name this source knows: the built-in ones, then the user folder's.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = BUILT_IN.iter().map(|(n, _)| (*n).to_owned()).collect();
+        let mut own: Vec<String> = self
+            .user_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_dir(dir).ok())
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let path = entry.ok()?.path();
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem()?.to_str().map(str::to_owned))
+                    .flatten()
+            })
+            .filter(|n| !names.contains(n))
+            .collect();
+        own.sort();
+        names.extend(own);
+        names
+    }
+
     /// Loads a theme by name, following `inherits`.
     pub fn load(&self, name: &str) -> Result<Theme, ThemeError> {
         let mut chain = Vec::new();
@@ -192,9 +214,12 @@ impl Theme {
 }
 
 fn parse_file(text: &str, path: &Path) -> Result<ThemeFile, ThemeError> {
-    toml::from_str(text).map_err(|e| ThemeError::Parse {
-        path: path.display().to_string(),
-        message: e.to_string(),
+    toml::from_str(text).map_err(|e: toml::de::Error| {
+        let (line, column) = crate::config::line_column(text, e.span().map_or(0, |s| s.start));
+        ThemeError::Parse {
+            path: path.display().to_string(),
+            message: format!("{line}:{column}: {}", e.message().trim()),
+        }
     })
 }
 

@@ -41,40 +41,34 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let threshold = state.settings.error_threshold;
-    let live_rate = state.live_rate();
-    let live_style = if live_rate.is_some_and(|r| r >= threshold) {
-        theme.danger
-    } else {
-        theme.ok
-    };
-    let mut numbers = vec![
-        Span::raw(" live "),
-        Span::styled(format::rate(live_rate), live_style),
-    ];
-    if live_rate.is_some_and(|r| r >= threshold) {
-        numbers.push(Span::styled(" ▲", theme.danger));
-    }
+    let mut numbers = vec![Span::raw(" ")];
+    numbers.extend(super::figure::live(state, theme, true));
+    let mut second = vec![Span::styled(
+        format!(" ── {} threshold", format::percent(threshold)),
+        theme.threshold,
+    )];
     if let Some(target) = super::detail::target_rate(state) {
-        numbers.extend([
-            Span::raw("  target "),
-            Span::styled(target, theme.chart_target),
-        ]);
+        second.push(Span::raw("  target "));
+        match target {
+            Ok(rate) => second.extend(super::figure::rate(Some(rate), threshold, theme)),
+            Err(words) => second.push(Span::styled(words, theme.chart_target)),
+        }
     }
+    let width = usize::from(inner.width);
     let lines = vec![
-        Line::from(numbers),
-        Line::from(Span::styled(
-            format!(" ── {} threshold", format::percent(threshold)),
-            theme.threshold,
-        )),
+        super::cut::fit(Line::from(numbers), width),
+        super::cut::fit(Line::from(second), width),
     ];
     text::lines(buf, Rect { height: 2, ..inner }, &lines);
     let marks = marks(state, window);
     let marks_h = u16::from(!marks.is_empty()).min(inner.height.saturating_sub(3));
+    // A time axis under the plot when there is room for it.
+    let axis_h = u16::from(inner.height >= 8);
     let plot = Rect::new(
         inner.x,
         inner.y + 2,
         inner.width,
-        inner.height - 2 - marks_h,
+        inner.height - 2 - marks_h - axis_h,
     );
     // Positions are measured from a fixed edge (see `aligned_end`), not from `now`, so the
     // chart only moves when the data does.
@@ -101,11 +95,11 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
             buf,
         );
     } else if plot.height >= 2 {
-        let top = points
-            .iter()
-            .map(|p| p.1)
-            .fold(threshold * 200.0, f64::max)
-            .max(1.0);
+        if axis_h > 0 {
+            let label_w = 1 + format!("{:.0}%", points_top(&points, threshold)).len() as u16;
+            time_axis(buf, plot, label_w, window, theme);
+        }
+        let top = points_top(&points, threshold);
         let threshold_line = [(-window, threshold * 100.0), (0.0, threshold * 100.0)];
         let since = end - chrono::Duration::seconds(window as i64);
         let mark_lines: Vec<[(f64, f64); 2]> = state
@@ -143,10 +137,53 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         .render(plot, buf);
     }
     if marks_h > 0 {
-        let rect = Rect::new(inner.x, plot.bottom(), inner.width, 1);
+        let rect = Rect::new(inner.x, plot.bottom() + axis_h, inner.width, 1);
         let text = format::fit(&marks.join("  "), usize::from(inner.width)).into_owned();
         text::line(buf, rect, &Line::from(Span::styled(text, theme.muted)));
     }
+}
+
+/// The top of the y axis: twice the threshold, the highest point, at least 1%.
+fn points_top(points: &[(f64, f64)], threshold: f64) -> f64 {
+    points
+        .iter()
+        .map(|p| p.1)
+        .fold(threshold * 200.0, f64::max)
+        .max(1.0)
+}
+
+/// `-15m      -10m       -5m       now` under the plot, aligned with its dots: the plot's
+/// graph starts after the y labels (`label_w`, at most a third of the width) and the axis.
+fn time_axis(buf: &mut Buffer, plot: Rect, label_w: u16, window: f64, theme: &Theme) {
+    let left = plot.x + label_w.min(plot.width / 3) + 1;
+    let graph_w = plot.right().saturating_sub(left);
+    if graph_w < 16 {
+        return;
+    }
+    let y = plot.bottom();
+    let minutes = (window / 60.0).round() as i64;
+    let mut row = vec![' '; usize::from(plot.width)];
+    let mut put = |x: u16, text: &str| {
+        let at = usize::from(x - plot.x);
+        for (i, c) in text.chars().enumerate() {
+            if let Some(cell) = row.get_mut(at + i) {
+                *cell = c;
+            }
+        }
+    };
+    put(left, &format!("-{minutes}m"));
+    for third in [1, 2] {
+        let x = left + graph_w * third / 3;
+        let label = format!("-{}m", minutes - minutes * i64::from(third) / 3);
+        put(x.saturating_sub(label.len() as u16 / 2), &label);
+    }
+    put(plot.right() - 3, "now");
+    let text: String = row.into_iter().collect();
+    text::line(
+        buf,
+        Rect::new(plot.x, y, plot.width, 1),
+        &Line::from(Span::styled(text, theme.muted)),
+    );
 }
 
 /// A line down the left of `area` and `title` on its top row, as a `Block` with a left
@@ -180,10 +217,15 @@ fn marks(state: &State, window: f64) -> Vec<String> {
                 LiveCause::Rollback => "↶",
                 LiveCause::Promote => "⇡",
             };
+            let part = if c.scope.is_everything() {
+                String::new()
+            } else {
+                format!(" ({})", c.scope.describe())
+            };
             format!(
-                " {symbol}{} {} {}",
+                " {symbol}{} {}{part} {}",
                 c.cause.as_str(),
-                state.view.list.label_of(&c.deployment),
+                state.label_of(&c.deployment),
                 format::age(state.now, c.at)
             )
         })

@@ -19,6 +19,7 @@ const HINTS: [(KeyAction, &str); 7] = [
 ];
 const ALWAYS: [(KeyAction, &str); 2] = [(KeyAction::Help, "help"), (KeyAction::Quit, "quit")];
 
+/// The bottom line; a message that needs two lines takes the row above it too.
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let line = if state.filtering {
         Line::from(vec![
@@ -27,21 +28,53 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
             Span::styled("▏", theme.accent),
             Span::styled("  Enter keeps · Esc clears", theme.muted),
         ])
-    } else if let Some(toast) = state.toast.as_ref().filter(|t| t.until > state.real_now) {
+    } else if let Some(toast) = state.toast.as_ref() {
         let style = match toast.level {
             Level::Info => theme.text,
             Level::Ok => theme.ok,
             Level::Warn => theme.warning,
             Level::Error => theme.danger,
         };
-        Line::from(Span::styled(
-            super::format::fit(
-                &format!(" {} {}", toast.level.symbol(), toast.text),
-                usize::from(area.width),
-            )
-            .into_owned(),
-            style,
-        ))
+        let (verdict, next) = toast.parts();
+        let keep = if toast.more {
+            let log = state.keymap.hint(KeyAction::OperationsLog);
+            format!("{next} · {log} for details")
+        } else {
+            next.to_owned()
+        };
+        let prefix = format!(" {} ", toast.level.symbol());
+        let width = usize::from(area.width).saturating_sub(prefix.chars().count() + 1);
+        let lines = super::message::fit(verdict, &keep, width, 2);
+        let above = Rect {
+            y: area.y.saturating_sub(1),
+            ..area
+        };
+        let rows: Vec<Rect> = if lines.len() > 1 && area.y > 0 {
+            vec![above, area]
+        } else {
+            vec![area]
+        };
+        for (i, (text, rect)) in lines.iter().zip(rows).enumerate() {
+            let lead = if i == 0 {
+                prefix.clone()
+            } else {
+                " ".repeat(prefix.chars().count())
+            };
+            super::text::patch(buf, rect, theme.text);
+            let line = Line::from(Span::styled(format!("{lead}{text}"), style));
+            let used = super::text::line(buf, rect, &line);
+            let blank = Rect {
+                x: rect.x + used,
+                width: rect.width.saturating_sub(used),
+                ..rect
+            };
+            super::text::line(
+                buf,
+                blank,
+                &Line::from(" ".repeat(usize::from(blank.width))),
+            );
+        }
+        return;
     } else {
         hints(state, theme, usize::from(area.width))
     };

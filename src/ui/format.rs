@@ -18,7 +18,16 @@ pub fn diff_details(details: &[DiffDetail], max: usize) -> Vec<String> {
     lines
 }
 
-pub use crate::text::{age, percent, span};
+pub use crate::text::{age, clock_span, percent, span};
+
+/// How old a stale panel is: `<1m`, `2m`, `3h`.
+pub fn stale_span(secs: i64) -> String {
+    if secs < 60 {
+        "<1m".to_owned()
+    } else {
+        span(secs)
+    }
+}
 
 /// An error rate or `no data` (never a fake `0%`).
 pub fn rate(value: Option<f64>) -> String {

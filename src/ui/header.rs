@@ -18,10 +18,11 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     if let Some(env) = env {
         context.extend([sep(), Span::styled(env.name.clone(), theme.accent)]);
-        let live = env.live.as_ref().map_or_else(
-            || "none".to_owned(),
-            |id| state.view.list.label_of(id).to_owned(),
-        );
+        let live = state.mixed_text().unwrap_or_else(|| {
+            env.live
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |id| state.label_of(id).to_owned())
+        });
         context.extend([sep(), Span::styled(format!("LIVE {live}"), theme.live)]);
         if env.mode == EnvMode::RolledBack {
             context.extend([sep(), Span::styled("⚠ ROLLED BACK", theme.warning)]);
@@ -35,6 +36,9 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         context.extend([sep(), Span::styled("read-only", theme.warning)]);
     }
     let status = match (state.stale(), state.unreachable()) {
+        (_, Some(_)) if state.connection.refused => {
+            Span::styled(" ⚠ NOT AUTHORIZED: see below ", theme.stale)
+        }
         (_, Some((cause, _))) => Span::styled(format!(" ⚠ UNREACHABLE: {cause} "), theme.stale),
         (Some(cause), None) => {
             let age = state
@@ -71,5 +75,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     spans.push(Span::raw(" ".repeat(gap.max(1))));
     spans.push(status);
     super::text::patch(buf, area, theme.header);
-    super::text::line(buf, area, &Line::from(spans));
+    // What still does not fit ends in `…` rather than stopping mid-word.
+    let line = super::cut::fit(Line::from(spans), width);
+    super::text::line(buf, area, &line);
 }

@@ -5,8 +5,8 @@
 //! 2. Lower than 22 rows: the detail pane shrinks to three lines (the most important facts).
 //! 3. Below 60x16: a `terminal too small` message instead of the console.
 //!
-//! Wider than 120 columns the list shows commit subjects and the chart takes half the width;
-//! taller than 34 rows the detail pane shows more lines.
+//! From 120 columns the list shows commit subjects and the chart takes two fifths of the
+//! width; taller than 34 rows the detail pane shows more lines.
 
 use ratatui::layout::Rect;
 
@@ -57,8 +57,10 @@ pub fn areas(area: Rect) -> Option<Areas> {
     let (list, chart) = if area.width < 80 {
         (body, None)
     } else {
+        // From 120 columns the chart takes two fifths and the list the rest, so commit
+        // subjects fit beside the authors.
         let chart_w = if area.width >= 120 {
-            area.width / 2
+            area.width * 2 / 5
         } else {
             32
         };

@@ -31,6 +31,12 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
             )
         };
         title.push(Span::styled(count, theme.muted));
+        if let Some(secs) = state.stale_age(state.view.deployments_freshness.as_ref()) {
+            title.push(Span::styled(
+                format!(" ⚠ {} old", format::stale_span(secs)),
+                theme.stale,
+            ));
+        }
     }
     text::line(buf, Rect { height: 1, ..area }, &Line::from(title));
     let body = Rect::new(
@@ -46,18 +52,25 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
                 (t - state.real_now).num_seconds().max(0)
             )
         });
-        let lines = vec![
-            Line::from(Span::styled(
-                format!(" ✗ cannot reach {}", state.backend_name),
-                theme.danger,
-            )),
-            Line::from(format!("   {cause}")),
-            Line::from(format!("   {retry}")),
-            Line::from(Span::styled(
-                "   ? help and q quit keep working",
-                theme.muted,
-            )),
-        ];
+        let headline = if state.connection.refused {
+            format!(" ✗ {} refused the credentials", state.backend_name)
+        } else {
+            format!(" ✗ cannot reach {}", state.backend_name)
+        };
+        let mut lines = vec![Line::from(Span::styled(headline, theme.danger))];
+        // The platform's words in full (its URL, the token's variable), wrapped.
+        let detail = state.connection.last_detail.clone().unwrap_or(cause);
+        let width = usize::from(body.width);
+        lines.extend(super::cut::wrap(
+            Line::from(format!("   {detail}")),
+            width,
+            3,
+        ));
+        lines.push(Line::from(format!("   {retry}")));
+        lines.push(Line::from(Span::styled(
+            "   ? help and q quit keep working",
+            theme.muted,
+        )));
         text::lines(buf, body, &lines);
         return;
     }
@@ -97,8 +110,14 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
             },
             line_style,
         );
+        let part = state
+            .environment()
+            .and_then(|e| e.mixed.iter().find(|p| p.deployment == d.id))
+            .map(|p| p.scope.describe());
         let kind = Row {
             live: Some(&d.id) == live,
+            part: part.as_deref(),
+            held: state.is_held(d),
             selected: is_selected,
             wide,
         };
@@ -108,10 +127,40 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
 
 /// How a row is drawn.
 #[derive(Clone, Copy)]
-struct Row {
+struct Row<'a> {
     live: bool,
+    /// The part of a mixed environment it serves.
+    part: Option<&'a str>,
+    /// Made after a rollback: no traffic until a promote.
+    held: bool,
     selected: bool,
     wide: bool,
+}
+
+/// Column widths: on a wide screen labels and authors get room, and the flags a column of
+/// their own so commit subjects line up.
+struct Widths {
+    label: usize,
+    author: usize,
+    flags: Option<usize>,
+}
+
+impl Widths {
+    fn of(wide: bool) -> Self {
+        if wide {
+            Self {
+                label: 7,
+                author: 12,
+                flags: Some(11),
+            }
+        } else {
+            Self {
+                label: 6,
+                author: 7,
+                flags: None,
+            }
+        }
+    }
 }
 
 /// `text` padded with spaces to `chars` characters, in one style.
@@ -124,29 +173,48 @@ fn padded(pen: &mut Pen, text: &str, chars: usize, style: Style) {
 /// the commit subject; padded to the full width.
 fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, theme: &Theme) {
     let plain = Style::default();
+    let cols = Widths::of(kind.wide);
     let runtime_style = match d.runtime_state {
         RuntimeState::Running => theme.text,
         RuntimeState::Starting => theme.warning,
         RuntimeState::SpunDown => theme.muted,
     };
     pen.put(if kind.selected { "▶" } else { " " }, plain);
-    pen.put(if kind.live { "● " } else { "  " }, theme.live);
-    let label_style = if kind.live { theme.live } else { theme.text };
-    padded(pen, &format::fit(&d.label, 6), 6, label_style);
+    let marker = if kind.live {
+        "● "
+    } else if kind.part.is_some() {
+        "◐ "
+    } else {
+        "  "
+    };
+    pen.put(marker, theme.live);
+    let label_style = if kind.live || kind.part.is_some() {
+        theme.live
+    } else {
+        theme.text
+    };
+    padded(
+        pen,
+        &format::fit(&d.label, cols.label),
+        cols.label,
+        label_style,
+    );
     pen.put(" ", label_style);
     padded(pen, d.short_commit(), 7, theme.muted);
     pen.put(" ", theme.muted);
     padded(
         pen,
-        &format::fit(d.author.as_deref().unwrap_or("-"), 7),
-        7,
+        &format::fit(d.author.as_deref().unwrap_or("-"), cols.author),
+        cols.author,
         plain,
     );
     pen.put(" ", plain);
     let age = format::age(state.now, d.created_at);
     pen.spaces(3usize.saturating_sub(age.chars().count()), theme.muted);
     pen.put(&age, theme.muted).put(" ", theme.muted);
-    if d.build_status == BuildStatus::Ready {
+    if kind.held && d.build_status == BuildStatus::Ready {
+        padded(pen, "held", 9, theme.warning);
+    } else if d.build_status == BuildStatus::Ready {
         padded(pen, d.runtime_state.as_str(), 9, runtime_style);
     } else {
         let style = match d.build_status {
@@ -155,8 +223,12 @@ fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, th
         };
         padded(pen, d.build_status.as_str(), 9, style);
     }
+    let start = usize::from(pen.used());
     if kind.live {
         pen.put(" live", theme.live);
+    }
+    if let Some(part) = kind.part {
+        pen.put(&format!(" live {part}"), theme.live);
     }
     if d.is_rollback {
         pen.put(" ↶rollback", theme.warning);
@@ -167,6 +239,9 @@ fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, th
     if kind.wide
         && let Some(commit) = &d.commit
     {
+        let flags = cols.flags.unwrap_or(0);
+        let at = start + flags;
+        pen.spaces(at.saturating_sub(usize::from(pen.used())), plain);
         let room = width.saturating_sub(usize::from(pen.used()) + 2);
         if room > 8 {
             pen.put("  ", theme.muted)

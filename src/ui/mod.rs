@@ -2,12 +2,15 @@
 
 mod chart;
 mod confirm;
+mod cut;
 mod detail;
+mod figure;
 mod footer;
 pub mod format;
 mod header;
 pub mod layout;
 mod list;
+pub mod message;
 mod overlay;
 mod plot;
 mod text;
@@ -43,13 +46,28 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::help(buf, area, *scroll, state, theme),
-        Overlay::OperationsLog { scroll } => {
-            overlay::operations_log(buf, area, *scroll, state, theme)
+        Overlay::OperationsLog { selected, .. } => {
+            overlay::operations_log(buf, area, *selected, state, theme)
+        }
+        Overlay::Entry { entry, scroll, .. } => {
+            overlay::entry(buf, area, entry, *scroll, state, theme)
         }
         Overlay::Details { scroll } => overlay::details(buf, area, *scroll, state, theme),
         Overlay::Picker(picker) => overlay::picker(buf, area, picker, theme),
-        Overlay::Confirm(modal) => confirm::render(buf, area, modal, theme),
+        Overlay::Confirm(modal) => confirm::render(buf, area, modal, state, theme),
     }
+}
+
+/// What a frame of `area` cannot show: rows of the detail pane and of the open overlay
+/// below what fits. The console hands it to the model, which keeps scrolls within it.
+pub fn measure(area: Rect, state: &State, theme: &Theme) -> (u16, u16) {
+    let Some(areas) = layout::areas(area) else {
+        return (0, 0);
+    };
+    (
+        detail::hidden(areas.detail, areas.chart.is_none(), state, theme),
+        overlay::hidden(area, state, theme),
+    )
 }
 
 fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {

@@ -288,11 +288,23 @@ async fn a_rolling_switch_shows_one_step_per_machine_and_a_bounded_one_shows_bat
             "switch domains"
         ]
     );
-    // Two cold batches of 20 s and a 5 s health check.
+    // Two cold batches of 20 s and a 5 s health check; then only web in eu-west-1 moves:
+    // live stays v42 everywhere else, and the environment says who serves what.
+    let v42 = demo.id(&env, "v42").await;
     demo.advance(44);
-    assert_ne!(demo.env(&env).await.live, Some(v40.clone()));
+    assert!(demo.env(&env).await.mixed.is_empty());
     demo.advance(1);
-    assert_eq!(demo.env(&env).await.live, Some(v40));
+    let after = demo.env(&env).await;
+    assert_eq!(after.live, Some(v42));
+    assert_eq!(after.mixed.len(), 1, "{:?}", after.mixed);
+    assert_eq!(after.mixed[0].deployment, v40);
+    assert_eq!(
+        after.mixed[0].scope,
+        Scope {
+            components: vec!["web".into()],
+            regions: vec!["eu-west-1".into()],
+        }
+    );
 
     let demo = Demo::new("bad-deploy");
     let v41 = demo.id(&env, "v41").await;

@@ -56,7 +56,7 @@ async fn a_rebuild_whose_build_fails_ends_in_exception_with_a_toast_and_a_log_en
     );
     let screen = h.screen();
     assert!(
-        screen.contains(&format!("✗ redeploy to {label} failed")),
+        screen.contains(&format!("✗ redeploy of {label} failed")),
         "the toast is drawn:\n{screen}"
     );
     assert!(

@@ -81,6 +81,7 @@ async fn command_plan(
     let confirm = Confirm {
         yes: false,
         no_wait: true,
+        ..Confirm::default()
     };
     operate::run_with(&ctx, kind, label, &at, &confirm, &mut prompt)
         .await

@@ -66,6 +66,9 @@ async fn a_rollback_in_one_console_shows_in_the_other_and_a_race_has_one_winner(
     let platform = Platform::start(&clock).await;
     let mut a = platform.console(&clock).await;
     let mut b = platform.console(&clock).await;
+    // Each engineer sends their own name (config `actor`, else the login name).
+    a.state.settings.actor = Some("dana".into());
+    b.state.settings.actor = Some("alex".into());
     assert_eq!(
         (a.live_label(), b.live_label()),
         ("v42".into(), "v42".into())
@@ -83,6 +86,13 @@ async fn a_rollback_in_one_console_shows_in_the_other_and_a_race_has_one_winner(
         header.contains("LIVE v41") && header.contains("ROLLED BACK"),
         "{header}"
     );
+    // B is told who did it and when, and the operations log keeps it, with A's name and not
+    // the token's role.
+    assert_eq!(b.toast(), "dana's rollback to v41 completed at 03:00");
+    let told = b.state.log.last().unwrap();
+    assert!(told.operation.is_some(), "Enter opens its steps: {told:?}");
+    let recorded = platform.operations().await;
+    assert_eq!(recorded.last().unwrap().actor, "dana");
 
     // Both believe v41 is live and confirm a rollback to v40.
     ready_to_roll_back(&mut a, "v40").await;
@@ -108,6 +118,7 @@ async fn a_rollback_in_one_console_shows_in_the_other_and_a_race_has_one_winner(
     // B is told what is under way, by whom, and what stays live meanwhile.
     let toast = b.toast();
     let winner = operations.last().unwrap();
+    assert_eq!(winner.actor, "dana");
     for word in [
         "refused",
         "under way",

@@ -154,3 +154,16 @@ async fn serve_without_tokens_says_so_loudly() {
         .unwrap();
     assert_eq!(me["role"], "deployer");
 }
+
+#[test]
+fn an_open_server_warns_once() {
+    let mut served = Served::start(&[], &[]);
+    served.base_url();
+    let output = served.all_output();
+    assert_eq!(
+        output.matches("WITHOUT authentication").count(),
+        1,
+        "{output}"
+    );
+    assert_eq!(output.matches("listening on").count(), 1, "{output}");
+}

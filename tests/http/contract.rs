@@ -159,6 +159,18 @@ async fn no_token_or_a_wrong_one_is_unauthorized() {
             matches!(err, BackendError::Unauthorized { .. }),
             "{var:?}: {err:?}"
         );
+        // The words name the platform's URL and where the token comes from, and never
+        // call a refusal unreachable.
+        let words = err.to_string();
+        assert!(words.contains(&platform.url()), "{words}");
+        match var {
+            Some(var) => assert!(words.contains(&format!("${var}")), "{words}"),
+            None => assert!(words.contains("token-env"), "{words}"),
+        }
+        assert!(
+            !words.contains("unreachable") && !words.contains("not-a-valid"),
+            "{words}"
+        );
     }
     // Health and metrics need no token.
     let health = crate::support::raw_client()

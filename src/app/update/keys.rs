@@ -1,7 +1,7 @@
 //! Keys: the overlay on top gets them first; otherwise the keymap names the action.
 
 use super::{Command, close_overlay, confirm};
-use crate::app::state::{EnvView, Level, Overlay, Picker, PickerKind, State};
+use crate::app::state::{EnvView, Level, LogItem, Overlay, Pane, Picker, PickerKind, State};
 use crate::config::keys::{KeyAction, KeyCode, KeyPress};
 use crate::domain::{Action, EnvRef};
 use crate::operation;
@@ -32,19 +32,30 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
 }
 
 pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) {
+    let hidden = state.overlay_hidden;
     match &mut state.overlay {
         Overlay::Confirm(_) => return confirm::on_key(state, key, commands),
         Overlay::Picker(_) => return on_picker_key(state, key),
-        Overlay::Help { scroll }
-        | Overlay::OperationsLog { scroll }
-        | Overlay::Details { scroll } => {
+        Overlay::OperationsLog { .. } => return on_log_key(state, key, commands),
+        Overlay::Entry { back, .. } if key.code == KeyCode::Esc => {
+            let selected = *back;
+            state.overlay = Overlay::OperationsLog {
+                scroll: 0,
+                selected,
+            };
+            state.dirty = true;
+            return;
+        }
+        Overlay::Help { scroll } | Overlay::Details { scroll } | Overlay::Entry { scroll, .. } => {
             let action = state.keymap.action(key);
+            // Scrolls stop at the end: what the last frame could not show.
             match action {
-                Some(KeyAction::Down) => *scroll = scroll.saturating_add(1),
+                Some(KeyAction::Down) => *scroll = scroll.saturating_add(1).min(hidden),
                 Some(KeyAction::Up) => *scroll = scroll.saturating_sub(1),
-                Some(KeyAction::PageDown) => *scroll = scroll.saturating_add(10),
+                Some(KeyAction::PageDown) => *scroll = scroll.saturating_add(10).min(hidden),
                 Some(KeyAction::PageUp) => *scroll = scroll.saturating_sub(10),
                 Some(KeyAction::Top) => *scroll = 0,
+                Some(KeyAction::Bottom) => *scroll = hidden,
                 Some(KeyAction::Quit) if key == KeyPress::ctrl('c') => {
                     return quit(state, commands);
                 }
@@ -69,6 +80,9 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         return;
     };
     let rows = state.list_rows;
+    if state.focus == Pane::Detail && scroll_detail(state, action) {
+        return;
+    }
     match action {
         KeyAction::Up => move_by(state, -1, rows),
         KeyAction::Down => move_by(state, 1, rows),
@@ -100,7 +114,13 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
             state.filtering = true;
             state.dirty = true;
         }
-        KeyAction::OperationsLog => open(state, Overlay::OperationsLog { scroll: 0 }),
+        KeyAction::OperationsLog => open(
+            state,
+            Overlay::OperationsLog {
+                scroll: 0,
+                selected: 0,
+            },
+        ),
         KeyAction::Help => open(state, Overlay::Help { scroll: 0 }),
         KeyAction::Cancel => {
             if !state.view.list.filter().is_empty() {
@@ -113,6 +133,75 @@ pub(super) fn on_key(state: &mut State, key: KeyPress, commands: &mut Vec<Comman
         }
         KeyAction::Quit => quit(state, commands),
     }
+}
+
+/// With the focus on the detail pane, moving keys scroll it (up to what the last frame
+/// could not show). Returns whether the key was taken.
+fn scroll_detail(state: &mut State, action: KeyAction) -> bool {
+    let hidden = state.detail_hidden;
+    let scroll = &mut state.view.detail_scroll;
+    let before = *scroll;
+    match action {
+        KeyAction::Down => *scroll = scroll.saturating_add(1).min(hidden),
+        KeyAction::Up => *scroll = scroll.saturating_sub(1),
+        KeyAction::PageDown => *scroll = scroll.saturating_add(5).min(hidden),
+        KeyAction::PageUp => *scroll = scroll.saturating_sub(5),
+        KeyAction::Top => *scroll = 0,
+        KeyAction::Bottom => *scroll = hidden,
+        _ => return false,
+    }
+    if *scroll != before {
+        state.dirty = true;
+    }
+    true
+}
+
+/// The entries of the operations log, in the order it shows them: the platform's
+/// operations newest first, then this console's lines newest first.
+pub(crate) fn log_items(state: &State) -> Vec<LogItem> {
+    state
+        .view
+        .operations
+        .iter()
+        .map(|op| LogItem::Operation(op.id.clone()))
+        .chain((0..state.log.len()).rev().map(LogItem::Line))
+        .collect()
+}
+
+/// The operations log: `j`/`k` select, `Enter` opens the entry, `Esc` closes.
+fn on_log_key(state: &mut State, key: KeyPress, commands: &mut Vec<Command>) {
+    let items = log_items(state);
+    let last = items.len().saturating_sub(1);
+    let action = state.keymap.action(key);
+    let Overlay::OperationsLog { selected, .. } = &mut state.overlay else {
+        return;
+    };
+    match (key.code, action) {
+        (KeyCode::Enter, _) => {
+            if let Some(entry) = items.get(*selected).cloned() {
+                let back = *selected;
+                state.overlay = Overlay::Entry {
+                    entry,
+                    scroll: 0,
+                    back,
+                };
+            }
+        }
+        (_, Some(KeyAction::Down)) => *selected = (*selected + 1).min(last),
+        (_, Some(KeyAction::Up)) => *selected = selected.saturating_sub(1),
+        (_, Some(KeyAction::PageDown)) => *selected = (*selected + 10).min(last),
+        (_, Some(KeyAction::PageUp)) => *selected = selected.saturating_sub(10),
+        (_, Some(KeyAction::Top)) => *selected = 0,
+        (_, Some(KeyAction::Bottom)) => *selected = last,
+        (_, Some(KeyAction::Quit)) if key == KeyPress::ctrl('c') => {
+            return quit(state, commands);
+        }
+        (_, Some(KeyAction::Cancel | KeyAction::Quit | KeyAction::OperationsLog)) => {
+            close_overlay(state)
+        }
+        _ => return,
+    }
+    state.dirty = true;
 }
 
 fn quit(state: &mut State, commands: &mut Vec<Command>) {
@@ -176,7 +265,10 @@ fn open_picker(state: &mut State, kind: PickerKind) {
                     let live = e
                         .live
                         .as_ref()
-                        .map(|id| format!("  live {}", state.view.list.label_of(id)))
+                        .map(|id| {
+                            let label = e.live_label.as_deref().unwrap_or(state.label_of(id));
+                            format!("  live {label}")
+                        })
                         .unwrap_or_default();
                     let branch = e
                         .branch
@@ -255,6 +347,7 @@ fn choose(state: &mut State, kind: PickerKind, id: String) {
                 state.environments.clear();
                 state.env = None;
                 state.view = EnvView::default();
+                state.toast = None;
             }
         }
     }
@@ -270,7 +363,7 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
         return;
     };
     let target = target.id.clone();
-    let label = state.view.list.label_of(&target).to_owned();
+    let label = state.label_of(&target).to_owned();
     let caps = &state.capabilities;
     let unsupported = match action {
         Action::Promote => !caps.promote,
@@ -302,6 +395,7 @@ fn begin(state: &mut State, action: Action, commands: &mut Vec<Command>) {
         protected: state.settings.protected_environments.clone(),
         project_name: state.project_name().map(str::to_owned),
         identity: state.identity.clone(),
+        actor: state.settings.actor.clone(),
     };
     commands.push(Command::Plan {
         intent: operation::Intent::new(action, env, target),

@@ -5,6 +5,7 @@ mod keys;
 mod poll;
 
 use super::command::Command;
+use super::message;
 use super::msg::Msg;
 use super::state::{ActiveOperation, Detail, Level, Overlay, State};
 use crate::backend::BackendError;
@@ -16,7 +17,13 @@ use std::time::Duration;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = Vec::new();
     match msg {
-        Msg::Key(key) => keys::on_key(state, key, &mut commands),
+        Msg::Key(key) => {
+            // A message stays until the next key.
+            if state.toast.take().is_some() {
+                state.dirty = true;
+            }
+            keys::on_key(state, key, &mut commands);
+        }
         Msg::Paste(text) => keys::on_paste(state, &text),
         Msg::Tick { now, real } => on_tick(state, now, real),
         Msg::Resize {
@@ -31,6 +38,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.view.list.scroll_into_view(rows);
             state.dirty = true;
         }
+        Msg::Measured {
+            detail_hidden,
+            overlay_hidden,
+        } => on_measured(state, detail_hidden, overlay_hidden),
         Msg::Poll(event) => poll::on_poll(state, event, &mut commands),
         Msg::Detail { env, target, data } => {
             if state.env.as_ref() == Some(&env) {
@@ -78,47 +89,81 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     commands
 }
 
-/// Everything on screen that depends on the clock alone; a tick redraws only when it changes.
-fn clock_view(
-    state: &State,
-) -> (
-    super::state::DataAge,
-    Option<String>,
-    bool,
-    i64,
-    Option<i64>,
-    Option<i64>,
-) {
+/// The frame's measure: scrolls are kept within what there is to see.
+fn on_measured(state: &mut State, detail_hidden: u16, overlay_hidden: u16) {
+    state.detail_hidden = detail_hidden;
+    state.overlay_hidden = overlay_hidden;
+    if state.view.detail_scroll > detail_hidden {
+        state.view.detail_scroll = detail_hidden;
+        state.dirty = true;
+    }
+    let max = overlay_hidden;
+    match &mut state.overlay {
+        Overlay::Help { scroll } | Overlay::Details { scroll } | Overlay::Entry { scroll, .. }
+            if *scroll > max =>
+        {
+            *scroll = max;
+            state.dirty = true;
+        }
+        _ => {}
+    }
+}
+
+/// Everything on screen that depends on the clock alone; a tick redraws only when it
+/// changes. Each part is in the steps the screen shows it, so a tick that changes no text
+/// draws nothing.
+#[derive(Debug, PartialEq)]
+struct ClockView {
+    data_age: super::state::DataAge,
+    stale: Option<String>,
+    /// How old each panel's data is once stale.
+    panels: [Option<i64>; 3],
+    minute: i64,
+    retry: Option<i64>,
+    operation_secs: Option<i64>,
+    /// `live changed … 3s ago` in an open modal.
+    modal_secs: Option<i64>,
+}
+
+fn clock_view(state: &State) -> ClockView {
     let now = state.now;
     let retry = state
         .unreachable()
         .and_then(|(_, next)| next)
         .map(|t| (t - state.real_now).num_seconds());
-    let op_elapsed = state
+    let shown = state
         .active
         .as_ref()
         .and_then(|a| a.operation.as_ref())
-        .map(|o| (now - o.created_at).num_seconds());
-    (
-        state.data_age(),
-        state.stale(),
-        state
-            .toast
+        .or_else(|| state.others_in_flight());
+    let operation_secs = shown.map(|o| (now - o.created_at).num_seconds());
+    let modal_secs = match &state.overlay {
+        Overlay::Confirm(modal) => modal
+            .changed
             .as_ref()
-            .is_some_and(|t| t.until > state.real_now),
-        now.timestamp() / 60,
+            .and_then(|c| c.at)
+            .map(|at| (now - at).num_seconds()),
+        _ => None,
+    };
+    ClockView {
+        data_age: state.data_age(),
+        stale: state.stale(),
+        panels: [
+            state.stale_age(state.view.metrics_freshness.as_ref()),
+            state.stale_age(state.view.deployments_freshness.as_ref()),
+            state.stale_age(state.view.operations_freshness.as_ref()),
+        ],
+        minute: now.timestamp() / 60,
         retry,
-        op_elapsed,
-    )
+        operation_secs,
+        modal_secs,
+    }
 }
 
 fn on_tick(state: &mut State, now: Timestamp, real: Timestamp) {
     let before = clock_view(state);
     state.now = now;
     state.real_now = real;
-    if state.toast.as_ref().is_some_and(|t| t.until <= real) {
-        state.toast = None;
-    }
     if clock_view(state) != before {
         state.dirty = true;
     }
@@ -157,6 +202,7 @@ fn refresh_detail(state: &mut State, force: bool, commands: &mut Vec<Command>) {
             actions: Vec::new(),
             target_rate: None,
         });
+        state.view.detail_scroll = 0;
         state.dirty = true;
     }
     commands.push(Command::FetchDetail {
@@ -203,9 +249,15 @@ pub fn poll_targets(state: &State) -> Vec<Target> {
                 every: focused,
             });
         }
+        // Another engineer's operation is followed as closely as the environment.
+        let operations = if state.others_in_flight().is_some() {
+            focused
+        } else {
+            poll.others.min(focused * 2)
+        };
         targets.push(Target {
             resource: Resource::Operations(env.clone()),
-            every: poll.others.min(focused * 2),
+            every: operations,
         });
     }
     if let Some(active) = &state.active {
@@ -247,92 +299,34 @@ fn on_started(
     commands: &mut Vec<Command>,
 ) {
     let label = state
-        .view
-        .list
         .label_of(&DeploymentId::new(target_label.clone()))
         .to_owned();
     state.dirty = true;
+    let estimate_secs = state.pending_estimate.take();
     match result {
         Ok(handle) => {
             state.push_log(
                 Level::Info,
-                format!("{} to {label} started ({})", action.as_str(), handle.id),
+                format!("{} started ({})", message::noun(action, &label), handle.id),
             );
+            if let Some(entry) = state.log.last_mut() {
+                entry.operation = Some(handle.id.clone());
+            }
             state.active = Some(ActiveOperation {
                 env,
                 id: handle.id,
                 action,
                 target_label: label,
                 operation: None,
+                estimate_secs,
             });
         }
         Err(error) => {
             tracing::warn!(error = ?error, action = action.as_str(), "operation refused");
-            let text = refusal_text(state, action, &label, &error);
-            state.toast(Level::Error, text);
+            let said = message::rejected(state, action, &label, &error);
+            state.say(Level::Error, said.verdict, said.next, said.detail);
             refresh_env(state, commands);
         }
-    }
-}
-
-/// One line for the engineer on why the platform said no.
-fn refusal_text(state: &State, action: Action, label: &str, error: &BackendError) -> String {
-    match error {
-        // Live is what this console believes: the platform refused for another reason (a
-        // switch already under way), which its message names.
-        BackendError::Conflict {
-            live_now, message, ..
-        } if live_now.is_some()
-            && state.environment().and_then(|e| e.live.as_ref()) == live_now.as_ref() =>
-        {
-            format!(
-                "{} to {label} refused: {message}; nothing was done",
-                action.as_str()
-            )
-        }
-        BackendError::Conflict {
-            live_now,
-            live_label,
-            changed_by,
-            ..
-        } => {
-            let now_live = live_label
-                .clone()
-                .or_else(|| {
-                    live_now
-                        .as_ref()
-                        .map(|id| state.view.list.label_of(id).to_owned())
-                })
-                .unwrap_or_else(|| "another deployment".to_owned());
-            let by = changed_by
-                .as_ref()
-                .map(|b| format!(" (changed by {b})"))
-                .unwrap_or_default();
-            format!(
-                "{} to {label} refused: {now_live} is live now{by}; nothing was done",
-                action.as_str()
-            )
-        }
-        BackendError::Precondition {
-            message,
-            suggestion,
-            ..
-        } => {
-            let hint = suggestion
-                .map(|s| {
-                    format!(
-                        " — try {} ({})",
-                        s.as_str(),
-                        state.keymap.hint(keys::key_action(s))
-                    )
-                })
-                .unwrap_or_default();
-            format!("{} to {label} refused: {message}{hint}", action.as_str())
-        }
-        BackendError::Forbidden { reason, .. } => {
-            format!("{} to {label} not permitted: {reason}", action.as_str())
-        }
-        other => format!("{} to {label} failed to start: {other}", action.as_str()),
     }
 }
 
@@ -370,9 +364,11 @@ fn on_last_good(
         }
         Err(error) => {
             tracing::warn!(error = ?error, "last good lookup failed");
-            state.toast(
+            state.say(
                 Level::Error,
-                format!("could not find the last good deployment: {error}"),
+                "could not find the last good deployment",
+                format!(": {}", crate::poller::short_cause(&error)),
+                Some(error.to_string()),
             );
         }
     }

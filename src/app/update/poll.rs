@@ -1,7 +1,8 @@
 //! Poll results into state: only real changes mark the screen dirty.
 
 use super::{Command, refresh_detail, refresh_env};
-use crate::app::state::{EnvView, Level, State};
+use crate::app::others;
+use crate::app::state::{EnvView, Level, LiveChanged, Overlay, State};
 use crate::domain::{EnvRef, Environment, EnvironmentKind, OperationStatus};
 use crate::poller::{Fetched, Freshness, PollEvent, Resource};
 
@@ -94,14 +95,22 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             }
         }
         Fetched::LiveHistory(env, history) => {
-            if state.env.as_ref() == Some(&env) && state.view.live_history.set(history) {
+            if state.env.as_ref() != Some(&env) {
+                return;
+            }
+            let before_last = state.view.live_history.as_slice().last().map(|c| c.at);
+            if state.view.live_history.set(history) {
                 state.dirty = true;
+                others::on_history(state, before_last);
+                name_the_change(state);
                 refresh_detail(state, true, commands);
+            } else if !state.view.history_loaded {
+                state.view.history_loaded = true;
             }
         }
         Fetched::Operations(env, operations) => {
             if state.env.as_ref() == Some(&env) {
-                set(state, |s| &mut s.view.operations, operations);
+                others::on_operations(state, operations);
             }
         }
         Fetched::Operation(operation) => {
@@ -118,10 +127,12 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
             active.operation = Some(operation.clone());
             if finished {
                 let active = state.active.take().expect("active checked above");
-                let what = format!("{} to {}", active.action.as_str(), active.target_label);
+                let what = crate::app::message::noun(active.action, &active.target_label);
+                let took = crate::app::progress::progress(&operation, state.now, None).elapsed_secs;
+                let took = crate::text::clock_span(took);
                 match operation.status {
                     OperationStatus::Completed => {
-                        state.toast(Level::Ok, format!("{what} completed"))
+                        state.say(Level::Ok, format!("{what} completed in {took}"), "", None)
                     }
                     _ => {
                         let why = operation
@@ -129,8 +140,16 @@ pub(super) fn on_poll(state: &mut State, event: PollEvent, commands: &mut Vec<Co
                             .clone()
                             .unwrap_or_else(|| "no reason given".to_owned());
                         tracing::warn!(operation = %operation.id, error = %why, "operation failed");
-                        state.toast(Level::Error, format!("{what} failed: {why}"));
+                        state.say(
+                            Level::Error,
+                            format!("{what} failed after {took}"),
+                            format!(": {why}"),
+                            None,
+                        );
                     }
+                }
+                if let Some(entry) = state.log.last_mut() {
+                    entry.operation = Some(operation.id.clone());
                 }
                 refresh_env(state, commands);
             }
@@ -147,22 +166,30 @@ fn set<T: PartialEq>(state: &mut State, field: impl FnOnce(&mut State) -> &mut T
 }
 
 fn track_freshness(state: &mut State, event: &PollEvent) {
-    match &event.resource {
-        Resource::Projects | Resource::Environments(_) | Resource::Deployments(_) => {
-            let before = state.unreachable();
-            state.connection.record(event);
-            if state.unreachable() != before {
-                state.dirty = true;
-            }
+    if matches!(
+        event.resource,
+        Resource::Projects | Resource::Environments(_) | Resource::Deployments(_)
+    ) {
+        let before = state.unreachable();
+        state.connection.record(event);
+        if state.unreachable() != before {
+            state.dirty = true;
         }
-        Resource::Environment(env) if state.env.as_ref() == Some(env) => {
-            let fresh = state
-                .view
-                .env_freshness
-                .get_or_insert_with(|| Freshness::new(event.at));
-            fresh.record(event);
-        }
-        _ => {}
+    }
+    let focused = |env: &EnvRef| state.env.as_ref() == Some(env);
+    let view = &mut state.view;
+    let slot = match &event.resource {
+        Resource::Environment(env) if focused(env) => &mut view.env_freshness,
+        Resource::Deployments(env) if focused(env) => &mut view.deployments_freshness,
+        Resource::Metrics(env) if focused(env) => &mut view.metrics_freshness,
+        Resource::Operations(env) if focused(env) => &mut view.operations_freshness,
+        _ => return,
+    };
+    let fresh = slot.get_or_insert_with(|| Freshness::new(event.at));
+    let was_stale = fresh.last_ok.is_none();
+    fresh.record(event);
+    if was_stale && fresh.last_ok.is_some() {
+        state.dirty = true;
     }
 }
 
@@ -182,23 +209,63 @@ pub(crate) fn switch_env(state: &mut State, env: EnvRef) {
     }
     state.env = Some(env);
     state.view = EnvView::fresh(state.real_now);
+    // A message about another environment would read as about this one.
+    state.toast = None;
     state.dirty = true;
 }
 
 /// Live moved (our operation, someone else's, or a push): the header changes at once, and
-/// runtime states, history and the detail are re-read.
+/// runtime states, history, operations and the detail are re-read. An open modal planned on
+/// the old live is planned again and says so.
 fn on_live_changed(state: &mut State, commands: &mut Vec<Command>) {
     state.dirty = true;
+    let live = state.environment().and_then(|e| e.live.clone());
     if let Some(env) = &state.env {
-        let label = state
-            .environment()
-            .and_then(|e| e.live.clone())
-            .map(|id| state.view.list.label_of(&id).to_owned());
+        let label = live.as_ref().map(|id| state.label_of(id).to_owned());
         tracing::info!(env = %env, live = ?label, "live deployment changed");
         commands.push(Command::PollNow(vec![
             Resource::Deployments(env.clone()),
             Resource::LiveHistory(env.clone()),
+            Resource::Operations(env.clone()),
         ]));
     }
+    let to = live
+        .as_ref()
+        .map_or("nothing".to_owned(), |id| state.label_of(id).to_owned());
+    if let Overlay::Confirm(modal) = &mut state.overlay
+        && modal.plan.live.as_ref().map(|(id, _)| id) != live.as_ref()
+    {
+        modal.replanning = true;
+        modal.changed = Some(LiveChanged {
+            to,
+            by: None,
+            at: None,
+        });
+        commands.push(Command::Plan {
+            intent: modal.plan.reads.intent.clone(),
+            context: modal.plan.context.clone(),
+        });
+        name_the_change(state);
+    }
     refresh_detail(state, true, commands);
+}
+
+/// Who made live what an open modal says it changed to, and when, from the live history.
+fn name_the_change(state: &mut State) {
+    let live = state.environment().and_then(|e| e.live.clone());
+    let change = state
+        .view
+        .live_history
+        .as_slice()
+        .last()
+        .filter(|c| Some(&c.deployment) == live.as_ref())
+        .cloned();
+    if let (Overlay::Confirm(modal), Some(change)) = (&mut state.overlay, change)
+        && let Some(changed) = modal.changed.as_mut()
+        && changed.at.is_none()
+    {
+        changed.by = change.actor.as_deref().map(str::to_owned);
+        changed.at = Some(change.at);
+        state.dirty = true;
+    }
 }

@@ -3,7 +3,7 @@
 use super::world::World;
 use crate::backend::BackendError;
 use crate::domain::{
-    CommitRef, ConfigChange, ConfigChangeKind, Diff, DomainKind, DomainMove, RuntimeState,
+    CommitRef, ConfigChange, ConfigChangeKind, Diff, DomainKind, DomainMove, Rollout, RuntimeState,
     SwitchKind,
 };
 use std::collections::BTreeMap;
@@ -30,6 +30,7 @@ impl World {
             domains: self.domain_moves(p, e, target),
             switch: self.switch_kind(target),
             details: Vec::new(),
+            rollout: Some(self.rollout(p, target)),
         })
     }
 
@@ -151,6 +152,28 @@ impl World {
             });
         }
         moves
+    }
+
+    /// The platform's timings and the target's units, for an estimate.
+    pub(crate) fn rollout(&self, p: usize, target: usize) -> Rollout {
+        let s = &self.settings;
+        let secs = |d: chrono::Duration| d.num_seconds().max(0) as u64;
+        let dep = &self.deployments[target].dep;
+        let (components, regions) = self.units(p);
+        Rollout {
+            components,
+            regions: regions
+                .into_iter()
+                .filter(|r| dep.regions.contains(r))
+                .collect(),
+            machines_per_region: s.machines_per_region,
+            cold_start_secs: secs(s.cold_start),
+            health_check_secs: secs(s.health_check),
+            route_secs: 0,
+            queue_secs: secs(s.queue),
+            build_secs: secs(s.build),
+            deploy_secs: secs(s.deploy),
+        }
     }
 
     /// Instant when running; otherwise a cold start with the default (immediate) strategy.

@@ -1,9 +1,9 @@
 //! The operation engine: jobs made of timed steps, run lazily up to the clock's `now` in
 //! time order together with spin-downs and scripted scenario events.
 
-use super::world::{LiveEntry, World};
+use super::world::{LiveEntry, PartSwitch, World};
 use crate::domain::{
-    BuildStatus, EnvMode, LiveCause, LogLevel, LogLine, OperationStatus, RuntimeState, Step,
+    BuildStatus, EnvMode, LiveCause, LogLevel, LogLine, OperationStatus, RuntimeState, Scope, Step,
     StepStatus, Timestamp,
 };
 use chrono::Duration;
@@ -56,6 +56,8 @@ pub(crate) struct Job {
     pub target: usize,
     pub actor: String,
     pub expected_live: Option<crate::domain::DeploymentId>,
+    /// The components and regions a switch moves (everything when empty).
+    pub scope: Scope,
     pub steps: Vec<PlannedStep>,
     pub cursor: usize,
     pub step_started: Timestamp,
@@ -291,24 +293,58 @@ impl World {
         gate.map_err(|why| format!("refused at switch time: {why}"))
     }
 
-    /// The atomic switch: every moving domain goes to the target at once.
+    /// The atomic switch: every moving domain goes to the target at once, for the units the
+    /// job's scope names. A limited switch leaves the other units where they were: the
+    /// environment is then mixed until a later switch moves the rest.
     fn switch_live(&mut self, j: usize, cause: LiveCause, at: Timestamp) {
-        let (p, e, d, actor) = {
+        let (p, e, d, actor, scope) = {
             let job = &self.jobs[j];
-            (job.project, job.env, job.target, job.actor.clone())
+            (
+                job.project,
+                job.env,
+                job.target,
+                job.actor.clone(),
+                job.scope.clone(),
+            )
         };
         let old = self.env(p, e).live;
-        let env = self.env_mut(p, e);
-        if old == Some(d) && cause == LiveCause::Promote {
-            env.mode = EnvMode::Normal;
+        if old == Some(d) && cause == LiveCause::Promote && self.env(p, e).split.is_empty() {
+            self.env_mut(p, e).mode = EnvMode::Normal;
             return self.schedule_confirm(p, e, at);
         }
-        env.live = Some(d);
+        let before = self.serving(p, e);
+        let mut after = before.clone();
+        for u in self.units_in(p, &scope) {
+            after[u] = Some(d);
+        }
+        // One deployment serving everything is live; otherwise live stays while it serves
+        // a part, else the target is.
+        let live = if after.iter().all(|x| *x == Some(d)) {
+            d
+        } else {
+            old.filter(|o| after.contains(&Some(*o))).unwrap_or(d)
+        };
+        let split: Vec<(usize, usize)> = after
+            .iter()
+            .enumerate()
+            .filter_map(|(u, x)| x.filter(|x| *x != live).map(|x| (u, x)))
+            .collect();
+        let part = (!scope.is_everything() || !split.is_empty()).then(|| {
+            Box::new(PartSwitch {
+                scope,
+                live,
+                split: split.clone(),
+            })
+        });
+        let env = self.env_mut(p, e);
+        env.live = Some(live);
+        env.split = split;
         env.live_history.push(LiveEntry {
             at,
             deployment: d,
             cause,
             actor: Some(actor.into()),
+            part,
         });
         match cause {
             LiveCause::Rollback => env.mode = EnvMode::RolledBack,
@@ -316,7 +352,20 @@ impl World {
             LiveCause::Deploy | LiveCause::Redeploy => {}
         }
         self.deployments[d].dep.runtime_state = RuntimeState::Running;
-        self.schedule_after_switch(p, e, old, d, at);
+        // Who served before and serves nothing now idles out; the target runs on.
+        let keepalive = self.keepalive(p, e);
+        let mut gone: Vec<usize> = before
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| !after.contains(&Some(*x)))
+            .collect();
+        gone.sort_unstable();
+        gone.dedup();
+        for x in gone {
+            self.set_spin_down(x, Some(at + keepalive));
+        }
+        self.set_spin_down(d, self.idle_deadline(p, e, at));
     }
 
     /// Confirming a rollback lets the deployment it rolled back from spin down.
@@ -347,6 +396,7 @@ impl World {
                 status: StepStatus::Pending,
                 started_at: None,
                 finished_at: None,
+                expected_secs: u64::try_from(s.duration.num_seconds()).ok(),
             })
             .collect()
     }

@@ -5,22 +5,6 @@ use super::world::World;
 use crate::domain::{EnvironmentKind, RuntimeState, Timestamp};
 
 impl World {
-    /// The live pointer of (p, e) moved from `old` to `new` at `at`: schedule who spins down.
-    pub(crate) fn schedule_after_switch(
-        &mut self,
-        p: usize,
-        e: usize,
-        old: Option<usize>,
-        new: usize,
-        at: Timestamp,
-    ) {
-        let keepalive = self.keepalive(p, e);
-        if let Some(old) = old.filter(|o| *o != new) {
-            self.set_spin_down(old, Some(at + keepalive));
-        }
-        self.set_spin_down(new, self.idle_deadline(p, e, at));
-    }
-
     /// How long a replaced deployment of this environment keeps running.
     pub(crate) fn keepalive(&self, p: usize, e: usize) -> chrono::Duration {
         match self.env(p, e).kind {

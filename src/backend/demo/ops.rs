@@ -4,7 +4,9 @@
 use super::engine::{Effect, Job, PlannedStep};
 use super::rules::check_role;
 use super::world::{OperationRecord, World};
-use crate::backend::{BackendError, Identity, OperationHandle, OperationRequest, RedeployRequest};
+use crate::backend::{
+    BackendError, Identity, OperationHandle, OperationRequest, PreconditionCode, RedeployRequest,
+};
 use crate::domain::{
     Action, EnvRef, LiveCause, LogLevel, LogLine, Operation, OperationId, OperationKind,
     OperationStatus, Scope, Strategy,
@@ -65,7 +67,7 @@ impl World {
                 "max unavailable must be 1–100%, not {percent}%"
             )));
         }
-        let machines = self.machines(p, d, &req.scope)?;
+        let machines = self.machines(p, e, d, &req.scope)?;
         self.expected_live_check(p, e, req.expected_live.as_ref())?;
         if req.expected_live.is_some() {
             // A caller that names the live it saw also expects nothing to be moving it; one
@@ -80,7 +82,20 @@ impl World {
             OperationKind::Rollback => LiveCause::Rollback,
             _ => LiveCause::Promote,
         };
-        let confirm = self.env(p, e).live == Some(d);
+        // Promoting the live deployment of an environment it serves whole only confirms the
+        // rollback; in a mixed one it moves the rest to it.
+        let confirm = self.env(p, e).live == Some(d) && machines.is_empty();
+        if machines.is_empty() && !confirm {
+            return Err(BackendError::precondition(
+                PreconditionCode::AlreadyLive,
+                format!(
+                    "{} already serves {} in {}",
+                    self.label(d),
+                    req.scope.describe(),
+                    req.env
+                ),
+            ));
+        }
         let plan = if confirm {
             vec![PlannedStep::new(
                 "confirm rollback",
@@ -95,8 +110,13 @@ impl World {
             .env(p, e)
             .live
             .map_or("nothing".to_owned(), |l| self.label(l).to_owned());
+        let scope = if req.scope.is_everything() {
+            String::new()
+        } else {
+            format!(", only {}", req.scope.describe())
+        };
         let intro = format!(
-            "{} of {} to {} requested by {} (live: {live_label}, strategy: {})",
+            "{} of {} to {} requested by {} (live: {live_label}, strategy: {}{scope})",
             kind.as_str(),
             req.env,
             self.label(d),
@@ -120,6 +140,7 @@ impl World {
             target: d,
             actor: req.actor.clone(),
             expected_live: req.expected_live.clone(),
+            scope: req.scope.clone(),
             steps: plan,
             cursor: 0,
             step_started: self.now,
@@ -187,6 +208,7 @@ impl World {
             target: new,
             actor: req.actor.clone(),
             expected_live: None,
+            scope: Scope::default(),
             steps: plan,
             cursor: 0,
             step_started: self.now,
@@ -230,6 +252,7 @@ impl World {
             target: d,
             actor: push.author.clone(),
             expected_live: None,
+            scope: Scope::default(),
             steps: plan,
             cursor: 0,
             step_started: self.now,

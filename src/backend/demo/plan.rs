@@ -6,10 +6,12 @@ use crate::backend::BackendError;
 use crate::domain::{BuildStatus, LiveCause, RuntimeState, Scope, Strategy};
 
 impl World {
-    /// The machines an operation touches: components × regions × machines per region.
+    /// The machines a switch to `d` moves: every machine of the units `scope` names
+    /// (components × regions × machines per region) that `d` does not serve yet.
     pub(crate) fn machines(
         &self,
         p: usize,
+        e: usize,
         d: usize,
         scope: &Scope,
     ) -> Result<Vec<String>, BackendError> {
@@ -17,41 +19,34 @@ impl World {
         for c in &scope.components {
             if !project.project.components.contains(c) {
                 return Err(BackendError::invalid(format!(
-                    "{} has no component `{c}`",
-                    project.project.id
+                    "{} has no component `{c}` (it has {})",
+                    project.project.id,
+                    list_or_none(&project.project.components)
                 )));
             }
         }
         let dep_regions = &self.deployments[d].dep.regions;
         for r in &scope.regions {
-            if !dep_regions.contains(r) {
+            if !dep_regions.contains(r) || !project.regions.contains(r) {
                 return Err(BackendError::invalid(format!(
                     "{} does not run in region `{r}` (it runs in {})",
                     self.label(d),
-                    dep_regions.join(", ")
+                    list_or_none(dep_regions)
                 )));
             }
         }
-        let components = if scope.components.is_empty() {
-            if project.project.components.is_empty() {
-                vec!["app".to_owned()]
-            } else {
-                project.project.components.clone()
-            }
-        } else {
-            scope.components.clone()
-        };
-        let regions = if scope.regions.is_empty() {
-            dep_regions.to_vec()
-        } else {
-            scope.regions.clone()
-        };
+        let (components, regions) = self.units(p);
+        let r_count = regions.len().max(1);
+        let serving = self.serving(p, e);
         let mut machines = Vec::new();
-        for c in &components {
-            for r in &regions {
-                for i in 1..=self.settings.machines_per_region {
-                    machines.push(format!("{c}@{r}#{i}"));
-                }
+        for u in self.units_in(p, scope) {
+            if serving[u] == Some(d) {
+                continue;
+            }
+            let c = components.get(u / r_count).map_or("app", String::as_str);
+            let r = regions.get(u % r_count).map_or("", String::as_str);
+            for i in 1..=self.settings.machines_per_region {
+                machines.push(format!("{c}@{r}#{i}"));
             }
         }
         Ok(machines)
@@ -67,7 +62,7 @@ impl World {
         cause: LiveCause,
     ) -> Vec<PlannedStep> {
         let cold = self.deployments[d].dep.runtime_state != RuntimeState::Running;
-        let batch = batch_size(strategy, machines.len());
+        let batch = strategy.batch(machines.len());
         let batches: Vec<&[String]> = machines.chunks(batch).collect();
         let zero = chrono::Duration::zero();
         let mut plan = Vec::new();
@@ -137,13 +132,10 @@ impl World {
     }
 }
 
-fn batch_size(strategy: Strategy, machines: usize) -> usize {
-    let n = machines.max(1);
-    match strategy {
-        Strategy::Immediate => n,
-        Strategy::Rolling => 1,
-        Strategy::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
-            .div_ceil(100)
-            .max(1),
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
     }
 }

@@ -15,7 +15,11 @@ pub(crate) fn check_role(identity: &Identity, action: Action) -> Result<(), Back
             reason: format!(
                 "{} has a read-only role; only a deployer may {}",
                 identity.actor,
-                action.as_str()
+                match action {
+                    Action::Rollback => "roll back",
+                    Action::Promote => "promote",
+                    Action::Redeploy => "redeploy",
+                }
             ),
         }),
     }
@@ -89,8 +93,10 @@ impl World {
             ));
         }
         if env.live == Some(d) {
-            if env.mode == EnvMode::RolledBack {
-                return Ok(()); // confirms the rollback: back to normal mode
+            if env.mode == EnvMode::RolledBack || !env.split.is_empty() {
+                // Confirms the rollback (back to normal mode), and moves what another
+                // deployment serves back to it.
+                return Ok(());
             }
             return Err(refuse(
                 PreconditionCode::AlreadyLive,

@@ -77,23 +77,72 @@ pub(crate) struct TrafficLedger {
 }
 
 impl World {
-    /// The deployment live in (p, e) during second `s`.
-    pub(crate) fn live_at(&self, p: usize, e: usize, s: i64) -> Option<usize> {
+    /// Who served (p, e) during second `s`: the live deployment and, in a mixed
+    /// environment, the units that others served.
+    fn serving_at(&self, p: usize, e: usize, s: i64) -> Option<(usize, &[(usize, usize)])> {
         let env = self.env(p, e);
         let n = env.live_history.partition_point(|c| c.at.timestamp() <= s);
-        n.checked_sub(1).map(|i| env.live_history[i].deployment)
+        let entry = &env.live_history[n.checked_sub(1)?];
+        Some(match &entry.part {
+            Some(part) => (part.live, part.split.as_slice()),
+            None => (entry.deployment, &[]),
+        })
     }
 
-    pub(crate) fn sample(&self, p: usize, e: usize, d: usize, s: i64) -> Sample {
+    /// Calls `each` with every deployment that served (p, e) during second `s` and its
+    /// traffic: the environment's requests, shared by units when it is mixed.
+    pub(crate) fn each_sample(
+        &self,
+        p: usize,
+        e: usize,
+        s: i64,
+        mut each: impl FnMut(usize, Sample),
+    ) {
+        let Some((live, split)) = self.serving_at(p, e, s) else {
+            return;
+        };
+        let requests = self.requests_at(p, e, s);
+        if split.is_empty() {
+            return each(live, self.sample_of(live, s, requests));
+        }
+        let units = self.unit_count(p).max(1);
+        let mut shares: Vec<(usize, usize)> = vec![(live, units.saturating_sub(split.len()))];
+        for &(_, d) in split {
+            match shares.iter_mut().find(|(x, _)| *x == d) {
+                Some((_, n)) => *n += 1,
+                None => shares.push((d, 1)),
+            }
+        }
+        // Requests shared out by units, the rounding kept so they add up.
+        let mut given = 0;
+        let mut counted = 0;
+        for (d, n) in shares {
+            counted += n;
+            let upto = requests * counted as u64 / units as u64;
+            let mine = upto - given;
+            given = upto;
+            if n > 0 {
+                each(d, self.sample_of(d, s, mine));
+            }
+        }
+    }
+
+    /// The environment's requests during second `s`.
+    fn requests_at(&self, p: usize, e: usize, s: i64) -> u64 {
         let env = self.env(p, e);
         let env_key = env.noise_key;
+        let s = s as u64;
+        let rate = env.rps * (0.85 + 0.3 * noise::unit(self.seed, env_key, s));
+        (rate + noise::unit(self.seed, env_key ^ 1, s))
+            .floor()
+            .max(0.0) as u64
+    }
+
+    /// Deployment `d`'s answers to `requests` during second `s`.
+    fn sample_of(&self, d: usize, s: i64, requests: u64) -> Sample {
         let dep_key = self.deployments[d].noise_key;
         let profile = self.deployments[d].profile;
         let s = s as u64;
-        let rate = env.rps * (0.85 + 0.3 * noise::unit(self.seed, env_key, s));
-        let requests = (rate + noise::unit(self.seed, env_key ^ 1, s))
-            .floor()
-            .max(0.0) as u64;
         let err = profile.error_rate * (0.7 + 0.6 * noise::unit(self.seed, dep_key, s));
         let errors = ((requests as f64 * err + noise::unit(self.seed, dep_key ^ 2, s)).floor()
             as u64)
@@ -117,17 +166,15 @@ impl World {
             .collect();
         for (p, e) in envs {
             for s in ledger.accounted..end {
-                let Some(d) = self.live_at(p, e, s) else {
-                    continue;
-                };
-                let sample = self.sample(p, e, d, s);
-                let entry = ledger.counters.entry(d).or_insert_with(|| {
-                    ledger.order.push(d);
-                    (0, 0, LatencyHistogram::default())
+                self.each_sample(p, e, s, |d, sample| {
+                    let entry = ledger.counters.entry(d).or_insert_with(|| {
+                        ledger.order.push(d);
+                        (0, 0, LatencyHistogram::default())
+                    });
+                    entry.0 += sample.requests;
+                    entry.1 += sample.errors;
+                    add_to_histogram(&mut entry.2, &sample);
                 });
-                entry.0 += sample.requests;
-                entry.1 += sample.errors;
-                add_to_histogram(&mut entry.2, &sample);
             }
         }
         ledger.accounted = ledger.accounted.max(end);
@@ -178,22 +225,20 @@ impl World {
         let mut points: Vec<MetricPoint> = Vec::new();
         let mut bucket: Option<(i64, Acc)> = None;
         for s in begin..to_s {
-            let Some(d) = self.live_at(p, e, s) else {
-                continue;
-            };
-            if only.is_some_and(|o| o != d) {
-                continue;
-            }
-            let sample = self.sample(p, e, d, s);
             let index = (s - from_s).div_euclid(step);
-            if bucket.as_ref().is_some_and(|(i, _)| *i != index) {
-                let (i, acc) = bucket.take().expect("bucket present");
-                self.push_point(&mut points, from_s + i * step, acc);
-            }
-            bucket
-                .get_or_insert_with(|| (index, Acc::default()))
-                .1
-                .add(d, &sample);
+            self.each_sample(p, e, s, |d, sample| {
+                if only.is_some_and(|o| o != d) {
+                    return;
+                }
+                if bucket.as_ref().is_some_and(|(i, _)| *i != index) {
+                    let (i, acc) = bucket.take().expect("bucket present");
+                    self.push_point(&mut points, from_s + i * step, acc);
+                }
+                bucket
+                    .get_or_insert_with(|| (index, Acc::default()))
+                    .1
+                    .add(d, &sample);
+            });
         }
         if let Some((i, acc)) = bucket {
             self.push_point(&mut points, from_s + i * step, acc);

@@ -6,7 +6,8 @@ use super::traffic::{Profile, TrafficLedger};
 use crate::backend::BackendError;
 use crate::domain::{
     Commit, ConfigEntry, Deployment, DeploymentId, Domain, DomainKind, EnvMode, EnvRef,
-    Environment, EnvironmentKind, LiveCause, LiveChange, Operation, Project, Timestamp,
+    Environment, EnvironmentKind, LiveCause, LiveChange, LivePart, Operation, Project, Scope,
+    Timestamp,
 };
 use chrono::Duration;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -63,6 +64,9 @@ pub(crate) struct EnvState {
     pub next_label: u64,
     /// Today's configuration: name → value hash.
     pub config: BTreeMap<String, String>,
+    /// Units (see [`World::units`]) served by another deployment than `live`, after a
+    /// switch limited to some components or regions; empty when `live` serves everything.
+    pub split: Vec<(usize, usize)>,
 }
 
 /// One change of the live pointer as the platform keeps it: callers get a `LiveChange`.
@@ -74,6 +78,18 @@ pub(crate) struct LiveEntry {
     pub deployment: usize,
     pub cause: LiveCause,
     pub actor: Option<Arc<str>>,
+    /// A switch limited to some components or regions: what it moved, and who served what
+    /// afterwards. `None` for a switch of everything (the common case costs nothing).
+    pub part: Option<Box<PartSwitch>>,
+}
+
+/// What a limited switch moved and the split it left.
+pub(crate) struct PartSwitch {
+    pub scope: Scope,
+    /// The environment's live pointer after it (the entry's deployment is the target).
+    pub live: usize,
+    /// Units served by another deployment than `live`, after it.
+    pub split: Vec<(usize, usize)>,
 }
 
 pub(crate) struct DeploymentRecord {
@@ -273,7 +289,107 @@ impl World {
             mode: env.mode,
             domains,
             branch: env.branch.clone(),
+            live_label: env.live.map(|d| self.label(d).to_owned()),
+            mixed: self.mixed_parts(p, &env.split),
         }
+    }
+
+    /// The units of a project's environments: every component (one unnamed when the project
+    /// has none) in every region, component-major.
+    pub fn units(&self, p: usize) -> (Vec<String>, Vec<String>) {
+        let project = &self.projects[p];
+        (project.project.components.clone(), project.regions.clone())
+    }
+
+    pub fn unit_count(&self, p: usize) -> usize {
+        let (components, regions) = self.units(p);
+        components.len().max(1) * regions.len().max(1)
+    }
+
+    /// The units a scope names (empty lists: all), in order.
+    pub fn units_in(&self, p: usize, scope: &Scope) -> Vec<usize> {
+        let (components, regions) = self.units(p);
+        let r_count = regions.len().max(1);
+        (0..self.unit_count(p))
+            .filter(|u| {
+                let (c, r) = (u / r_count, u % r_count);
+                let c_ok = scope.components.is_empty()
+                    || components
+                        .get(c)
+                        .is_some_and(|n| scope.components.contains(n));
+                let r_ok = scope.regions.is_empty()
+                    || regions.get(r).is_some_and(|n| scope.regions.contains(n));
+                c_ok && r_ok
+            })
+            .collect()
+    }
+
+    /// Who serves each unit of (p, e) now.
+    pub fn serving(&self, p: usize, e: usize) -> Vec<Option<usize>> {
+        let env = self.env(p, e);
+        let mut units = vec![env.live; self.unit_count(p)];
+        for &(u, d) in &env.split {
+            units[u] = Some(d);
+        }
+        units
+    }
+
+    /// A split as callers see it: per deployment other than live, the components and
+    /// regions it serves, named as briefly as the units allow.
+    fn mixed_parts(&self, p: usize, split: &[(usize, usize)]) -> Vec<LivePart> {
+        let mut by_dep: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &(u, d) in split {
+            match by_dep.iter_mut().find(|(x, _)| *x == d) {
+                Some((_, units)) => units.push(u),
+                None => by_dep.push((d, vec![u])),
+            }
+        }
+        let (components, regions) = self.units(p);
+        let r_count = regions.len().max(1);
+        let mut parts = Vec::new();
+        for (d, mut units) in by_dep {
+            units.sort_unstable();
+            let cs: Vec<usize> = dedup(units.iter().map(|u| u / r_count));
+            let rs: Vec<usize> = dedup(units.iter().map(|u| u % r_count));
+            let rectangle = cs.len() * rs.len() == units.len();
+            let names = |all: &[String], chosen: &[usize]| -> Vec<String> {
+                if chosen.len() >= all.len() {
+                    Vec::new()
+                } else {
+                    chosen.iter().filter_map(|i| all.get(*i).cloned()).collect()
+                }
+            };
+            let label = Some(self.label(d).to_owned());
+            let id = self.deployments[d].dep.id.clone();
+            if rectangle {
+                parts.push(LivePart {
+                    deployment: id,
+                    label,
+                    scope: Scope {
+                        components: names(&components, &cs),
+                        regions: names(&regions, &rs),
+                    },
+                });
+            } else {
+                // Not a rectangle: one part per component.
+                for c in cs {
+                    let rs: Vec<usize> = units
+                        .iter()
+                        .filter(|u| *u / r_count == c)
+                        .map(|u| u % r_count)
+                        .collect();
+                    parts.push(LivePart {
+                        deployment: id.clone(),
+                        label: label.clone(),
+                        scope: Scope {
+                            components: names(&components, &[c]),
+                            regions: names(&regions, &rs),
+                        },
+                    });
+                }
+            }
+        }
+        parts
     }
 
     /// The deployment's own URL: never moves.
@@ -336,6 +452,11 @@ impl World {
                 deployment: self.deployments[entry.deployment].dep.id.clone(),
                 cause: entry.cause,
                 actor: entry.actor.clone(),
+                scope: entry
+                    .part
+                    .as_ref()
+                    .map(|part| part.scope.clone())
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -353,4 +474,12 @@ impl World {
     pub fn hash_value(value: &str) -> String {
         format!("{:012x}", noise::hash_str(value) & 0xffff_ffff_ffff)
     }
+}
+
+/// The distinct values, sorted.
+fn dedup(values: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut out: Vec<usize> = values.collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

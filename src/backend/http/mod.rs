@@ -110,7 +110,8 @@ impl HttpBackend {
             .map_err(|e| HttpSetupError::Client {
                 backend: backend.clone(),
                 message: e.to_string(),
-            })?;
+            })?
+            .with_token_env(config.token_env.clone());
         Ok(HttpBackend {
             name: backend,
             transport,

@@ -42,6 +42,8 @@ pub struct Transport {
     reads: Coalesce<Cached>,
     /// Platform time minus local time, from the last answer.
     clock_offset: Mutex<Option<chrono::TimeDelta>>,
+    /// The variable the token came from (never the token): a refusal names it.
+    token_env: Option<String>,
 }
 
 impl Transport {
@@ -70,7 +72,32 @@ impl Transport {
             retry,
             reads: Coalesce::new(CACHED_URLS, Duration::ZERO),
             clock_offset: Mutex::new(None),
+            token_env: None,
         })
+    }
+
+    /// Names the variable the token comes from, for the words of a refused token.
+    pub fn with_token_env(mut self, var: Option<String>) -> Self {
+        self.token_env = var;
+        self
+    }
+
+    /// A refused token, in words that name the platform's URL and the variable the token
+    /// came from (and never call it unreachable).
+    fn explain(&self, error: BackendError) -> BackendError {
+        let BackendError::Unauthorized { message } = error else {
+            return error;
+        };
+        let base = self.base.as_str().trim_end_matches('/');
+        let message = match &self.token_env {
+            Some(var) => format!(
+                "the platform at {base} refused the token in ${var} ({message}); check that it is current"
+            ),
+            None => format!(
+                "the platform at {base} wants a token ({message}); name the variable that holds it with `token-env` in this [[backends]] entry"
+            ),
+        };
+        BackendError::Unauthorized { message }
     }
 
     /// The base URL with `path` (already encoded) and `query` appended.
@@ -163,7 +190,7 @@ impl Transport {
                 body: Bytes::from(body),
             });
         }
-        Err(typed_error(url, status, &headers, &body, what))
+        Err(self.explain(typed_error(url, status, &headers, &body, what)))
     }
 
     /// An operation request: re-sent after a transient failure only with the same
@@ -221,7 +248,7 @@ impl Transport {
         if status.is_success() {
             return decode_json(&body, action).inspect_err(|e| log_decode(url, e));
         }
-        Err(typed_error(url, status, &headers, &body, action))
+        Err(self.explain(typed_error(url, status, &headers, &body, action)))
     }
 
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

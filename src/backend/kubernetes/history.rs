@@ -33,6 +33,7 @@ impl KubernetesBackend {
                 changes.push((
                     first,
                     LiveChange {
+                        scope: Default::default(),
                         at,
                         deployment: id.clone(),
                         cause: LiveCause::Deploy,
@@ -47,6 +48,7 @@ impl KubernetesBackend {
                     changes.push((
                         current,
                         LiveChange {
+                            scope: Default::default(),
                             at,
                             deployment: id,
                             cause: LiveCause::Rollback,

@@ -431,12 +431,14 @@ fn event_time(e: &Value) -> Option<Timestamp> {
 /// The steps every followed operation shows.
 pub fn initial_steps(now: Timestamp) -> Vec<Step> {
     let mut steps = vec![Step {
+        expected_secs: None,
         name: "patch sent".into(),
         status: StepStatus::Done,
         started_at: Some(now),
         finished_at: Some(now),
     }];
     steps.extend(WaitStep::ALL.iter().map(|s| Step {
+        expected_secs: None,
         name: s.name().into(),
         status: StepStatus::Pending,
         started_at: None,

@@ -125,6 +125,8 @@ impl KubernetesBackend {
         let live = snap.live_rs().map(|rs| DeploymentId::new(rs.name()));
         let hosts = self.hosts(&snap).await;
         Ok(Environment {
+            mixed: Vec::new(),
+            live_label: None,
             id: env.environment.clone(),
             project: env.project.clone(),
             name: self.environment.clone(),
@@ -188,6 +190,7 @@ impl KubernetesBackend {
             .zip(revision_of(target_rs, key))
             .map_or(0, |(l, t)| l - t);
         Ok(Diff {
+            rollout: None,
             live: live_d.map(|d| d.id.clone()),
             target: target.clone(),
             artifact_from: live_d.map(|d| d.artifact.clone()),

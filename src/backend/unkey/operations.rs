@@ -93,6 +93,7 @@ impl OperationBook {
 pub fn step(name: impl Into<String>, status: StepStatus, now: Timestamp) -> Step {
     let started = matches!(status, StepStatus::Running | StepStatus::Done).then_some(now);
     Step {
+        expected_secs: None,
         name: name.into(),
         status,
         started_at: started,

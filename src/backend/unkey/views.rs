@@ -39,6 +39,8 @@ impl UnkeyBackend {
             None => Vec::new(),
         };
         Ok(Environment {
+            mixed: Vec::new(),
+            live_label: None,
             id: EnvAddress::environment_id(&app.slug, &env.slug),
             project: ProjectId::new(at.project.clone()),
             name: if several_apps {
@@ -129,6 +131,7 @@ impl UnkeyBackend {
             None => Vec::new(),
         };
         Ok(Diff {
+            rollout: None,
             live: from.as_ref().map(|d| DeploymentId::new(d.id.clone())),
             target: target.clone(),
             artifact_from: mapped_from.map(|d| d.artifact),
@@ -165,6 +168,7 @@ impl UnkeyBackend {
                     OperationKind::Redeploy => (op.new_deployment?, LiveCause::Redeploy),
                 };
                 Some(LiveChange {
+                    scope: Default::default(),
                     at: op.finished_at.unwrap_or(op.updated_at),
                     deployment,
                     cause,
@@ -179,6 +183,7 @@ impl UnkeyBackend {
         {
             let d = self.fetch_deployment(live).await?;
             changes.push(LiveChange {
+                scope: Default::default(),
                 at: mapping::timestamp(d.created_at),
                 deployment: DeploymentId::new(d.id),
                 cause: LiveCause::Deploy,

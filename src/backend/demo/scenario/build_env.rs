@@ -102,6 +102,7 @@ pub(super) fn build_env(
         label_prefix: prefix,
         next_label: written_max.max(generated_max).unwrap_or(0),
         config: BTreeMap::new(),
+        split: Vec::new(),
     });
     let mut builder = EnvBuilder {
         p,
@@ -286,6 +287,7 @@ impl<'s> EnvBuilder<'s> {
                 deployment: d,
                 cause: LiveCause::Deploy,
                 actor: Some(actor),
+                part: None,
             });
         }
     }

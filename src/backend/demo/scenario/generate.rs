@@ -26,8 +26,8 @@ pub(crate) const AUTHORS: [&str; 5] = ["alice", "bob", "chen", "dana", "emeka"];
 /// The branch of every generated commit.
 pub(crate) const BRANCH: &str = "main";
 
-/// Commit `i`'s sha is `i` times this, modulo 2^128, in 40 hex digits: odd, so every number
-/// has its own sha and the sha gives the number back.
+/// Commit `i`'s sha is made of `i` times this, modulo 2^128: odd, so every number has its own
+/// sha and the sha gives the number back.
 const SHA_FACTOR: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
 const SHA_FACTOR_INVERSE: u128 = inverse(SHA_FACTOR);
 const SHA_LEN: usize = 40;
@@ -78,11 +78,12 @@ impl<'a> History<'a> {
     }
 
     pub fn sha(&self, i: usize) -> String {
-        let value = (i as u128).wrapping_mul(SHA_FACTOR);
-        // 40 digits: eight zeros, then the 128-bit value's high and low halves.
+        // The value's low 28 bits first (its first seven digits, distinct for every number
+        // below 2^28, so short shas differ), the rest of it, then eight zeros.
+        let value = (i as u128).wrapping_mul(SHA_FACTOR).rotate_right(28);
         let mut digits = [b'0'; SHA_LEN];
-        digits[8..24].copy_from_slice(&hex16((value >> 64) as u64));
-        digits[24..].copy_from_slice(&hex16(value as u64));
+        digits[..16].copy_from_slice(&hex16((value >> 64) as u64));
+        digits[16..32].copy_from_slice(&hex16(value as u64));
         let mut sha = String::with_capacity(SHA_LEN);
         push_ascii(&mut sha, &digits);
         sha
@@ -94,9 +95,9 @@ impl<'a> History<'a> {
             && sha
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let value = u128::from_str_radix(sha.get(SHA_LEN - 32..)?, 16).ok()?;
-        let zeros = sha.get(..SHA_LEN - 32)?.bytes().all(|b| b == b'0');
-        let i = value.wrapping_mul(SHA_FACTOR_INVERSE);
+        let value = u128::from_str_radix(sha.get(..32)?, 16).ok()?;
+        let zeros = sha.get(32..)?.bytes().all(|b| b == b'0');
+        let i = value.rotate_left(28).wrapping_mul(SHA_FACTOR_INVERSE);
         (canonical && zeros)
             .then_some(i)
             .and_then(|i| usize::try_from(i).ok())
@@ -220,6 +221,11 @@ mod tests {
         assert_eq!(history.number_of_sha(&beyond.sha(10_001)), None);
         assert_eq!(history.number_of_sha(&history.sha(5).to_uppercase()), None);
         assert_eq!(history.number_of_sha(&history.sha(5)[1..]), None);
+        let short: std::collections::HashSet<String> = history
+            .numbers()
+            .map(|i| history.sha(i)[..7].to_owned())
+            .collect();
+        assert_eq!(short.len(), history.len(), "every short sha is its own");
         assert_eq!(history.number_of_sha(&"a".repeat(40)), None);
         assert_eq!(history.number_of_sha("0"), None);
         for label in ["v0", "v012", "v+12", "v10001", "v", "x12", "v1a"] {

@@ -37,9 +37,12 @@ fn written_out(mut spec: ScenarioSpec) -> ScenarioSpec {
         let n = generate.deployments;
         let prefix = env.label_prefix.clone().unwrap_or_else(|| "v".to_owned());
         for i in 1..=n {
+            // The value's low 28 bits lead, so every short sha is its own.
             let sha = format!(
-                "{:040x}",
-                (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+                "{:032x}00000000",
+                (i as u128)
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+                    .rotate_right(28)
             );
             let fails = generate.failed_every > 0 && i % generate.failed_every == 0 && i != n;
             project.commits.push(CommitSpec {
@@ -198,7 +201,7 @@ kind = "preview"
 
 [[projects.environments.deployments]]
 label = "pr-1"
-commit = "00000000538454127b096499a94942a28a807973"
+commit = "a807973538454127b096499a94942a2800000000"
 age = "10m"
 
 [[projects]]
