@@ -37,7 +37,10 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                 lines.push(if *gets_traffic {
                     line(
                         "live",
-                        format!("{live} now; the new deployment gets traffic like a push"),
+                        format!(
+                            "{live} → the new deployment: it goes live when ready, replacing \
+                             {live}, as a push would"
+                        ),
                     )
                 } else {
                     line(
