@@ -8,7 +8,7 @@
 
 use super::args::{GuardArgs, Output};
 use super::operate::{self, Follow, Report, Story};
-use super::out::{say, tell};
+use super::out::say;
 use super::{CommandError, Context, Exit, confirm};
 use crate::backend::Backend;
 use crate::domain::{Action, Deployment, EnvRef, Environment, Project};
@@ -265,7 +265,8 @@ async fn watch(
             };
             return Ok(end(output, Outcome::Interrupted, said, &state, looks, None));
         }
-        let at = started.elapsed();
+        // The look's scheduled time, not a measured one: the hold counts whole intervals.
+        let at = args.every * n;
         let span_to = backend.now();
         let look = look(ctx, &env_ref, setup, span_from, span_to, args.every).await;
         span_from = span_to;
@@ -337,11 +338,18 @@ async fn watch(
     } else {
         (
             Outcome::Clean,
-            format!(
-                "window passed clean: {} judged, {} of them over the line without holding",
-                plural(state.judged, "look"),
-                state.breaching
-            ),
+            match state.breaching {
+                0 => format!(
+                    "window passed clean: {} judged, none over the line",
+                    plural(state.judged, "look")
+                ),
+                n => format!(
+                    "window passed clean: {} judged; {} over the line, never for {}",
+                    plural(state.judged, "look"),
+                    n,
+                    words(args.hold)
+                ),
+            },
         )
     };
     Ok(end(output, outcome, &said, &state, looks, None))
@@ -478,8 +486,7 @@ fn end(
     operation: Option<Value>,
 ) -> Exit {
     match output {
-        Output::Text if outcome == Outcome::Clean => say!("{said}"),
-        Output::Text => tell!("{said}"),
+        Output::Text => say!("{said}"),
         Output::Jsonl => super::print_json_line(&super::event(
             "outcome",
             json!({ "outcome": outcome.as_str(), "message": said, "looks": state.looks, "judged": state.judged }),
