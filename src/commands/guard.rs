@@ -250,11 +250,12 @@ async fn watch(
     // While a breach is under way at the end of the window, the guard looks on for at most
     // the hold time: a window never ends "clean" in the middle of a breach.
     let last_look_by = args.window + args.hold;
+    let mut interrupt = super::Interrupt::new();
     for n in 1_u32.. {
         let due = started + args.every * n;
         let interrupted = tokio::select! {
             () = tokio::time::sleep_until(due) => false,
-            _ = tokio::signal::ctrl_c() => true,
+            () = interrupt.pressed() => true,
         };
         if interrupted {
             let counting_down = setup.rollback_to.is_some() && state.in_breach();

@@ -74,6 +74,29 @@ pub fn is_in_process(backend: &dyn crate::backend::Backend) -> bool {
     backend.kind() == <crate::backend::demo::DemoKind as crate::backend::BackendKind>::NAME
 }
 
+/// Ctrl-C, heard from the moment this is made: a press between two waits is not lost.
+pub(crate) struct Interrupt(Option<tokio::signal::unix::Signal>);
+
+impl Interrupt {
+    pub fn new() -> Self {
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        if let Err(error) = &signal {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+        }
+        Self(signal.ok())
+    }
+
+    /// Until Ctrl-C is pressed (forever when it cannot be heard).
+    pub async fn pressed(&mut self) {
+        match &mut self.0 {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
 /// `{"event": name, ...fields}`: one line of `--output jsonl`.
 pub(crate) fn event(name: &str, fields: serde_json::Value) -> serde_json::Value {
     let mut event = serde_json::json!({ "event": name });

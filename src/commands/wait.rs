@@ -122,6 +122,7 @@ pub async fn until_finished(
     mut on_news: impl FnMut(&[News]),
 ) -> Result<Waited, CommandError> {
     let mut failures = 0;
+    let mut interrupt = super::Interrupt::new();
     loop {
         match backend.operation(env, id).await {
             Ok(op) => {
@@ -140,7 +141,7 @@ pub async fn until_finished(
         let pause = tokio::time::sleep(interval);
         tokio::select! {
             _ = pause => {}
-            _ = tokio::signal::ctrl_c() => return Ok(Waited::Interrupted),
+            () = interrupt.pressed() => return Ok(Waited::Interrupted),
         }
     }
 }
