@@ -5,6 +5,7 @@ mod binary;
 mod commands;
 mod contract;
 mod faults;
+mod runbook;
 #[path = "../support/proxy.rs"]
 mod proxy;
 #[path = "../support/serve.rs"]
