@@ -739,7 +739,8 @@ fn last_good_names_the_deployment_and_says_why() {
         .args(["rollback", "--to", "last-good", "--yes", "--no-wait"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.starts_with("last good: v41, live 2h until 6m ago"),
+        out.stdout
+            .starts_with("last good: v41, live 2h until 6m ago"),
         "{}",
         out.stdout
     );

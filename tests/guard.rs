@@ -50,7 +50,9 @@ async fn run(demo: &DemoBackend, args: &GuardArgs) -> Exit {
         "demo",
         Config::default(),
     );
-    guard::run(&ctx, args).await.expect("the guard ends with an exit code")
+    guard::run(&ctx, args)
+        .await
+        .expect("the guard ends with an exit code")
 }
 
 async fn live(demo: &DemoBackend, env: &EnvRef) -> String {

@@ -3,6 +3,7 @@
 //! the guard's outcomes and exit codes, completions, the manual page and the version.
 
 #[path = "support/home.rs"]
+#[allow(dead_code)]
 mod home;
 
 use home::Home;
@@ -46,13 +47,25 @@ async fn targets_are_positional_and_to_is_the_same() {
     assert_eq!(positional.code, 0, "{}", positional.stderr);
     assert_eq!(positional.json()["target"]["label"], "v41");
     assert_eq!(positional.json()["chosen_by"], "named");
-    let to = run(&home, &["rollback", "--to", "v41", "--yes", "--no-wait", "--json"]).await;
+    let to = run(
+        &home,
+        &["rollback", "--to", "v41", "--yes", "--no-wait", "--json"],
+    )
+    .await;
     assert_eq!(to.json()["target"]["label"], "v41");
-    let promote = run(&home, &["promote", "--to", "v41", "--yes", "--no-wait", "--json"]).await;
+    let promote = run(
+        &home,
+        &["promote", "--to", "v41", "--yes", "--no-wait", "--json"],
+    )
+    .await;
     assert_eq!(promote.code, 0, "{}", promote.stderr);
     assert_eq!(promote.json()["target"]["label"], "v41");
     // A commit prefix names v41 too.
-    let sha = run(&home, &["rollback", "d5414e8", "--yes", "--no-wait", "--json"]).await;
+    let sha = run(
+        &home,
+        &["rollback", "d5414e8", "--yes", "--no-wait", "--json"],
+    )
+    .await;
     assert_eq!(sha.code, 0, "{}", sha.stderr);
     assert_eq!(sha.json()["target"]["label"], "v41");
 }
@@ -62,7 +75,10 @@ async fn grammar_mistakes_are_one_line_with_the_product_prefix() {
     let home = Home::new();
     for (args, says) in [
         (&["promote"][..], "<TARGET|--to <TARGET>>"),
-        (&["rollback", "v41", "--to", "v40"][..], "cannot be used with"),
+        (
+            &["rollback", "v41", "--to", "v40"][..],
+            "cannot be used with",
+        ),
         (&["rollback", "--frobnicate"][..], "--frobnicate"),
     ] {
         let out = run(&home, args).await;
@@ -175,7 +191,8 @@ async fn a_redeploy_says_which_deployment_goes_live_and_tells_each_line_once() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let stdout = &out.stdout;
     assert!(
-        stdout.contains("live     v42 → the new deployment: it goes live when ready, replacing v42"),
+        stdout
+            .contains("live     v42 → the new deployment: it goes live when ready, replacing v42"),
         "{stdout}"
     );
     assert!(
@@ -230,10 +247,17 @@ async fn a_bounded_list_says_how_many_more_and_all_lists_ten_thousand() {
         "{}",
         bounded.stdout.lines().last().unwrap_or_default()
     );
-    let json = run(&home, &["--scenario", "large", "list", "--limit", "7", "--json"]).await;
+    let json = run(
+        &home,
+        &["--scenario", "large", "list", "--limit", "7", "--json"],
+    )
+    .await;
     let doc = json.json();
     assert_eq!(doc["deployments"].as_array().unwrap().len(), 7);
-    assert_eq!((doc["shown"].as_u64(), doc["more"].as_u64()), (Some(7), Some(9_993)));
+    assert_eq!(
+        (doc["shown"].as_u64(), doc["more"].as_u64()),
+        (Some(7), Some(9_993))
+    );
     let all = run(&home, &["--scenario", "large", "list", "--all"]).await;
     assert_eq!(all.code, 0, "{}", all.stderr);
     let rows = all
@@ -243,7 +267,11 @@ async fn a_bounded_list_says_how_many_more_and_all_lists_ten_thousand() {
         .count();
     assert_eq!(rows, 10_000);
     assert!(!all.stdout.contains("more"));
-    let lines = run(&home, &["--scenario", "large", "list", "--all", "--output", "jsonl"]).await;
+    let lines = run(
+        &home,
+        &["--scenario", "large", "list", "--all", "--output", "jsonl"],
+    )
+    .await;
     let events: Vec<Value> = lines
         .stdout
         .lines()
@@ -313,7 +341,11 @@ async fn guard_rolls_a_bad_deploy_back_to_last_good() {
     );
     assert!(out.stdout.contains("rollback completed"), "{}", out.stdout);
     assert!(
-        out.stdout.lines().last().unwrap().starts_with("rolled back to v41"),
+        out.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("rolled back to v41"),
         "{}",
         out.stdout
     );
@@ -326,13 +358,27 @@ async fn guard_rolls_a_bad_deploy_back_to_last_good() {
     let doc = json.json();
     assert_eq!(doc["outcome"], "breached");
     assert!(doc["operation"].is_null());
-    assert!(doc["looks"].as_array().unwrap().iter().any(|l| l["verdict"] == "breach"));
+    assert!(
+        doc["looks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["verdict"] == "breach")
+    );
 }
 
 #[tokio::test]
 async fn guard_passes_a_good_deploy_and_streams_one_event_per_look() {
     let home = Home::new();
-    let mut args = vec!["--scenario", "steady", "--speed", "60", "guard", "--output", "jsonl"];
+    let mut args = vec![
+        "--scenario",
+        "steady",
+        "--speed",
+        "60",
+        "guard",
+        "--output",
+        "jsonl",
+    ];
     args.extend(["--every", "1s", "--for", "3s"]);
     let out = run(&home, &args).await;
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -341,9 +387,15 @@ async fn guard_passes_a_good_deploy_and_streams_one_event_per_look() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["watch", "look", "look", "look", "outcome"]);
-    assert!(events[1..4].iter().all(|e| e["verdict"] == "ok"), "{events:?}");
+    assert!(
+        events[1..4].iter().all(|e| e["verdict"] == "ok"),
+        "{events:?}"
+    );
     assert_eq!(events[4]["outcome"], "clean");
 }
 
@@ -520,12 +572,19 @@ async fn the_manual_page_and_the_version_come_from_the_same_definitions() {
     let home = Home::new();
     let man = run(&home, &["man"]).await;
     assert_eq!(man.code, 0);
-    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH"), "{}", &man.stdout[..80]);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH"),
+        "{}",
+        &man.stdout[..80]
+    );
     assert!(man.stdout.contains("guard") && man.stdout.contains("completions"));
     let version = run(&home, &["--version"]).await;
     assert_eq!(version.code, 0);
     let line = version.stdout.trim();
-    assert!(line.starts_with(&format!("switchback {} (", env!("CARGO_PKG_VERSION"))), "{line}");
+    assert!(
+        line.starts_with(&format!("switchback {} (", env!("CARGO_PKG_VERSION"))),
+        "{line}"
+    );
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short=10", "HEAD"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -92,9 +92,7 @@ async fn prepare(ctx: &Context, args: &GuardArgs) -> Result<Setup, CommandError>
         )));
     };
     let watched = backend.get_deployment(&env_ref, &live).await?;
-    let threshold = args
-        .threshold
-        .unwrap_or(ctx.config.console.error_threshold);
+    let threshold = args.threshold.unwrap_or(ctx.config.console.error_threshold);
     let previous = match guard::previous(&ctx.backend, &env_ref, &live).await? {
         Some(previous) => {
             let label = operation_label(backend, &env_ref, &previous.deployment).await;
@@ -205,7 +203,9 @@ async fn announce(
                         operate::last_good_line(&target.label, good, now)
                     );
                 }
-                None => say!("  then    report it (exit 9); --rollback --yes rolls back to last good"),
+                None => {
+                    say!("  then    report it (exit 9); --rollback --yes rolls back to last good")
+                }
             }
         }
         Output::Jsonl => super::print_json_line(&super::event("watch", start_json(args, setup))),
@@ -279,12 +279,24 @@ async fn watch(
                     by.map(|by| format!(" (changed by {by})"))
                         .unwrap_or_default()
                 );
-                return Ok(end(output, Outcome::LiveChanged, &said, &state, looks, None));
+                return Ok(end(
+                    output,
+                    Outcome::LiveChanged,
+                    &said,
+                    &state,
+                    looks,
+                    None,
+                ));
             }
             Err(why) => {
                 unanswered += 1;
                 let line = format!("  {}  no answer: {why}", clock(at));
-                tell_look(output, &line, json!({ "at_seconds": at.as_secs_f64(), "error": why }), &mut looks);
+                tell_look(
+                    output,
+                    &line,
+                    json!({ "at_seconds": at.as_secs_f64(), "error": why }),
+                    &mut looks,
+                );
                 if at >= last_look_by || (at >= args.window && !state.in_breach()) {
                     break;
                 }
@@ -293,7 +305,12 @@ async fn watch(
         };
         let (judgement, standing) = state.observe(traffic, at);
         let line = look_line(at, setup, traffic, judgement, standing);
-        tell_look(output, &line, look_json(at, traffic, judgement, standing), &mut looks);
+        tell_look(
+            output,
+            &line,
+            look_json(at, traffic, judgement, standing),
+            &mut looks,
+        );
         if let Standing::Held { lasted } = standing {
             return match &setup.rollback_to {
                 None => {
@@ -359,7 +376,10 @@ async fn watch(
 enum Look {
     Traffic(Traffic),
     /// Someone moved live away from the watched deployment.
-    LiveMoved { label: String, by: Option<String> },
+    LiveMoved {
+        label: String,
+        by: Option<String>,
+    },
 }
 
 /// One look: is the watched deployment still live, and what did it serve since the last
@@ -384,7 +404,11 @@ async fn look(
                 .live_history(env_ref)
                 .await
                 .ok()
-                .and_then(|history| history.last().and_then(|c| c.actor.as_deref().map(str::to_owned)));
+                .and_then(|history| {
+                    history
+                        .last()
+                        .and_then(|c| c.actor.as_deref().map(str::to_owned))
+                });
             return Ok(Look::LiveMoved { label, by });
         }
         guard::traffic(&ctx.backend, env_ref, &setup.watched.id, from, to)
@@ -446,15 +470,8 @@ async fn roll_back(
         ctx.backend.now(),
     );
     let mut report = Report::planned(&setup.project, &plan, Some(good), false);
-    let exit = operate::send_and_follow(
-        ctx,
-        &plan,
-        &mut report,
-        &mut story,
-        Follow::Yes,
-        &args.at,
-    )
-    .await?;
+    let exit = operate::send_and_follow(ctx, &plan, &mut report, &mut story, Follow::Yes, &args.at)
+        .await?;
     let report = serde_json::to_value(&report).unwrap_or_default();
     Ok(match exit {
         Exit::Completed => end(
@@ -543,7 +560,10 @@ fn look_line(
             rules.min_requests
         ),
         Judgement::Clean { rate } => {
-            format!("{head}  {} 5xx of {requests} requests  ok", crate::text::percent(rate))
+            format!(
+                "{head}  {} 5xx of {requests} requests  ok",
+                crate::text::percent(rate)
+            )
         }
         Judgement::Breaching { rate } => {
             let baseline = rules

@@ -86,7 +86,11 @@ impl Printer {
             Output::Json => {
                 let text = pretty(fields);
                 // The fields without the closing brace, then the list opens.
-                let open = text.trim_end().strip_suffix('}').unwrap_or(&text).trim_end();
+                let open = text
+                    .trim_end()
+                    .strip_suffix('}')
+                    .unwrap_or(&text)
+                    .trim_end();
                 print!("{open},\n  \"deployments\": [");
             }
             Output::Jsonl => super::print_json_line(&super::event("list", fields.clone())),
@@ -223,7 +227,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

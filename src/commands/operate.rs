@@ -185,7 +185,13 @@ async fn operate(
     } = plan_for(ctx, kind, wanted, at).await?;
     let mut story = Story::new(output);
     let now = ctx.backend.now();
-    story.plan(&plan, project.id.as_str(), last_good.as_ref(), defaulted, now);
+    story.plan(
+        &plan,
+        project.id.as_str(),
+        last_good.as_ref(),
+        defaulted,
+        now,
+    );
     // The prompt waits for a person, not for the platform: it is not counted.
     ctx.deadline.asking();
     confirm::confirm(confirm.yes, &plan.summary(), &plan.confirmation, prompt)?;
@@ -349,7 +355,7 @@ impl Story {
                     "chosen_by": chosen_by(last_good, defaulted),
                     "last_good": last_good.map(|good| last_good_json(&plan.target.label, good)),
                     "facts": lines.iter().skip(1).map(|l| l.trim()).collect::<Vec<_>>(),
-                    "confirmation": plan.confirmation.is_typed().then_some("typed").unwrap_or("yes"),
+                    "confirmation": if plan.confirmation.is_typed() { "typed" } else { "yes" },
                 }),
             )),
             Output::Json => {}

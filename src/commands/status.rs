@@ -124,10 +124,7 @@ fn operations_table(running: &[(Operation, String)], now: Timestamp) -> Vec<Stri
         .collect();
     let mut lines = table(&rows);
     if let Some((op, _)) = running.first() {
-        lines.push(format!(
-            "follow  switchback operation {} --follow",
-            op.id
-        ));
+        lines.push(format!("follow  switchback operation {} --follow", op.id));
     }
     lines
 }

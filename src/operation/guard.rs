@@ -56,9 +56,15 @@ impl Traffic {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Judgement {
     /// Fewer requests than `min_requests`: not judged.
-    TooLittle { requests: f64 },
-    Clean { rate: f64 },
-    Breaching { rate: f64 },
+    TooLittle {
+        requests: f64,
+    },
+    Clean {
+        rate: f64,
+    },
+    Breaching {
+        rate: f64,
+    },
 }
 
 /// Where the watch stands after a look.
@@ -67,7 +73,10 @@ pub enum Standing {
     /// No breach under way.
     Clean,
     /// A breach under way for `lasted`; it holds after `remaining` more.
-    Breaching { lasted: Duration, remaining: Duration },
+    Breaching {
+        lasted: Duration,
+        remaining: Duration,
+    },
     /// The breach held.
     Held { lasted: Duration },
 }
@@ -291,7 +300,13 @@ mod tests {
         assert_eq!(judgement, Judgement::TooLittle { requests: 99.0 });
         assert_eq!(standing, Standing::Clean);
         assert_eq!(watch.judged, 0);
-        let (judgement, _) = watch.observe(Traffic { requests: 0.0, errors: 0.0 }, secs(30));
+        let (judgement, _) = watch.observe(
+            Traffic {
+                requests: 0.0,
+                errors: 0.0,
+            },
+            secs(30),
+        );
         assert_eq!(judgement, Judgement::TooLittle { requests: 0.0 });
     }
 

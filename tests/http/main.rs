@@ -5,9 +5,9 @@ mod binary;
 mod commands;
 mod contract;
 mod faults;
-mod runbook;
 #[path = "../support/proxy.rs"]
 mod proxy;
+mod runbook;
 #[path = "../support/serve.rs"]
 mod serve;
 #[path = "../support/http.rs"]

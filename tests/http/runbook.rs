@@ -157,7 +157,10 @@ async fn operation_events_stream_one_json_line_per_step() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds[..2], ["plan", "started"]);
     assert_eq!(*kinds.last().unwrap(), "finished");
     assert!(kinds.contains(&"step"), "{kinds:?}");
@@ -185,7 +188,11 @@ async fn list_all_streams_pages_as_they_arrive() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut rows = 0;
     while rows < 200 {
-        let line = lines.next_line().await.unwrap().expect("rows before the gate opens");
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("rows before the gate opens");
         if line.starts_with("● v") || line.starts_with("  v") {
             rows += 1;
         }
@@ -218,7 +225,15 @@ async fn the_guard_rolls_back_through_the_contract_once() {
     let clock = run_clock(&platform, Duration::from_millis(1200));
     let (code, stdout, stderr) = client
         .run(&[
-            "guard", "--rollback", "--yes", "--every", "1s", "--hold", "2s", "--for", "10s",
+            "guard",
+            "--rollback",
+            "--yes",
+            "--every",
+            "1s",
+            "--hold",
+            "2s",
+            "--for",
+            "10s",
         ])
         .await;
     clock.abort();
