@@ -250,3 +250,93 @@ fn a_platform_that_does_not_answer_still_gets_a_screen_and_q_quits() {
     console.wait_exit();
     console.assert_restored();
 }
+
+/// `switchback serve` on a loopback port, as an operator starts it (no tokens); stopped when
+/// dropped.
+struct Served(std::process::Child, String);
+
+impl Served {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchback"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let url = loop {
+            let line = rx
+                .recv_timeout(PATIENCE)
+                .expect("serve says where it listens");
+            if let Some(url) = line.split("listening on ").nth(1) {
+                break url.trim().to_owned();
+            }
+        };
+        Self(child, url)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn quitting_with_an_operation_in_flight_says_how_to_follow_it() {
+    let served = Served::start();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!(
+            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"{}\"\n",
+            served.1
+        ),
+    )
+    .unwrap();
+    let mut console = Console::start(&["--config", config.path().to_str().unwrap()]);
+    console.started();
+    // v40 is spun down: its rollback is a cold start, still running when we quit.
+    console.press("jj");
+    console.wait_for("v40 selected", |c| {
+        c.contents().contains("Selected v40 vs live v42")
+    });
+    console.press("r");
+    console.wait_for("the confirmation modal", |c| {
+        c.contents().contains("Type production")
+    });
+    console.press("production");
+    console.wait_for("the typed name", |c| c.contents().contains("│production"));
+    console.press("\r");
+    console.wait_for("the operation under way", |c| {
+        c.contents().contains("rollback to v40 ·")
+    });
+    console.press("q");
+    console.wait_exit();
+    console.assert_restored();
+    let bytes = console.bytes.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&bytes);
+    let left = text
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    let after = &text[left..];
+    assert!(
+        after.contains(
+            "operation op_000001 is still running at the platform: switchback operation \
+             op_000001 --project acme/storefront --env production --follow"
+        ),
+        "after the terminal was restored:\n{after}"
+    );
+}

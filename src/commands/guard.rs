@@ -197,10 +197,10 @@ async fn announce(
             );
             match &setup.rollback_to {
                 Some((target, good)) => {
+                    let why = operate::last_good_line(&target.label, good, now);
                     say!(
-                        "  then    roll back to {} ({})",
-                        target.label,
-                        operate::last_good_line(&target.label, good, now)
+                        "  then    roll back to the {}",
+                        why.replacen("last good:", "last good deployment,", 1)
                     );
                 }
                 None => {

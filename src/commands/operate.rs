@@ -249,10 +249,18 @@ pub async fn send_and_follow(
     )
     .await
     .inspect_err(|_| {
-        tell!(
-            "stopped following operation {}; it may still be running at the platform: {pointer}",
-            handle.id
-        )
+        if in_process {
+            tell!(
+                "stopped following operation {}; the embedded demo ends with this command",
+                handle.id
+            )
+        } else {
+            tell!(
+                "stopped following operation {}; it may still be running at the platform: \
+                 {pointer}",
+                handle.id
+            )
+        }
     })?;
     let op = match waited {
         Waited::Finished(op) => *op,
