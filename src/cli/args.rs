@@ -144,6 +144,26 @@ mod tests {
     }
 
     #[test]
+    fn one_grammar_for_every_operation() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["switchback"], args].concat());
+        let named = |args: &[&str]| match parse(args).unwrap().command {
+            Some(Command::Rollback(a)) => a.target.name().map(str::to_owned),
+            Some(Command::Promote(a)) => a.target.name().map(str::to_owned),
+            Some(Command::Redeploy(a)) => a.target.name().map(str::to_owned),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(&["rollback"]), None, "the default: last good");
+        assert_eq!(named(&["rollback", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["rollback", "--to", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["promote", "--to", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["redeploy", "d5414e8"]).as_deref(), Some("d5414e8"));
+        assert!(parse(&["rollback", "v41", "--to", "v40"]).is_err());
+        assert!(parse(&["promote"]).is_err());
+        assert!(parse(&["redeploy", "--rebuild"]).is_err());
+        assert!(parse(&["list", "--json", "--output", "jsonl"]).is_err());
+    }
+
+    #[test]
     fn speed_must_be_positive() {
         assert!(Cli::try_parse_from(["switchback", "--speed", "0"]).is_err());
         assert!(Cli::try_parse_from(["switchback", "--speed", "-2"]).is_err());

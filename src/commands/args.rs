@@ -227,3 +227,48 @@ fn baseline(text: &str) -> Result<crate::operation::guard::Baseline, String> {
         .map(Baseline::Rate)
         .map_err(|_| format!("`{text}` is neither `previous` nor a percentage like 0.5%"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::guard::Baseline;
+
+    #[test]
+    fn percentages_are_read_as_percent_with_or_without_the_sign() {
+        assert_eq!(percent("1%"), Ok(0.01));
+        assert_eq!(percent("0.5%"), Ok(0.005));
+        assert_eq!(percent("2"), Ok(0.02));
+        for bad in ["0%", "-1%", "101%", "lots", "NaN%"] {
+            assert!(percent(bad).is_err(), "{bad}");
+        }
+        assert_eq!(baseline("previous"), Ok(Baseline::Previous));
+        assert_eq!(baseline("Previous"), Ok(Baseline::Previous));
+        assert_eq!(baseline("0.2%"), Ok(Baseline::Rate(0.002)));
+        assert!(baseline("last").unwrap_err().contains("previous"));
+    }
+
+    #[test]
+    fn a_target_is_named_either_way() {
+        assert_eq!(Target::named("v41").name(), Some("v41"));
+        let to = Target {
+            target: None,
+            to: Some("v40".into()),
+        };
+        assert_eq!(to.name(), Some("v40"));
+        assert_eq!(Target::default().name(), None);
+        assert!(duration("0s").is_err());
+        assert_eq!(duration("10m"), Ok(std::time::Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn output_follows_json_or_output() {
+        let mut at = Where::default();
+        assert_eq!(at.output(), Output::Text);
+        at.output = Some(Output::Jsonl);
+        assert_eq!(at.output(), Output::Jsonl);
+        assert!(at.machine());
+        at.output = None;
+        at.json = true;
+        assert_eq!(at.output(), Output::Json);
+    }
+}
