@@ -48,7 +48,19 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
         backend.list_deployments(&env_ref, page)
     });
     let (mut shown, mut more) = (0_usize, 0_usize);
-    while let Some(items) = pager.next().await? {
+    let mut counted_all = true;
+    loop {
+        let items = match pager.next().await {
+            Ok(Some(items)) => items,
+            Ok(None) => break,
+            // Past the paging bound while only counting the rest: what was shown stands,
+            // and the count is a floor.
+            Err(pages::PagingError::Unbounded { .. }) if shown >= shown_at_most => {
+                counted_all = false;
+                break;
+            }
+            Err(error) => return printer.abort(error.into()),
+        };
         for d in items {
             if shown < shown_at_most {
                 printer.row(&d);
@@ -59,7 +71,7 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
             }
         }
     }
-    printer.end(shown, more, args.limit);
+    printer.end(shown, more, counted_all, args.limit);
     Ok(Exit::Completed)
 }
 
@@ -125,7 +137,21 @@ impl Printer {
         self.rows += 1;
     }
 
-    fn end(&mut self, shown: usize, more: usize, limit: usize) {
+    /// The list broke off: a JSON document already begun is closed with the error, so
+    /// stdout still holds one document; otherwise the error is reported as usual.
+    fn abort(&mut self, error: CommandError) -> Result<Exit, CommandError> {
+        if self.output != Output::Json {
+            return Err(error);
+        }
+        super::out::tell!("switchback: {error}");
+        println!(
+            "\n  ],\n  \"error\": {}\n}}",
+            compact(&error.to_json()["error"])
+        );
+        Ok(error.exit())
+    }
+
+    fn end(&mut self, shown: usize, more: usize, counted_all: bool, limit: usize) {
         match self.output {
             Output::Text => {
                 if shown == 0 {
@@ -133,7 +159,8 @@ impl Printer {
                 }
                 if more > 0 {
                     say!(
-                        "… {} more (newest {} shown): --limit {} or --all lists them",
+                        "… {}{} more (newest {} shown): --limit {} or --all lists them",
+                        if counted_all { "" } else { "at least " },
                         thousands(more),
                         thousands(shown),
                         shown + more
@@ -141,13 +168,18 @@ impl Printer {
                 }
             }
             Output::Json => {
-                let counts = pretty(&json!({ "shown": shown, "more": more, "limit": limit }));
+                let counts = pretty(&json!({
+                    "shown": shown,
+                    "more": more,
+                    "more_counted_all": counted_all,
+                    "limit": limit,
+                }));
                 let inner = counts.trim().trim_start_matches('{').trim_end_matches('}');
                 println!("\n  ],{}\n}}", inner.trim_end());
             }
             Output::Jsonl => super::print_json_line(&super::event(
                 "end",
-                json!({ "shown": shown, "more": more }),
+                json!({ "shown": shown, "more": more, "more_counted_all": counted_all }),
             )),
         }
     }

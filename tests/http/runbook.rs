@@ -246,3 +246,19 @@ async fn the_guard_rolls_back_through_the_contract_once() {
     let live = platform.demo.get_environment(&prod()).await.unwrap().live;
     assert_eq!(live, Some(platform.id("v41").await));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_that_breaks_off_still_prints_one_json_document() {
+    let platform = Platform::start_scenario("large").await;
+    let proxy = FaultProxy::start(platform.addr).await;
+    // Every attempt at the second page fails: the adapter's retries run out.
+    proxy.script_for("/deployments?cursor", vec![Fault::status(503); 8]);
+    let client = Client::new(&proxy.url());
+    let (code, stdout, stderr) = client.run(&["list", "--all", "--json"]).await;
+    assert_eq!(code, 6, "{stderr}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("one document ({e}):\n{stdout}"));
+    assert_eq!(doc["deployments"].as_array().unwrap().len(), 200);
+    assert_eq!(doc["error"]["exit_code"], 6);
+    assert!(stderr.contains("503"), "{stderr}");
+}
