@@ -17,7 +17,9 @@ pub mod operate;
 pub mod operation;
 pub(crate) mod out;
 pub mod paths;
+mod report;
 pub mod status;
+mod story;
 mod target;
 mod wait;
 
