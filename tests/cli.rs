@@ -128,7 +128,7 @@ fn list_in_human_form_marks_the_live_deployment() {
     let home = Home::new();
     let out = run(home.cmd().arg("list"));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let live_line = out.stdout.lines().find(|l| l.starts_with("▶")).unwrap();
+    let live_line = out.stdout.lines().find(|l| l.starts_with("●")).unwrap();
     assert!(live_line.contains("v42"), "{}", out.stdout);
     assert!(
         live_line.contains("live") && live_line.contains("running"),
@@ -136,7 +136,7 @@ fn list_in_human_form_marks_the_live_deployment() {
         out.stdout
     );
     let v37 = out.stdout.lines().find(|l| l.contains("v37")).unwrap();
-    assert!(v37.contains("artifact pruned"), "{}", out.stdout);
+    assert!(v37.contains("✗pruned"), "{}", out.stdout);
 }
 
 #[test]
@@ -463,7 +463,11 @@ fn logs_go_to_the_log_file_not_the_terminal() {
     let home = Home::new();
     let out = run(home.cmd().env("SWITCHBACK_LOG", "debug").args(["list"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.is_empty(), "stderr: {}", out.stderr);
+    // Only the demo's note: no log line reaches the terminal.
+    assert_eq!(
+        out.stderr.trim(),
+        "demo: this run's platform starts fresh; switchback serve shares one"
+    );
     let log = std::fs::read_to_string(home.data_dir().join("switchback.log")).unwrap();
     assert!(log.contains("starting"), "{log}");
     assert!(!out.stdout.contains("starting"));
@@ -472,7 +476,7 @@ fn logs_go_to_the_log_file_not_the_terminal() {
 #[test]
 fn bad_arguments_are_usage_errors() {
     let home = Home::new();
-    assert_eq!(run(home.cmd().args(["rollback"])).code, 2);
+    assert_eq!(run(home.cmd().args(["promote"])).code, 2);
     assert_eq!(run(home.cmd().args(["list", "--speed", "0"])).code, 2);
     assert_eq!(run(home.cmd().args(["frobnicate"])).code, 2);
     let timeout = run(home.cmd().args(["list", "--timeout", "soon"]));
@@ -735,7 +739,8 @@ fn last_good_names_the_deployment_and_says_why() {
         .args(["rollback", "--to", "last-good", "--yes", "--no-wait"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.starts_with("last good: v41 was live for"),
+        out.stdout
+            .starts_with("last good: v41, live 2h until 6m ago"),
         "{}",
         out.stdout
     );

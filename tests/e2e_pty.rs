@@ -348,3 +348,50 @@ fn two_consoles_on_one_serve_see_each_others_name_and_time() {
         dana.contents()
     );
 }
+
+#[test]
+fn quitting_with_an_operation_in_flight_says_how_to_follow_it() {
+    let served = Serve::start();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!(
+            "[[backends]]\nkind = \"http\"\nname = \"shared\"\nurl = \"{}\"\n",
+            served.url
+        ),
+    )
+    .unwrap();
+    let mut console = Console::start(&["--config", config.path().to_str().unwrap()]);
+    console.started();
+    // v40 is spun down: its rollback is a cold start, still running when we quit.
+    console.press("jj");
+    console.wait_for("v40 selected", |c| {
+        c.contents().contains("Selected v40 vs live v42")
+    });
+    console.press("r");
+    console.wait_for("the confirmation modal", |c| {
+        c.contents().contains("Type production")
+    });
+    console.press("production");
+    console.wait_for("the typed name", |c| c.contents().contains("│production"));
+    console.press("\r");
+    console.wait_for("the operation under way", |c| {
+        c.contents().contains("rollback to v40 ·")
+    });
+    console.press("q");
+    console.wait_exit();
+    console.assert_restored();
+    let bytes = console.bytes.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&bytes);
+    let left = text
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    let after = &text[left..];
+    assert!(
+        after.contains(
+            "operation op_000001 is still running at the platform: switchback operation \
+             op_000001 --project acme/storefront --env production --follow"
+        ),
+        "after the terminal was restored:\n{after}"
+    );
+}

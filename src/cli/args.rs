@@ -1,7 +1,8 @@
 //! The command line, declared with clap. Global options work before or after a subcommand.
 
 use crate::commands::args::{
-    ListArgs, PathsArgs, PromoteArgs, RedeployArgs, RollbackArgs, StatusArgs,
+    CompletionsArgs, GuardArgs, ListArgs, OperationArgs, PathsArgs, PromoteArgs, RedeployArgs,
+    RollbackArgs, StatusArgs,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -10,9 +11,9 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(
     name = "switchback",
-    version,
+    version = VERSION,
     about = "A terminal operations console for on-call engineers: see the error rate, pick the last good deployment, roll back, watch it recover.",
-    after_help = "With no command, opens the console. Exit codes: 0 completed, 1 not confirmed, 2 usage or config error, 3 refused by the platform, 4 conflict, 5 operation failed, 6 backend unreachable or other error, 7 an operation may have happened (no clear answer; look before trying again), 8 timed out before anything was sent."
+    after_help = "With no command, opens the console. Exit codes: 0 completed (guard: the window passed clean), 1 not confirmed, 2 usage or config error, 3 refused by the platform, 4 conflict (live changed), 5 operation failed, 6 backend unreachable or other error, 7 an operation may have happened (no clear answer; look before trying again), 8 timed out before anything was sent, 9 guard: breach held, nothing done, 10 guard: breach held, rolled back, 11 guard: too little traffic to judge, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -20,6 +21,14 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// The version and the commit it was built from (`0.1.0 (3f1c0a9)`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SWITCHBACK_COMMIT"),
+    ")"
+);
 
 /// Options every command understands, anywhere on the line.
 #[derive(Clone, Debug, Default, PartialEq, Args)]
@@ -72,16 +81,25 @@ pub enum Command {
     List(ListArgs),
     /// Show each environment's live deployment, mode, domains and error rate
     Status(StatusArgs),
-    /// Roll an environment back to an earlier deployment
+    /// Roll an environment back to an earlier deployment (default: the last good one)
     Rollback(RollbackArgs),
     /// Promote a deployment: move the domains to it and leave rolled-back mode
     Promote(PromoteArgs),
     /// Redeploy a deployment: a new deployment from the same artifact (or commit, with --rebuild)
     Redeploy(RedeployArgs),
+    /// Show an operation by id: status, steps, log, result (--follow waits for its end)
+    Operation(OperationArgs),
+    /// Watch the live deployment's error rate after a deploy; with --rollback, roll back by
+    /// itself when a breach holds
+    Guard(GuardArgs),
     /// Print where the config file, data directory and log file are
     Paths(PathsArgs),
     /// Serve the demo platform over the documented HTTP API (docs/api.md)
     Serve(crate::serve::ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `switchback man | man -l -`
+    Man,
 }
 
 #[cfg(test)]
@@ -123,6 +141,26 @@ mod tests {
             let error = Cli::try_parse_from(["switchback", "list", "--timeout", bad]).unwrap_err();
             assert!(error.to_string().contains("--timeout"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn one_grammar_for_every_operation() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["switchback"], args].concat());
+        let named = |args: &[&str]| match parse(args).unwrap().command {
+            Some(Command::Rollback(a)) => a.target.name().map(str::to_owned),
+            Some(Command::Promote(a)) => a.target.name().map(str::to_owned),
+            Some(Command::Redeploy(a)) => a.target.name().map(str::to_owned),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(&["rollback"]), None, "the default: last good");
+        assert_eq!(named(&["rollback", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["rollback", "--to", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["promote", "--to", "v41"]).as_deref(), Some("v41"));
+        assert_eq!(named(&["redeploy", "d5414e8"]).as_deref(), Some("d5414e8"));
+        assert!(parse(&["rollback", "v41", "--to", "v40"]).is_err());
+        assert!(parse(&["promote"]).is_err());
+        assert!(parse(&["redeploy", "--rebuild"]).is_err());
+        assert!(parse(&["list", "--json", "--output", "jsonl"]).is_err());
     }
 
     #[test]

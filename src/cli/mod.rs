@@ -5,7 +5,8 @@ mod args;
 pub mod resolve;
 
 pub use crate::commands::args::{
-    Confirm, ListArgs, PathsArgs, PromoteArgs, RedeployArgs, RollbackArgs, StatusArgs, Where,
+    Confirm, GuardArgs, ListArgs, OperationArgs, Output, PathsArgs, PromoteArgs, RedeployArgs,
+    RollbackArgs, StatusArgs, Target, Where,
 };
 pub use args::{Cli, Command, GlobalOptions};
 
@@ -22,21 +23,27 @@ impl Command {
             Self::Rollback(_) => "rollback",
             Self::Promote(_) => "promote",
             Self::Redeploy(_) => "redeploy",
+            Self::Operation(_) => "operation",
+            Self::Guard(_) => "guard",
             Self::Paths(_) => "paths",
             Self::Serve(_) => "serve",
+            Self::Completions(_) => "completions",
+            Self::Man => "man",
         }
     }
 
-    /// Whether the command was asked for one JSON document.
-    pub fn json(&self) -> bool {
+    /// What stdout holds: text, one JSON document, or JSON lines.
+    pub fn output(&self) -> Output {
         match self {
-            Self::List(a) => a.at.json,
-            Self::Status(a) => a.at.json,
-            Self::Rollback(a) => a.at.json,
-            Self::Promote(a) => a.at.json,
-            Self::Redeploy(a) => a.at.json,
-            Self::Paths(a) => a.json,
-            Self::Serve(_) => false,
+            Self::List(a) => a.at.output(),
+            Self::Status(a) => a.at.output(),
+            Self::Rollback(a) => a.at.output(),
+            Self::Promote(a) => a.at.output(),
+            Self::Redeploy(a) => a.at.output(),
+            Self::Operation(a) => a.at.output(),
+            Self::Guard(a) => a.at.output(),
+            Self::Paths(a) if a.json => Output::Json,
+            Self::Paths(_) | Self::Serve(_) | Self::Completions(_) | Self::Man => Output::Text,
         }
     }
 }
@@ -45,7 +52,12 @@ impl Command {
 /// usage, platform refusals) are reported here and become exit codes; an `Err` is a fault
 /// worth a full report.
 pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let json = cli.command.as_ref().is_some_and(Command::json);
+    let json = cli.command.as_ref().map_or(Output::Text, Command::output);
+    match &cli.command {
+        Some(Command::Completions(args)) => return Ok(generated::completions(args.shell)),
+        Some(Command::Man) => return Ok(generated::man()),
+        _ => {}
+    }
     let paths = match Paths::discover() {
         Ok(paths) => paths,
         Err(error) => return Ok(fail(&CommandError::Setup(error.to_string()), json)),
@@ -65,7 +77,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         // The server logs to stderr (its access log), not to the console's log file.
         let config = match resolve::load_config(&location) {
             Ok(config) => config,
-            Err(error) => return Ok(fail(&CommandError::from(error), false)),
+            Err(error) => return Ok(fail(&CommandError::from(error), Output::Text)),
         };
         let args = crate::serve::ServeArgs {
             scenario: args
@@ -79,7 +91,10 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok(()) => ExitCode::SUCCESS,
             // Unset token variables, unknown scenarios, an address in use: all the
             // operator's to fix, so a sentence and exit code 2 rather than a report.
-            Err(error) => fail(&CommandError::usage(format!("serve: {error:#}")), false),
+            Err(error) => fail(
+                &CommandError::usage(format!("serve: {error:#}")),
+                Output::Text,
+            ),
         });
     }
     // Keep the guard to the end: it flushes the log file.
@@ -97,6 +112,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     tracing::info!(backend = %ctx.backend_name, kind = ctx.backend.kind(), "starting");
     match &cli.command {
         None => {
+            let in_process = ctx.in_process();
             let setup = crate::console::Setup {
                 backend: ctx.backend,
                 backend_name: ctx.backend_name,
@@ -105,16 +121,32 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 config_path: location.path.exists().then(|| location.path.clone()),
             };
             match crate::console::run(setup).await {
-                Ok(()) => Ok(ExitCode::SUCCESS),
+                Ok(ended) => {
+                    // The terminal is restored: say what was left running, and where to
+                    // follow it.
+                    if let Some(op) = ended.in_flight {
+                        commands::out::tell!(
+                            "{}",
+                            commands::operation::left_running(&op.id, &op.env, in_process)
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
                 // A bad theme or no terminal: the engineer's to fix, said plainly (exit 2).
                 Err(report) => match report.downcast_ref::<crate::console::StartProblem>() {
-                    Some(problem) => Ok(fail(&CommandError::usage(problem.to_string()), false)),
+                    Some(problem) => Ok(fail(
+                        &CommandError::usage(problem.to_string()),
+                        Output::Text,
+                    )),
                     None => Err(report),
                 },
             }
         }
         Some(command) => {
             exit_quietly_when_the_reader_goes();
+            if ctx.in_process() {
+                commands::out::tell!("{}", commands::DEMO_NOTE);
+            }
             let ctx = ctx.with_deadline(Deadline::new(cli.global.timeout));
             let outcome = ctx
                 .deadline
@@ -140,26 +172,22 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<commands::Exit, Co
         Command::List(args) => commands::list::run(ctx, args).await,
         Command::Status(args) => commands::status::run(ctx, args).await,
         Command::Rollback(args) => {
-            operate::run(ctx, Kind::Rollback, &args.to, &args.at, &args.confirm).await
+            operate::run(ctx, Kind::Rollback, &args.target, &args.at, &args.confirm).await
         }
         Command::Promote(args) => {
-            operate::run(
-                ctx,
-                Kind::Promote,
-                &args.deployment,
-                &args.at,
-                &args.confirm,
-            )
-            .await
+            operate::run(ctx, Kind::Promote, &args.target, &args.at, &args.confirm).await
         }
         Command::Redeploy(args) => {
             let kind = Kind::Redeploy {
                 rebuild: args.rebuild,
             };
-            operate::run(ctx, kind, &args.deployment, &args.at, &args.confirm).await
+            operate::run(ctx, kind, &args.target, &args.at, &args.confirm).await
         }
-        Command::Paths(_) => Err(CommandError::usage("`paths` needs no backend")),
-        Command::Serve(_) => Err(CommandError::usage("`serve` runs its own platform")),
+        Command::Operation(args) => commands::operation::run(ctx, args).await,
+        Command::Guard(args) => commands::guard::run(ctx, args).await,
+        Command::Paths(_) | Command::Serve(_) | Command::Completions(_) | Command::Man => Err(
+            CommandError::usage(format!("`{}` needs no backend", command.name())),
+        ),
     }
 }
 
@@ -183,15 +211,92 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
     Ok(Context::new(backend, chosen.name(), config))
 }
 
-/// Reports an error on stderr (and as a JSON document on stdout under `--json`).
-fn fail(error: &CommandError, json: bool) -> ExitCode {
+/// Reports an error on stderr in one line (and as JSON on stdout under `--json` or
+/// `--output jsonl`).
+fn fail(error: &CommandError, output: Output) -> ExitCode {
     tracing::warn!(%error, "command failed");
-    eprintln!(
-        "switchback: {}",
-        crate::text::inert_lines(&error.to_string())
-    );
-    if json {
-        crate::commands::print_json(&error.to_json());
+    commands::out::tell!("switchback: {}", one_line(&error.to_string()));
+    match output {
+        Output::Json => commands::print_json(&error.to_json()),
+        Output::Jsonl => commands::print_json_line(&commands::event("error", error.to_json())),
+        Output::Text => {}
     }
     error.exit().into()
+}
+
+/// A message's lines joined, so an error is one line a log or a CI job shows whole.
+pub fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A command-line mistake as one line with the product's prefix, exit 2; help and
+/// `--version` print as clap prints them.
+pub fn parse_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return if error.use_stderr() {
+            ExitCode::from(commands::Exit::Usage.code())
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let text = error.render().to_string();
+    let said: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty())
+        .collect();
+    let message = said.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let help = match subcommand_named(std::env::args().skip(1)) {
+        Some(name) => format!("switchback {name} --help"),
+        None => "switchback --help".to_owned(),
+    };
+    commands::out::tell!("switchback: {message} (see `{help}`)");
+    ExitCode::from(commands::Exit::Usage.code())
+}
+
+/// The first word on the command line that names a command.
+fn subcommand_named(args: impl Iterator<Item = String>) -> Option<String> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    args.into_iter()
+        .find(|arg| cli.get_subcommands().any(|c| c.get_name() == arg))
+}
+
+mod generated {
+    //! Shell completions and the manual page, from the same clap definitions as the parser.
+
+    use super::Cli;
+    use clap::CommandFactory;
+    use std::process::ExitCode;
+
+    pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+        let mut command = Cli::command();
+        clap_complete::generate(shell, &mut command, "switchback", &mut std::io::stdout());
+        ExitCode::SUCCESS
+    }
+
+    pub fn man() -> ExitCode {
+        let page = clap_mangen::Man::new(Cli::command());
+        match page.render(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                crate::commands::out::tell!("switchback: cannot write the manual page: {error}");
+                ExitCode::from(crate::commands::Exit::Backend.code())
+            }
+        }
+    }
 }

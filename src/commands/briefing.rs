@@ -31,13 +31,24 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
     for fact in &plan.facts {
         match fact {
             // In the headline.
-            Fact::Where { .. } | Fact::LiveMoves { .. } | Fact::Creates { .. } => {}
+            Fact::Where { .. } | Fact::LiveMoves { .. } => {}
+            Fact::Creates { rebuild, commit } => lines.push(line(
+                "creates",
+                if *rebuild {
+                    format!("a new deployment rebuilt from commit {commit} (full pipeline)")
+                } else {
+                    "a new deployment from the same artifact (no build)".to_owned()
+                },
+            )),
             Fact::NewDeployment { live, gets_traffic } => {
                 let live = live.as_deref().unwrap_or("nothing");
                 lines.push(if *gets_traffic {
                     line(
                         "live",
-                        format!("{live} now; the new deployment gets traffic like a push"),
+                        format!(
+                            "{live} → the new deployment: it goes live when ready, replacing \
+                             {live}, as a push would"
+                        ),
                     )
                 } else {
                     line(

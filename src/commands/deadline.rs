@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | preparing (the start: every read of `list`, `status`, and before a write) | `--timeout`, default [`DEFAULT_TIMEOUT`] |
 //! | asking ([`Deadline::asking`]: the confirmation prompt) | nothing: the clock stops |
+//! | watching ([`Deadline::watching`]: `guard` between its looks) | nothing: the clock stops; `guard` bounds each look itself |
 //! | sending ([`Deadline::sending`]: the write is on its way) | the same budget |
 //! | following ([`Deadline::following`]: the platform accepted it) | `--timeout` only when given |
 //!
@@ -34,6 +35,9 @@ pub enum Phase {
     Preparing,
     /// Waiting for the engineer's confirmation (never times out).
     Asking,
+    /// `guard` watching the error rate for its window (never times out: the window is its
+    /// bound).
+    Watching,
     /// The operation request is on its way: it may have happened.
     Sending(Action),
     /// The platform accepted the operation; it may still be running.
@@ -83,6 +87,11 @@ impl Deadline {
         self.enter(Phase::Asking);
     }
 
+    /// `guard` watches for its window: the clock stops until the next mark.
+    pub fn watching(&self) {
+        self.enter(Phase::Watching);
+    }
+
     /// The `action` request goes to the platform now: if the deadline passes from here
     /// until [`Self::following`], the operation may have happened.
     pub fn sending(&self, action: Action) {
@@ -106,7 +115,7 @@ impl Deadline {
             if let Some(since) = state.running_since.take() {
                 state.spent += now.saturating_duration_since(since);
             }
-            if phase != Phase::Asking {
+            if !matches!(phase, Phase::Asking | Phase::Watching) {
                 state.running_since = Some(now);
             }
             state.phase = phase;
@@ -116,7 +125,7 @@ impl Deadline {
     /// The budget of `phase`, counted from the command's start.
     fn limit(&self, phase: &Phase) -> Option<Duration> {
         match phase {
-            Phase::Asking => None,
+            Phase::Asking | Phase::Watching => None,
             Phase::Following(_) => self.explicit,
             Phase::Preparing | Phase::Sending(_) => Some(self.explicit.unwrap_or(DEFAULT_TIMEOUT)),
         }
@@ -277,7 +286,7 @@ mod tests {
         let text = error.to_string();
         assert!(
             text.contains("operation op_7 may still be running")
-                && text.contains("switchback status"),
+                && text.contains("switchback operation op_7"),
             "{text}"
         );
         assert_eq!(given.phase(), Phase::Following(op.clone()));

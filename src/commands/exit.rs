@@ -32,7 +32,15 @@ pub enum Exit {
     MayHaveHappened = 7,
     /// The deadline (`--timeout`) passed before anything was sent; nothing changed.
     TimedOut = 8,
-    /// Ctrl-C while waiting; the operation goes on at the backend.
+    /// `guard`: the error rate breached and the breach held; nothing was done (no
+    /// `--rollback`).
+    Breached = 9,
+    /// `guard`: the breach held and the rollback to the last good deployment completed.
+    RolledBack = 10,
+    /// `guard`: the window ended without a single look with enough traffic to judge.
+    TooLittleTraffic = 11,
+    /// Ctrl-C while waiting (or during `guard`); an operation already sent goes on at the
+    /// platform.
     Interrupted = 130,
 }
 
@@ -87,9 +95,9 @@ pub enum CommandError {
 
 fn try_instead(suggestion: Option<Action>, label: &str) -> String {
     match suggestion {
-        Some(Action::Redeploy) => format!("\n  try: switchback redeploy {label} --rebuild"),
-        Some(Action::Promote) => format!("\n  try: switchback promote {label}"),
-        Some(Action::Rollback) => format!("\n  try: switchback rollback --to {label}"),
+        Some(Action::Redeploy) => format!(" (try: switchback redeploy {label} --rebuild)"),
+        Some(Action::Promote) => format!(" (try: switchback promote {label})"),
+        Some(Action::Rollback) => format!(" (try: switchback rollback {label})"),
         None => String::new(),
     }
 }
@@ -123,7 +131,7 @@ fn backend_hint(error: &BackendError) -> String {
 fn timed_out(command: &str, after: Duration, phase: &Phase) -> String {
     let after = humantime_serde::re::humantime::format_duration(after);
     match phase {
-        Phase::Preparing | Phase::Asking => format!(
+        Phase::Preparing | Phase::Asking | Phase::Watching => format!(
             "gave up after {after} waiting for the platform's answers to `switchback {command}`; nothing was changed (allow longer with --timeout)"
         ),
         Phase::Sending(action) => format!(
@@ -132,7 +140,7 @@ fn timed_out(command: &str, after: Duration, phase: &Phase) -> String {
             action.as_str()
         ),
         Phase::Following(operation) => format!(
-            "gave up after {after} (--timeout) following operation {operation}: operation {operation} may still be running; look with `switchback status`"
+            "gave up after {after} (--timeout) following operation {operation}: operation {operation} may still be running; look with `switchback operation {operation}`"
         ),
     }
 }
@@ -152,7 +160,7 @@ impl CommandError {
             Self::NotAllowed { .. } => Exit::Refused,
             Self::Backend(error) => exit_for(error),
             Self::TimedOut { phase, .. } => match phase {
-                Phase::Preparing | Phase::Asking => Exit::TimedOut,
+                Phase::Preparing | Phase::Asking | Phase::Watching => Exit::TimedOut,
                 Phase::Sending(_) | Phase::Following(_) => Exit::MayHaveHappened,
             },
             Self::Setup(_) => Exit::Backend,

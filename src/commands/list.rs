@@ -1,93 +1,273 @@
-//! `switchback list`: an environment's deployments, newest first.
+//! `switchback list`: an environment's deployments, newest first, in the console's columns
+//! (markers, ages, commit subject). Streamed page by page: only the page in hand is held,
+//! so `--all` lists 10,000 deployments in bounded memory, and a bounded list says how many
+//! more there are.
 
-use super::args::ListArgs;
-use super::format::{age, label_of, table};
+use super::args::{ListArgs, Output};
 use super::out::say;
 use super::{CommandError, Context, Exit};
-use crate::domain::{BuildStatus, Deployment};
+use crate::domain::{BuildStatus, Deployment, Timestamp};
 use crate::operation::{pages, target};
 use serde_json::{Value, json};
 
 pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
+    if !args.all && args.limit == 0 {
+        return Err(CommandError::usage(
+            "--limit 0 would list nothing: give --limit N (1 or more), or --all for every deployment",
+        ));
+    }
     let backend = ctx.backend.as_ref();
     let project = target::project(backend, args.at.project.as_deref()).await?;
     let env = target::environment(backend, &project, args.at.env.as_deref()).await?;
-    let deployments = pages::deployments(backend, &env.env_ref(), args.limit).await?;
+    let env_ref = env.env_ref();
+    let live = match &env.live {
+        Some(id) => Some(super::operation::label(backend, &env_ref, id).await),
+        None => None,
+    };
     let now = backend.now();
-    let live = env.live.as_ref().map(|id| label_of(&deployments, id));
-    if args.at.json {
-        let doc = json!({
-            "backend": ctx.backend_name,
-            "project": project.id,
-            "environment": env.id,
-            "live": live,
-            "mode": env.mode.as_str(),
-            "deployments": deployments.iter().map(|d| deployment_json(d, now)).collect::<Vec<_>>(),
-        });
-        super::print_json(&doc);
-        return Ok(Exit::Completed);
+    let output = args.at.output();
+    let shown_at_most = if args.all { usize::MAX } else { args.limit };
+    let mut printer = Printer::new(output, now);
+    printer.head(&json!({
+        "backend": ctx.backend_name,
+        "project": project.id,
+        "environment": env.id,
+        "live": live,
+        "mode": env.mode.as_str(),
+    }));
+    if output == Output::Text {
+        say!(
+            "{} · {} · live {} · {}",
+            project.id,
+            env.name,
+            live.as_deref().unwrap_or("none"),
+            env.mode.as_str().replace('_', " ")
+        );
     }
-    say!(
-        "{} · {} · live {} · {}",
-        project.id,
-        env.name,
-        live.as_deref().unwrap_or("none"),
-        env.mode.as_str().replace('_', " ")
-    );
-    let mut rows = vec![
-        [
-            "", "LABEL", "COMMIT", "AUTHOR", "AGE", "RUNTIME", "BUILD", "NOTE",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    ];
-    for d in &deployments {
-        rows.push(vec![
-            if d.is_live {
-                "▶".to_owned()
+    let mut pager = pages::Pager::new("deployments", pages::PAGE_SIZE, |page| {
+        backend.list_deployments(&env_ref, page)
+    });
+    let (mut shown, mut more) = (0_usize, 0_usize);
+    let mut counted_all = true;
+    loop {
+        let items = match pager.next().await {
+            Ok(Some(items)) => items,
+            Ok(None) => break,
+            // Past the paging bound while only counting the rest: what was shown stands,
+            // and the count is a floor.
+            Err(pages::PagingError::Unbounded { .. }) if shown >= shown_at_most => {
+                counted_all = false;
+                break;
+            }
+            Err(error) => return printer.abort(error.into()),
+        };
+        for d in items {
+            if shown < shown_at_most {
+                printer.row(&d);
+                shown += 1;
             } else {
-                " ".to_owned()
-            },
-            d.label.clone(),
-            d.short_commit().to_owned(),
-            d.author.as_deref().unwrap_or("-").to_owned(),
-            age(now, d.created_at),
-            d.runtime_state.as_str().to_owned(),
-            d.build_status.as_str().to_owned(),
-            note(d, &deployments),
-        ]);
+                // Counted, not kept: the rest of the list is only a number.
+                more += 1;
+            }
+        }
     }
-    for line in table(&rows) {
-        say!("{line}");
-    }
-    if deployments.is_empty() {
-        say!("(no deployments)");
-    }
+    printer.end(shown, more, counted_all, args.limit);
     Ok(Exit::Completed)
 }
 
-/// Markers: live, rollback record, pruned artifact, not ready.
-fn note(d: &Deployment, all: &[Deployment]) -> String {
-    let mut notes = Vec::new();
-    if d.is_live {
-        notes.push("live".to_owned());
-    }
-    if d.is_rollback {
-        match &d.rolled_back_from {
-            Some(from) => notes.push(format!("rollback from {}", label_of(all, from))),
-            None => notes.push("rollback".to_owned()),
-        }
-    }
-    if d.artifact.pruned {
-        notes.push("artifact pruned".to_owned());
-    }
-    if d.build_status != BuildStatus::Ready && notes.is_empty() {
-        notes.push(format!("not {}", BuildStatus::Ready.as_str()));
-    }
-    notes.join(", ")
+/// Writes rows as they come, in the chosen output.
+struct Printer {
+    output: Output,
+    now: Timestamp,
+    rows: usize,
 }
 
-pub fn deployment_json(d: &Deployment, now: crate::domain::Timestamp) -> Value {
+impl Printer {
+    fn new(output: Output, now: Timestamp) -> Self {
+        Self {
+            output,
+            now,
+            rows: 0,
+        }
+    }
+
+    /// One JSON document is written in pieces: its fields, then each deployment as it is
+    /// read, then the counts. Each piece is serialized (and made inert) whole.
+    fn head(&mut self, fields: &Value) {
+        match self.output {
+            Output::Json => {
+                let text = pretty(fields);
+                // The fields without the closing brace, then the list opens.
+                let open = text
+                    .trim_end()
+                    .strip_suffix('}')
+                    .unwrap_or(&text)
+                    .trim_end();
+                print!("{open},\n  \"deployments\": [");
+            }
+            Output::Jsonl => super::print_json_line(&super::event("list", fields.clone())),
+            Output::Text => {}
+        }
+    }
+
+    fn row(&mut self, d: &Deployment) {
+        match self.output {
+            Output::Text => {
+                if self.rows == 0 {
+                    say!(
+                        "  {:<10} {:<7}  {:<12} {:>3}  {:<9}  {:<9}  SUBJECT",
+                        "LABEL",
+                        "COMMIT",
+                        "AUTHOR",
+                        "AGE",
+                        "STATE",
+                        "MARKS"
+                    );
+                }
+                say!("{}", line(d, self.now));
+            }
+            Output::Json => {
+                let sep = if self.rows == 0 { "" } else { "," };
+                print!("{sep}\n    {}", compact(&deployment_json(d, self.now)));
+            }
+            Output::Jsonl => {
+                super::print_json_line(&super::event("deployment", deployment_json(d, self.now)))
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// The list broke off: a JSON document already begun is closed with the error, so
+    /// stdout still holds one document; otherwise the error is reported as usual.
+    fn abort(&mut self, error: CommandError) -> Result<Exit, CommandError> {
+        if self.output != Output::Json {
+            return Err(error);
+        }
+        super::out::tell!("switchback: {error}");
+        println!(
+            "\n  ],\n  \"error\": {}\n}}",
+            compact(&error.to_json()["error"])
+        );
+        Ok(error.exit())
+    }
+
+    fn end(&mut self, shown: usize, more: usize, counted_all: bool, limit: usize) {
+        match self.output {
+            Output::Text => {
+                if shown == 0 {
+                    say!("(no deployments)");
+                }
+                if more > 0 {
+                    say!(
+                        "… {}{} more (newest {} shown): --limit {} or --all lists them",
+                        if counted_all { "" } else { "at least " },
+                        thousands(more),
+                        thousands(shown),
+                        shown + more
+                    );
+                }
+            }
+            Output::Json => {
+                let counts = pretty(&json!({
+                    "shown": shown,
+                    "more": more,
+                    "more_counted_all": counted_all,
+                    "limit": limit,
+                }));
+                let inner = counts.trim().trim_start_matches('{').trim_end_matches('}');
+                println!("\n  ],{}\n}}", inner.trim_end());
+            }
+            Output::Jsonl => super::print_json_line(&super::event(
+                "end",
+                json!({ "shown": shown, "more": more, "more_counted_all": counted_all }),
+            )),
+        }
+    }
+}
+
+/// Serialized over lines (two-space indent), made inert as `print_json` does.
+fn pretty(value: &Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    super::escape_unsafe(&text).into_owned()
+}
+
+/// Serialized on one line, made inert as `print_json` does.
+fn compact(value: &Value) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    super::escape_unsafe(&text).into_owned()
+}
+
+/// A row as the console draws it: `●` on the live one, label, short commit, author, age,
+/// runtime (or the build status when not ready), marks, commit subject.
+fn line(d: &Deployment, now: Timestamp) -> String {
+    let state = if d.build_status == BuildStatus::Ready {
+        d.runtime_state.as_str()
+    } else {
+        d.build_status.as_str()
+    };
+    let mut marks = Vec::new();
+    if d.is_live {
+        marks.push("live");
+    }
+    if d.is_rollback {
+        marks.push("↶rollback");
+    }
+    if d.artifact.pruned {
+        marks.push("✗pruned");
+    }
+    let subject = d.commit.as_ref().map_or("", |c| c.subject.as_str());
+    let line = format!(
+        "{} {} {:<7}  {} {:>3}  {:<9}  {}  {subject}",
+        if d.is_live { "●" } else { " " },
+        cell(&d.label, 10),
+        d.short_commit(),
+        cell(d.author.as_deref().unwrap_or("-"), 12),
+        crate::text::age(now, d.created_at),
+        state,
+        cell(&marks.join(" "), 9),
+    );
+    line.trim_end().to_owned()
+}
+
+/// `text` in exactly `width` columns: cut with `…`, or padded.
+fn cell(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        out.push_str(text);
+        used = total;
+    } else {
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width.saturating_sub(1) {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+/// `9,950`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn deployment_json(d: &Deployment, now: Timestamp) -> Value {
     json!({
         "id": d.id,
         "label": d.label,
@@ -96,6 +276,7 @@ pub fn deployment_json(d: &Deployment, now: crate::domain::Timestamp) -> Value {
         "author": d.author.as_deref(),
         "created_at": d.created_at,
         "age_seconds": (now - d.created_at).num_seconds().max(0),
+        "age": crate::text::age(now, d.created_at),
         "build_status": d.build_status,
         "runtime_state": d.runtime_state,
         "live": d.is_live,
@@ -103,4 +284,19 @@ pub fn deployment_json(d: &Deployment, now: crate::domain::Timestamp) -> Value {
         "rolled_back_from": d.rolled_back_from,
         "artifact_pruned": d.artifact.pruned,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cut_and_pad_to_their_width() {
+        assert_eq!(cell("v42", 5), "v42  ");
+        assert_eq!(cell("alexandra.kim", 8), "alexand…");
+        assert_eq!(cell("日本語のラベル", 6), "日本… ");
+        assert_eq!(thousands(9_950), "9,950");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(7), "7");
+    }
 }

@@ -11,11 +11,15 @@ pub mod confirm;
 mod deadline;
 mod exit;
 mod format;
+pub mod guard;
 pub mod list;
 pub mod operate;
+pub mod operation;
 pub(crate) mod out;
 pub mod paths;
+mod report;
 pub mod status;
+mod story;
 mod target;
 mod wait;
 
@@ -25,6 +29,9 @@ pub use operate::Report;
 
 use crate::backend::Platform;
 use crate::config::Config;
+
+/// Said on stderr by every command on the embedded demo: its platform lives in this process.
+pub const DEMO_NOTE: &str = "demo: this run's platform starts fresh; switchback serve shares one";
 
 /// What every command works with.
 pub struct Context {
@@ -56,6 +63,57 @@ impl Context {
     pub fn with_deadline(self, deadline: Deadline) -> Self {
         Self { deadline, ..self }
     }
+
+    /// The platform lives in this process (the embedded demo): it starts fresh with each
+    /// command and ends with it, operations included.
+    pub fn in_process(&self) -> bool {
+        is_in_process(self.backend.as_ref())
+    }
+}
+
+/// Whether `backend` is the embedded demo, which lives and dies with this process.
+pub fn is_in_process(backend: &dyn crate::backend::Backend) -> bool {
+    backend.kind() == <crate::backend::demo::DemoKind as crate::backend::BackendKind>::NAME
+}
+
+/// Ctrl-C, heard from the moment this is made: a press between two waits is not lost.
+pub(crate) struct Interrupt(Option<tokio::signal::unix::Signal>);
+
+impl Interrupt {
+    pub fn new() -> Self {
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        if let Err(error) = &signal {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+        }
+        Self(signal.ok())
+    }
+
+    /// Until Ctrl-C is pressed (forever when it cannot be heard).
+    pub async fn pressed(&mut self) {
+        match &mut self.0 {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// `{"event": name, ...fields}`: one line of `--output jsonl`.
+pub(crate) fn event(name: &str, fields: serde_json::Value) -> serde_json::Value {
+    let mut event = serde_json::json!({ "event": name });
+    if let (Some(event), serde_json::Value::Object(fields)) = (event.as_object_mut(), fields) {
+        event.extend(fields);
+    }
+    event
+}
+
+/// One JSON value on one line (`--output jsonl`), inert like [`print_json`].
+pub(crate) fn print_json_line(doc: &impl serde::Serialize) {
+    match serde_json::to_string(doc) {
+        Ok(text) => println!("{}", escape_unsafe(&text)),
+        Err(error) => out::tell!("cannot print JSON: {error}"),
+    }
 }
 
 /// The single JSON document of a `--json` run. Every character a terminal could act on
@@ -70,7 +128,7 @@ pub(crate) fn print_json(doc: &impl serde::Serialize) {
 
 /// Serialized JSON with the characters serde leaves raw escaped; they can only stand inside
 /// strings, where `\uXXXX` means the same character.
-fn escape_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
     if !json.chars().any(crate::text::is_unsafe) {
         return std::borrow::Cow::Borrowed(json);
     }

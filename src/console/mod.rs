@@ -29,8 +29,22 @@ pub struct Setup {
 #[error("{0}")]
 pub struct StartProblem(pub String);
 
+/// How the console ended.
+#[derive(Debug, Default)]
+pub struct Ended {
+    /// The operation this console started that was still running when it quit.
+    pub in_flight: Option<InFlight>,
+}
+
+/// An operation left running at the platform.
+#[derive(Debug)]
+pub struct InFlight {
+    pub id: crate::domain::OperationId,
+    pub env: crate::domain::EnvRef,
+}
+
 /// Runs the console until the engineer quits.
-pub async fn run(setup: Setup) -> color_eyre::Result<()> {
+pub async fn run(setup: Setup) -> color_eyre::Result<Ended> {
     run_loop::run(setup).await
 }
 

@@ -26,7 +26,7 @@ pub const PANIC_VAR: &str = "SWITCHBACK_PANIC_AFTER_DRAW";
 /// does not send a request per row.
 const DETAIL_DEBOUNCE: Duration = Duration::from_millis(120);
 
-pub async fn run(setup: Setup) -> color_eyre::Result<()> {
+pub async fn run(setup: Setup) -> color_eyre::Result<super::Ended> {
     // Fatal problems are found before the terminal is touched, so they print plainly.
     let keymap = Keymap::build(&setup.config.keys).wrap_err("the [keys] table in the config")?;
     let source = ThemeSource {
@@ -155,12 +155,18 @@ pub async fn run(setup: Setup) -> color_eyre::Result<()> {
         task.abort();
     }
     terminal::restore();
+    let ended = super::Ended {
+        in_flight: state.active.as_ref().map(|active| super::InFlight {
+            id: active.id.clone(),
+            env: active.env.clone(),
+        }),
+    };
     // The process ends next: freeing a long list and a large platform model (the demo's
     // 100k deployments) would take longer than everything else on the way out, so both are
     // left to the exit.
     std::mem::forget(state);
     std::mem::forget(backend);
-    Ok(())
+    Ok(ended)
 }
 
 /// The longest the first frame waits for the deployments before it shows "loading".

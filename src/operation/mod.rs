@@ -3,6 +3,7 @@
 //! sends. Engine code: it knows the backend, never the screen nor the command line.
 
 pub mod facts;
+pub mod guard;
 pub mod last_good;
 pub mod pages;
 mod plan;

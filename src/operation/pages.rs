@@ -33,43 +33,84 @@ pub enum PagingError {
     Loop { what: &'static str },
 }
 
+/// A list read one page at a time, within the bounds: only the page in hand is held, so
+/// a listing of any length streams in bounded memory.
+pub struct Pager<F> {
+    what: &'static str,
+    fetch: F,
+    request: PageRequest,
+    seen: HashSet<String>,
+    pages: usize,
+    items: usize,
+    /// The cursor of the page after the last one read; `None` at the end.
+    cursor: Option<String>,
+}
+
+impl<T, F, Fut> Pager<F>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, BackendError>>,
+{
+    /// Pages of `page_size` items (the platform may send fewer) from the first.
+    pub fn new(what: &'static str, page_size: usize, fetch: F) -> Self {
+        Self {
+            what,
+            fetch,
+            request: PageRequest::first(page_size.clamp(1, PAGE_SIZE)),
+            seen: HashSet::new(),
+            pages: 0,
+            items: 0,
+            cursor: None,
+        }
+    }
+
+    /// The next page's items; `None` after the last page. Past the bounds, or on a cursor
+    /// handed out twice, an error instead of another request.
+    pub async fn next(&mut self) -> Result<Option<Vec<T>>, PagingError> {
+        if self.pages > 0 {
+            let Some(cursor) = self.cursor.take() else {
+                return Ok(None);
+            };
+            if self.items >= MAX_ITEMS || self.pages >= MAX_PAGES {
+                return Err(PagingError::Unbounded {
+                    what: self.what,
+                    items: self.items,
+                    pages: self.pages,
+                });
+            }
+            if !self.seen.insert(cursor.clone()) {
+                return Err(PagingError::Loop { what: self.what });
+            }
+            self.request.cursor = Some(cursor);
+        }
+        let page = (self.fetch)(self.request.clone()).await?;
+        self.pages += 1;
+        self.items += page.items.len();
+        self.cursor = page.next;
+        Ok(Some(page.items))
+    }
+}
+
 /// Up to `limit` items (at most [`MAX_ITEMS`]), following `next` from the first page.
 pub async fn collect<T, F, Fut>(
     what: &'static str,
     limit: usize,
-    mut fetch: F,
+    fetch: F,
 ) -> Result<Vec<T>, PagingError>
 where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, BackendError>>,
 {
+    let mut pager = Pager::new(what, limit.max(1), fetch);
     let mut all = Vec::new();
-    let mut seen = HashSet::new();
-    let mut request = PageRequest::first(PAGE_SIZE.min(limit.max(1)));
-    let mut pages = 0;
-    loop {
-        let page = fetch(request.clone()).await?;
-        pages += 1;
-        all.extend(page.items);
+    while let Some(items) = pager.next().await? {
+        all.extend(items);
         if all.len() >= limit {
             all.truncate(limit);
-            return Ok(all);
+            break;
         }
-        let Some(cursor) = page.next else {
-            return Ok(all);
-        };
-        if all.len() >= MAX_ITEMS || pages >= MAX_PAGES {
-            return Err(PagingError::Unbounded {
-                what,
-                items: all.len(),
-                pages,
-            });
-        }
-        if !seen.insert(cursor.clone()) {
-            return Err(PagingError::Loop { what });
-        }
-        request.cursor = Some(cursor);
     }
+    Ok(all)
 }
 
 /// Every project of the backend.

@@ -7,6 +7,7 @@ mod contract;
 mod faults;
 #[path = "../support/proxy.rs"]
 mod proxy;
+mod runbook;
 #[path = "../support/serve.rs"]
 mod serve;
 #[path = "../support/http.rs"]

@@ -24,6 +24,13 @@ impl Home {
         path
     }
 
+    /// Writes `text` to a file `name` in this home; its path.
+    pub fn write_file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
     /// The binary with this home and nothing else from the environment but `PATH`; async,
     /// so fakes on the test's runtime keep answering while it runs.
     pub fn command(&self) -> tokio::process::Command {
