@@ -2,7 +2,7 @@
 
 use crate::domain::HOSTS_STAY;
 use crate::domain::{Action, SwitchKind};
-use crate::operation::facts::{config_changes_text, scope_text};
+use crate::operation::facts::{config_changes_text, guard_text, scope_text};
 use crate::operation::{DomainFacts, Fact, Plan};
 
 /// `  name     value`, aligned like the console's facts.
@@ -108,9 +108,9 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                     "your role is read-only: the platform will refuse",
                 ));
             }
-            Fact::Guard { live } => lines.push(line(
+            Fact::Guard { live, atomic } => lines.push(line(
                 "guard",
-                format!("refused if {live} is no longer live when it arrives"),
+                guard_text(live, *atomic),
             )),
         }
     }

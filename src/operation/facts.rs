@@ -59,9 +59,11 @@ pub enum Fact {
     },
     /// Warning: the credentials may only look; the platform will refuse.
     ReadOnly,
-    /// The request is refused if `live` is no longer live when it arrives.
+    /// The request is refused if `live` is no longer live when it arrives (`atomic`), or
+    /// when the adapter reads it right before sending (no compare-and-swap at the platform).
     Guard {
         live: String,
+        atomic: bool,
     },
 }
 
@@ -179,9 +181,10 @@ pub fn facts(b: &Briefing<'_>) -> Vec<Fact> {
     if b.role == Some(Role::ReadOnly) {
         facts.push(Fact::ReadOnly);
     }
-    if caps.preconditions {
+    if caps.preconditions || caps.checks_live_first {
         facts.push(Fact::Guard {
             live: b.live_label.unwrap_or("nothing").to_owned(),
+            atomic: caps.preconditions,
         });
     }
     facts
@@ -228,6 +231,17 @@ pub fn scope_text(scope: &Scope) -> String {
         part(&scope.components, "components"),
         part(&scope.regions, "regions")
     )
+}
+
+/// The guard line: when the request is refused because live moved.
+pub fn guard_text(live: &str, atomic: bool) -> String {
+    if atomic {
+        format!("refused if {live} is no longer live when it arrives")
+    } else {
+        format!(
+            "checked just before sending: refused if {live} is no longer live then (the platform has no compare-and-swap)"
+        )
+    }
 }
 
 /// `FEATURE_X added, DB_POOL changed`.

@@ -3,7 +3,7 @@
 use super::{format, layout, modal_block};
 use crate::app::state::{Confirm, ConfirmFocus};
 use crate::domain::{Action, HOSTS_STAY, SwitchKind};
-use crate::operation::facts::{config_changes_text, scope_text};
+use crate::operation::facts::{config_changes_text, guard_text, scope_text};
 use crate::operation::{DomainFacts, Fact};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -153,9 +153,9 @@ pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
                 "your role is read-only: the platform will refuse".to_owned(),
                 theme.danger,
             )),
-            Fact::Guard { live } => lines.push(fact(
+            Fact::Guard { live, atomic } => lines.push(fact(
                 "guard",
-                format!("refused if {live} is no longer live when it arrives"),
+                guard_text(live, *atomic),
                 theme.muted,
             )),
         }
