@@ -17,6 +17,9 @@ pub const ROLLBACK_PERMISSION: &str = "deployments:create";
 /// `trigger-pipeline` (the redeploy) needs this (`ProjectsWrite`).
 pub const REDEPLOY_PERMISSION: &str = "projects:write";
 
+/// The role of a key with its own list of permissions.
+const CUSTOM_ROLE: &str = "custom";
+
 /// What is known about the key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Access {
@@ -78,9 +81,10 @@ impl Inner {
         let call = Call::new("/user/me", "read who the key belongs to", "users:read", "the key's user");
         let access = match self.client.get::<api::User>(&call, Fresh::Shared).await {
             Ok(user) => {
-                let permissions = match &user.role {
+                // A `custom` key carries its own permissions, which Temps does not list.
+                let permissions = match user.role.as_deref() {
+                    Some(CUSTOM_ROLE) | None => None,
                     Some(role) => self.role_permissions(role).await,
-                    None => None,
                 };
                 Access {
                     actor: [user.name, user.username]
