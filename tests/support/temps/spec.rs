@@ -139,7 +139,10 @@ impl Spec {
                 && p["required"] == true
                 && !query.iter().any(|(n, _)| p["name"] == n.as_str())
             {
-                problems.push(format!("{method} {template}: query `{}` is required", p["name"]));
+                problems.push(format!(
+                    "{method} {template}: query `{}` is required",
+                    p["name"].as_str().unwrap_or_default()
+                ));
             }
         }
         let schema = op["requestBody"]["content"]["application/json"]["schema"].clone();

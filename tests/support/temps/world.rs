@@ -76,8 +76,9 @@ pub struct FakeState {
     /// Every deployment, as Temps answers it (`is_current` is set when answering).
     pub deployments: Vec<Value>,
     pub jobs: HashMap<i32, Vec<Value>>,
-    /// (deployment, job id) → the log's JSON lines.
-    pub logs: HashMap<(i32, String), Vec<Value>>,
+    /// (deployment, job id) → the log's lines, each a JSON object (as recorded: one body
+    /// was cut at 2000 characters by the recording, mid-line).
+    pub logs: HashMap<(i32, String), Vec<String>>,
     /// Domains added to an environment (its default subdomain is not among them).
     pub env_domains: HashMap<i32, Vec<String>>,
     /// Containers of each deployment; only the live deployment's are listed.
@@ -115,11 +116,11 @@ fn with_canary(mut job: Value) -> Value {
     job
 }
 
-fn lines(text: &Value) -> Vec<Value> {
+fn lines(text: &Value) -> Vec<String> {
     text.as_str()
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -145,7 +146,7 @@ impl FakeState {
         let template: Vec<Value> = body("jobs.list")["jobs"].as_array().cloned().expect("jobs");
         let mut jobs = HashMap::new();
         let mut logs = HashMap::new();
-        let recorded_logs: Vec<(String, Vec<Value>)> = template
+        let recorded_logs: Vec<(String, Vec<String>)> = template
             .iter()
             .map(|job| {
                 let id = job["job_id"].as_str().unwrap().to_owned();
@@ -156,6 +157,8 @@ impl FakeState {
             let id = d["id"].as_i64().unwrap() as i32;
             let list: Vec<Value> = if id == 5 {
                 body("jobs.list.failed")["jobs"].as_array().cloned().unwrap()
+            } else if id == 2 {
+                template.clone()
             } else {
                 template.iter().map(|j| job_for(j, d)).collect()
             };
@@ -436,7 +439,10 @@ impl FakeState {
                 later["error_message"] = json!(format!("Required job '{job_id}' failed: {error}"));
             }
             let mut log = recorded.into_iter().take(1).collect::<Vec<_>>();
-            log.push(json!({"level": "error", "message": error, "timestamp": "2026-12-04T17:20:00Z", "line": 2}));
+            log.push(
+                json!({"level": "error", "message": error, "timestamp": "2026-12-04T17:20:00Z", "line": 2})
+                    .to_string(),
+            );
             self.logs.insert((id, job_id.clone()), log);
             let d = self.deployment_mut(id).unwrap();
             d["status"] = json!("failed");
