@@ -35,7 +35,10 @@ pub fn spec() -> &'static Spec {
             .iter()
             .map(|(template, ops)| {
                 // The doubled `/api` of the job-logs operation (a spec bug).
-                let fixed = template.strip_prefix("/api").unwrap_or(template).to_owned();
+                let fixed = match template.strip_prefix("/api/") {
+                    Some(rest) => format!("/{rest}"),
+                    None => template.clone(),
+                };
                 (fixed, ops.clone())
             })
             .collect();
