@@ -159,7 +159,12 @@ fn commits(
         }
         out.push(CommitRef {
             sha: sha.clone(),
-            subject: d.commit_message.clone().unwrap_or_default(),
+            subject: d
+                .commit_message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .unwrap_or_default()
+                .to_owned(),
         });
     }
     let count = out.len() as i64;
