@@ -414,9 +414,13 @@ impl FakeState {
             let jobs = self.jobs.get_mut(&id).unwrap();
             jobs[pipeline.job]["status"] = json!("running");
             jobs[pipeline.job]["started_at"] = json!(now);
+            // The pipeline runs; once its last required job made it live, it stays
+            // `completed` while the optional jobs (crons, the scan) run.
             let d = self.deployment_mut(id).unwrap();
-            d["status"] = json!("running");
-            d["started_at"] = json!(now);
+            if d["status"] == "pending" {
+                d["status"] = json!("running");
+                d["started_at"] = json!(now);
+            }
             let first = self
                 .logs
                 .get(&(2, job_id.clone()))
