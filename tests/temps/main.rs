@@ -8,6 +8,7 @@ mod temps;
 mod home;
 
 mod binary;
+mod example;
 mod fidelity;
 mod rates;
 mod reads;

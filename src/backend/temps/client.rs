@@ -235,3 +235,28 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], call: &Call) -> Result<T, BackendEr
         other => other,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Jobs {
+        jobs: Vec<super::super::api::Job>,
+    }
+
+    #[test]
+    fn an_answer_carrying_secrets_that_does_not_decode_keeps_no_excerpt() {
+        let body = br#"{"jobs":[{"job_config":{"TEMPS_API_TOKEN":"dt_canary"},"job_id":7}]}"#;
+        let plain = Call::new("/x", "list the jobs", "deployments:read", "d1");
+        let Err(BackendError::Decode { excerpt, .. }) = decode::<Jobs>(body, &plain) else {
+            panic!("does not decode");
+        };
+        assert!(excerpt.unwrap().contains("dt_canary"), "the kit keeps an excerpt");
+        let secret = plain.carrying_secrets();
+        let error = decode::<Jobs>(body, &secret).unwrap_err();
+        assert!(!format!("{error:?}").contains("dt_canary"), "{error:?}");
+        assert!(error.to_string().contains("jobs[0].job_id"), "{error}");
+    }
+}
