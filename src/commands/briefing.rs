@@ -108,10 +108,7 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                     "your role is read-only: the platform will refuse",
                 ));
             }
-            Fact::Guard { live, atomic } => lines.push(line(
-                "guard",
-                guard_text(live, *atomic),
-            )),
+            Fact::Guard { live, atomic } => lines.push(line("guard", guard_text(live, *atomic))),
         }
     }
     lines

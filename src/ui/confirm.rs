@@ -153,11 +153,9 @@ pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
                 "your role is read-only: the platform will refuse".to_owned(),
                 theme.danger,
             )),
-            Fact::Guard { live, atomic } => lines.push(fact(
-                "guard",
-                guard_text(live, *atomic),
-                theme.muted,
-            )),
+            Fact::Guard { live, atomic } => {
+                lines.push(fact("guard", guard_text(live, *atomic), theme.muted))
+            }
         }
     }
     lines

@@ -41,7 +41,16 @@ async fn a_half_failed_container_rollback_is_told_with_what_is_live_and_sent_onc
     let (code, said) = run(
         &home,
         ADMIN_KEY,
-        &["rollback", "--to", "d2", "--project", "switchback-demo", "--env", "production", "--yes"],
+        &[
+            "rollback",
+            "--to",
+            "d2",
+            "--project",
+            "switchback-demo",
+            "--env",
+            "production",
+            "--yes",
+        ],
     )
     .await;
     assert_eq!(code, Some(5), "ended in exception:\n{said}");
@@ -67,7 +76,14 @@ async fn a_static_rollback_completes_and_a_reader_is_refused_before_sending() {
     let (code, said) = run(
         &home,
         READER_KEY,
-        &["rollback", "--to", "d7", "--project", "switchback-static", "--yes"],
+        &[
+            "rollback",
+            "--to",
+            "d7",
+            "--project",
+            "switchback-static",
+            "--yes",
+        ],
     )
     .await;
     assert_eq!(code, Some(3), "refused:\n{said}");
@@ -76,7 +92,15 @@ async fn a_static_rollback_completes_and_a_reader_is_refused_before_sending() {
     let (code, said) = run(
         &home,
         ADMIN_KEY,
-        &["rollback", "--to", "d7", "--project", "switchback-static", "--yes", "--json"],
+        &[
+            "rollback",
+            "--to",
+            "d7",
+            "--project",
+            "switchback-static",
+            "--yes",
+            "--json",
+        ],
     )
     .await;
     assert_eq!(code, Some(0), "{said}");

@@ -61,13 +61,24 @@ fn bucket_shape(value: &Value) -> Value {
     value
 }
 
-async fn send(client: &reqwest::Client, fake: &FakeTemps, entry: &Entry) -> Result<reqwest::Response, reqwest::Error> {
+async fn send(
+    client: &reqwest::Client,
+    fake: &FakeTemps,
+    entry: &Entry,
+) -> Result<reqwest::Response, reqwest::Error> {
     let url = format!("{}/api{}", fake.url, entry.path);
     let mut request = client.request(entry.method.parse().unwrap(), url);
     if let Value::Object(params) = &entry.params {
         let pairs: Vec<(String, String)> = params
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
             .collect();
         request = request.query(&pairs);
     }
@@ -92,7 +103,12 @@ async fn every_recorded_request_is_answered_as_the_server_did() {
         }
         let answer = send(&client, &fake, entry).await;
         let Some(status) = entry.status else {
-            assert!(answer.is_err(), "{}: the server dropped the connection, the fake answered {:?}", entry.label, answer.map(|a| a.status()));
+            assert!(
+                answer.is_err(),
+                "{}: the server dropped the connection, the fake answered {:?}",
+                entry.label,
+                answer.map(|a| a.status())
+            );
             compared += 1;
             continue;
         };

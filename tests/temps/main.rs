@@ -2,10 +2,10 @@
 //! the answers a real server gave (`../shared/observed`) and checked against Temps' OpenAPI
 //! document (`../shared/specs`), both read at run time.
 
-#[path = "../support/temps/mod.rs"]
-mod temps;
 #[path = "../support/home.rs"]
 mod home;
+#[path = "../support/temps/mod.rs"]
+mod temps;
 
 mod binary;
 mod example;
@@ -38,7 +38,11 @@ pub fn id(n: i32) -> DeploymentId {
 }
 
 /// An adapter with `key` on a virtual clock; answers waited for `patience`.
-pub fn adapter_with(fake: &FakeTemps, key: &str, patience: Duration) -> (TempsBackend, VirtualClock) {
+pub fn adapter_with(
+    fake: &FakeTemps,
+    key: &str,
+    patience: Duration,
+) -> (TempsBackend, VirtualClock) {
     let clock = VirtualClock::starting_at(chrono::Utc::now());
     let backend = fake.adapter(fake.settings(key, patience), Arc::new(clock.clone()));
     (backend, clock)

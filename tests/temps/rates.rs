@@ -44,7 +44,10 @@ async fn the_rate_counts_5xx_once_each_and_every_request_once() {
         .map(|p| (chrono::Timelike::minute(&p.at), p.requests, p.errors))
         .collect();
     assert_eq!(points, [(0, 100.0, 4.0), (5, 25.0, 5.0), (10, 11.0, 1.0)]);
-    assert!(series.points.iter().all(|p| p.p95_ms.is_none()), "Temps' latency is always 0");
+    assert!(
+        series.points.iter().all(|p| p.p95_ms.is_none()),
+        "Temps' latency is always 0"
+    );
     // What Temps' own counts would have said for the first bucket: 196 requests, 16 errors.
     let rows = fake.with(|s| s.proxy_rows.iter().filter(|r| r.at < at(5)).count());
     assert_eq!(rows, 196);
@@ -62,13 +65,24 @@ async fn the_rate_counts_5xx_once_each_and_every_request_once() {
 #[tokio::test]
 async fn quiet_buckets_carry_no_figure_and_the_current_rate_is_the_newest() {
     let fake = FakeTemps::recorded().await;
-    fake.with(|s| s.traffic(Utc.with_ymd_and_hms(2026, 12, 4, 17, 2, 0).unwrap(), 9, 200, 3));
+    fake.with(|s| {
+        s.traffic(
+            Utc.with_ymd_and_hms(2026, 12, 4, 17, 2, 0).unwrap(),
+            9,
+            200,
+            3,
+        )
+    });
     let backend = admin(&fake);
     let series = backend
         .error_rate(&query(statics(), MetricsScope::Environment))
         .await
         .unwrap();
-    assert_eq!(series.points.len(), 1, "gap-filled empty buckets are not 0% buckets");
+    assert_eq!(
+        series.points.len(),
+        1,
+        "gap-filled empty buckets are not 0% buckets"
+    );
     assert_eq!(series.points[0].error_rate(), Some(0.0));
     let now = backend
         .current_error_rate(&query(statics(), MetricsScope::Environment))

@@ -36,10 +36,17 @@ async fn projects_and_environments_are_named_by_slug_and_an_unknown_project_is_n
         .await
         .unwrap_err();
     assert!(matches!(err, BackendError::NotFound { .. }), "{err:?}");
-    assert_eq!(fake.calls("deployments"), 0, "never asked for an unknown project's list");
+    assert_eq!(
+        fake.calls("deployments"),
+        0,
+        "never asked for an unknown project's list"
+    );
     // A project may be named by its number too.
     let by_number = EnvRef::new("1", "production");
-    assert_eq!(backend.get_environment(&by_number).await.unwrap().live, Some(id(4)));
+    assert_eq!(
+        backend.get_environment(&by_number).await.unwrap().live,
+        Some(id(4))
+    );
 
     // The config's project list filters what is shown.
     let mut settings = fake.settings(ADMIN_KEY, Duration::from_secs(5));
@@ -91,7 +98,12 @@ async fn live_is_the_environments_pointer_and_completed_does_not_mean_running() 
         .list_deployments(&statics(), PageRequest::first(100))
         .await
         .unwrap();
-    assert!(statics.items.iter().all(|d| d.runtime_state == RuntimeState::Running));
+    assert!(
+        statics
+            .items
+            .iter()
+            .all(|d| d.runtime_state == RuntimeState::Running)
+    );
     // Someone repoints live: the adapter follows the pointer, nothing else.
     fake.with(|s| s.set_live(DEMO_ENV, 2));
     let backend = admin(&fake);
@@ -127,12 +139,21 @@ async fn pages_start_at_one_stay_bounded_and_do_not_repeat_when_a_deployment_arr
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let got = backend.list_deployments(&demo(), page.clone()).await.unwrap();
+        let got = backend
+            .list_deployments(&demo(), page.clone())
+            .await
+            .unwrap();
         seen.extend(got.items.iter().map(|d| d.id.to_string()));
         pages += 1;
         if pages == 1 {
             // A push lands between two pages: Temps' numbering shifts by one.
-            fake.with(|s| s.add_deployment(DEMO_ENV, "pending", "abcdef0123456789abcdef0123456789abcdef01"));
+            fake.with(|s| {
+                s.add_deployment(
+                    DEMO_ENV,
+                    "pending",
+                    "abcdef0123456789abcdef0123456789abcdef01",
+                )
+            });
         }
         match got.next {
             Some(next) => page.cursor = Some(next),
@@ -147,8 +168,16 @@ async fn pages_start_at_one_stay_bounded_and_do_not_repeat_when_a_deployment_arr
             .filter(|(k, _)| k == "page" || k == "per_page")
             .collect()
     });
-    assert!(sizes.iter().all(|(_, v)| v.parse::<i64>().unwrap() >= 1), "{sizes:?}");
-    assert!(sizes.iter().all(|(k, v)| k != "per_page" || v.parse::<i64>().unwrap() <= 100), "{sizes:?}");
+    assert!(
+        sizes.iter().all(|(_, v)| v.parse::<i64>().unwrap() >= 1),
+        "{sizes:?}"
+    );
+    assert!(
+        sizes
+            .iter()
+            .all(|(k, v)| k != "per_page" || v.parse::<i64>().unwrap() <= 100),
+        "{sizes:?}"
+    );
     let err = backend
         .list_deployments(
             &demo(),
@@ -168,7 +197,8 @@ async fn every_hostname_of_the_environment_moves_on_a_switch() {
     let fake = FakeTemps::recorded().await;
     fake.with(|s| {
         s.add_custom_domain(DEMO_ENV, "shop.example.com");
-        s.env_domains.insert(DEMO_ENV, vec!["www.shop.example.com".to_owned()]);
+        s.env_domains
+            .insert(DEMO_ENV, vec!["www.shop.example.com".to_owned()]);
     });
     let backend = admin(&fake);
     let env = backend.get_environment(&demo()).await.unwrap();
@@ -180,14 +210,21 @@ async fn every_hostname_of_the_environment_moves_on_a_switch() {
     assert_eq!(
         hosts,
         [
-            ("switchback-demo-production.localho.st", DomainKind::Environment),
+            (
+                "switchback-demo-production.localho.st",
+                DomainKind::Environment
+            ),
             ("shop.example.com", DomainKind::Custom),
             ("www.shop.example.com", DomainKind::Environment),
         ]
     );
     let moves = backend.domains_to_move(&demo(), &id(2)).await.unwrap();
     assert_eq!(moves.len(), 3);
-    assert!(moves.iter().all(|m| m.moves && m.from == Some(id(4)) && m.to == Some(id(2)) && !m.inferred));
+    assert!(
+        moves
+            .iter()
+            .all(|m| m.moves && m.from == Some(id(4)) && m.to == Some(id(2)) && !m.inferred)
+    );
     fake.assert_conforms();
 }
 
@@ -216,7 +253,10 @@ async fn the_diff_names_commits_between_settings_kept_and_how_the_switch_goes() 
         .map(|c| (c.name.as_str(), c.change))
         .collect();
     assert_eq!(kept, [("replicas", ConfigChangeKind::Changed)]);
-    assert!(matches!(diff.switch, SwitchKind::Cold { .. }), "a container starts");
+    assert!(
+        matches!(diff.switch, SwitchKind::Cold { .. }),
+        "a container starts"
+    );
     assert_eq!(diff.domains.len(), 1);
     let static_diff = backend.diff(&statics(), &id(6)).await.unwrap();
     assert_eq!(static_diff.switch, SwitchKind::Instant);
@@ -266,6 +306,9 @@ async fn the_live_history_marks_deploys_and_a_switch_temps_did_not_record() {
     let backend = admin(&fake);
     let history = backend.live_history(&statics()).await.unwrap();
     let last = history.last().unwrap();
-    assert_eq!((last.deployment.as_str(), last.cause), ("7", LiveCause::Rollback));
+    assert_eq!(
+        (last.deployment.as_str(), last.cause),
+        ("7", LiveCause::Rollback)
+    );
     assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
 }

@@ -8,9 +8,18 @@ use switchback::backend::{Backend, ErrorRates, PageRequest, RedeployRequest};
 use switchback::domain::MetricsQuery;
 
 fn assert_clean(what: &str, text: &str) {
-    assert!(!text.contains(CANARY), "{what} holds the job_config canary:\n{text}");
-    assert!(!text.contains("dt_REDACTED"), "{what} holds a recorded token:\n{text}");
-    assert!(!text.contains("sentry.invalid"), "{what} holds the Sentry DSN:\n{text}");
+    assert!(
+        !text.contains(CANARY),
+        "{what} holds the job_config canary:\n{text}"
+    );
+    assert!(
+        !text.contains("dt_REDACTED"),
+        "{what} holds a recorded token:\n{text}"
+    );
+    assert!(
+        !text.contains("sentry.invalid"),
+        "{what} holds the Sentry DSN:\n{text}"
+    );
 }
 
 #[tokio::test]
@@ -41,9 +50,15 @@ async fn job_config_secrets_never_leave_the_adapter() {
         fake.with(FakeState::advance);
     }
     assert!(fake.calls("jobs") > 3, "the jobs were read while following");
-    assert!(fake.calls("logs") > 3, "the jobs' logs were read while following");
+    assert!(
+        fake.calls("logs") > 3,
+        "the jobs' logs were read while following"
+    );
     for env in [demo(), statics()] {
-        let listed = backend.list_deployments(&env, PageRequest::first(100)).await.unwrap();
+        let listed = backend
+            .list_deployments(&env, PageRequest::first(100))
+            .await
+            .unwrap();
         seen.push(serde_json::to_string(&listed).unwrap());
         for d in &listed.items {
             seen.push(serde_json::to_string(&backend.diff(&env, &d.id).await.unwrap()).unwrap());
@@ -86,11 +101,41 @@ async fn job_config_secrets_never_reach_the_commands_output_or_files() {
     });
     let mut outputs = Vec::new();
     for args in [
-        vec!["redeploy", "d3", "--project", "switchback-demo", "--env", "production", "--yes"],
-        vec!["list", "--project", "switchback-demo", "--env", "production", "--json"],
-        vec!["list", "--project", "switchback-demo", "--env", "production"],
+        vec![
+            "redeploy",
+            "d3",
+            "--project",
+            "switchback-demo",
+            "--env",
+            "production",
+            "--yes",
+        ],
+        vec![
+            "list",
+            "--project",
+            "switchback-demo",
+            "--env",
+            "production",
+            "--json",
+        ],
+        vec![
+            "list",
+            "--project",
+            "switchback-demo",
+            "--env",
+            "production",
+        ],
         vec!["status", "--project", "switchback-demo", "--json"],
-        vec!["redeploy", "d1", "--project", "switchback-demo", "--env", "production", "--yes", "--json"],
+        vec![
+            "redeploy",
+            "d1",
+            "--project",
+            "switchback-demo",
+            "--env",
+            "production",
+            "--yes",
+            "--json",
+        ],
     ] {
         let run = home
             .command()
@@ -110,7 +155,10 @@ async fn job_config_secrets_never_reach_the_commands_output_or_files() {
     }
     pipeline.abort();
     let all = outputs.join("\n");
-    assert!(all.contains("Build Container Image: success"), "followed through the jobs:\n{all}");
+    assert!(
+        all.contains("Build Container Image: success"),
+        "followed through the jobs:\n{all}"
+    );
     assert_eq!(fake.calls("trigger-pipeline"), 2, "{all}");
     assert_clean("the commands' output", &all);
     let mut files = Vec::new();
@@ -124,7 +172,11 @@ async fn job_config_secrets_never_reach_the_commands_output_or_files() {
                 let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
                 files.push(path.display().to_string());
                 assert_clean(&path.display().to_string(), &text);
-                assert!(!text.contains(ADMIN_KEY), "{} holds the key", path.display());
+                assert!(
+                    !text.contains(ADMIN_KEY),
+                    "{} holds the key",
+                    path.display()
+                );
             }
         }
     }
@@ -139,4 +191,3 @@ fn home_root(home: &Home) -> std::path::PathBuf {
         .unwrap()
         .to_path_buf()
 }
-

@@ -78,7 +78,12 @@ impl Inner {
         if let Some(access) = read.as_ref() {
             return Ok(access.clone());
         }
-        let call = Call::new("/user/me", "read who the key belongs to", "users:read", "the key's user");
+        let call = Call::new(
+            "/user/me",
+            "read who the key belongs to",
+            "users:read",
+            "the key's user",
+        );
         let access = match self.client.get::<api::User>(&call, Fresh::Shared).await {
             Ok(user) => {
                 // A `custom` key carries its own permissions, which Temps does not list.
@@ -112,7 +117,11 @@ impl Inner {
             "api_keys:read",
             "the roles",
         );
-        match self.client.get::<api::Permissions>(&call, Fresh::Shared).await {
+        match self
+            .client
+            .get::<api::Permissions>(&call, Fresh::Shared)
+            .await
+        {
             Ok(answer) => answer
                 .roles
                 .into_iter()

@@ -111,7 +111,10 @@ mod tests {
         assert!(!rollback.allowed);
         assert_eq!(rollback.code.as_deref(), Some("not_ready"));
         let reason = rollback.reason.as_deref().unwrap();
-        assert!(reason.contains("`completed` or `deployed`") && reason.contains("download_repo"), "{reason}");
+        assert!(
+            reason.contains("`completed` or `deployed`") && reason.contains("download_repo"),
+            "{reason}"
+        );
         assert!(!reason.contains("more"), "first line only: {reason}");
         assert!(!verdicts[1].allowed);
         assert!(verdicts[2].allowed, "a failed build can be built again");

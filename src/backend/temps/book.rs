@@ -3,8 +3,7 @@
 //! steps and log of every operation started here, for the life of the process.
 
 use crate::domain::{
-    EnvRef, LogLevel, LogLine, Operation, OperationId, OperationStatus, Step, StepStatus,
-    Timestamp,
+    EnvRef, LogLevel, LogLine, Operation, OperationId, OperationStatus, Step, StepStatus, Timestamp,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -112,7 +112,11 @@ impl ApiClient {
     }
 
     /// A GET decoded as JSON.
-    pub async fn get<T: DeserializeOwned>(&self, call: &Call, fresh: Fresh) -> Result<T, BackendError> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        fresh: Fresh,
+    ) -> Result<T, BackendError> {
         let bytes = self.get_bytes(call, fresh).await?;
         decode(&bytes, call)
     }
@@ -183,9 +187,7 @@ impl ApiClient {
             .request(method, url)
             .bearer_auth(self.key.expose());
         if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body);
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
@@ -253,7 +255,10 @@ mod tests {
         let Err(BackendError::Decode { excerpt, .. }) = decode::<Jobs>(body, &plain) else {
             panic!("does not decode");
         };
-        assert!(excerpt.unwrap().contains("dt_canary"), "the kit keeps an excerpt");
+        assert!(
+            excerpt.unwrap().contains("dt_canary"),
+            "the kit keeps an excerpt"
+        );
         let secret = plain.carrying_secrets();
         let error = decode::<Jobs>(body, &secret).unwrap_err();
         assert!(!format!("{error:?}").contains("dt_canary"), "{error:?}");

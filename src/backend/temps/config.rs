@@ -206,7 +206,10 @@ mod tests {
             "name = \"t\"\nbase-url = \"http://x\"\ntoken-env = \"SWITCHBACK_TEST_UNSET_TEMPS\"",
         );
         let err = config.api_key().unwrap_err();
-        assert!(err.to_string().contains("SWITCHBACK_TEST_UNSET_TEMPS"), "{err}");
+        assert!(
+            err.to_string().contains("SWITCHBACK_TEST_UNSET_TEMPS"),
+            "{err}"
+        );
         config.token_env = "PATH".to_owned();
         let key = config.api_key().unwrap();
         assert!(!format!("{key:?}").contains(&std::env::var("PATH").unwrap()));

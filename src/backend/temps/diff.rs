@@ -11,8 +11,8 @@ use super::paging::PageQuery;
 use super::reads::deployment_number;
 use crate::backend::BackendError;
 use crate::domain::{
-    CommitRef, ConfigChange, ConfigChangeKind, ConfigEntry, DeploymentId, Diff, DomainMove,
-    EnvRef, SwitchKind,
+    CommitRef, ConfigChange, ConfigChangeKind, ConfigEntry, DeploymentId, Diff, DomainMove, EnvRef,
+    SwitchKind,
 };
 
 /// Pages of history read at most to find the commits between two deployments.
@@ -214,7 +214,12 @@ mod tests {
 
     #[test]
     fn commits_between_are_newest_first_and_counted_from_the_target() {
-        let history = vec![d(4, 40, "ddd"), d(3, 30, "ccc"), d(2, 20, "ccc"), d(1, 10, "aaa")];
+        let history = vec![
+            d(4, 40, "ddd"),
+            d(3, 30, "ccc"),
+            d(2, 20, "ccc"),
+            d(1, 10, "aaa"),
+        ];
         let (between, back) = commits(&history, &history[0], &history[3]);
         let shas: Vec<&str> = between.iter().map(|c| c.sha.as_str()).collect();
         assert_eq!(shas, ["ddd", "ccc"]);
@@ -233,8 +238,10 @@ mod tests {
         let live = vec![entry("replicas", "2"), entry("memoryLimit", "512")];
         let target = vec![entry("replicas", "1"), entry("exposedPort", "3000")];
         let changes = drift(&live, &target);
-        let names: Vec<(&str, ConfigChangeKind)> =
-            changes.iter().map(|c| (c.name.as_str(), c.change)).collect();
+        let names: Vec<(&str, ConfigChangeKind)> = changes
+            .iter()
+            .map(|c| (c.name.as_str(), c.change))
+            .collect();
         assert_eq!(
             names,
             [

@@ -81,9 +81,10 @@ pub fn from_status(
         BackendError::NotFound { .. } => {
             BackendError::not_found(format!("{} ({detail})", call.subject))
         }
-        BackendError::Invalid { .. } => {
-            BackendError::invalid(format!("Temps refused to {} ({code}): {detail}", call.doing))
-        }
+        BackendError::Invalid { .. } => BackendError::invalid(format!(
+            "Temps refused to {} ({code}): {detail}",
+            call.doing
+        )),
         BackendError::Transient { .. } => {
             BackendError::transient(format!("Temps answered {code} to {}: {detail}", call.doing))
         }
@@ -130,17 +131,16 @@ mod tests {
         let BackendError::Forbidden { reason, .. } = err else {
             panic!("{err:?}");
         };
-        assert!(reason.contains("`reader` lacks `deployments:create`"), "{reason}");
+        assert!(
+            reason.contains("`reader` lacks `deployments:create`"),
+            "{reason}"
+        );
     }
 
     #[test]
     fn plain_text_errors_are_read_as_text() {
         let body = b"Invalid URL: Cannot parse value at index 1 with value `abc` to a `i32`";
-        let (text, problem) = detail(
-            StatusCode::BAD_REQUEST,
-            "text/plain; charset=utf-8",
-            body,
-        );
+        let (text, problem) = detail(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", body);
         assert!(problem.is_none());
         assert!(text.starts_with("Invalid URL"), "{text}");
         let err = from_status(

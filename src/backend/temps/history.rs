@@ -15,7 +15,12 @@ impl Inner {
     pub(super) async fn live_changes(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         let (project, environment) = self.locate(env, Fresh::Shared).await?;
         let list = self
-            .raw_deployments(&project, &environment, PageQuery::new(1, api::MAX_PAGE), Fresh::Shared)
+            .raw_deployments(
+                &project,
+                &environment,
+                PageQuery::new(1, api::MAX_PAGE),
+                Fresh::Shared,
+            )
             .await?;
         let mut changes: Vec<LiveChange> = list
             .deployments

@@ -3,7 +3,7 @@
 use super::api;
 use crate::domain::{
     Artifact, BuildStatus, Commit, ConfigEntry, ConfigKind, Deployment, DeploymentId, Domain,
-    DomainKind, Environment, EnvironmentId, EnvironmentKind, EnvMode, ProjectId, RuntimeState,
+    DomainKind, EnvMode, Environment, EnvironmentId, EnvironmentKind, ProjectId, RuntimeState,
     Timestamp,
 };
 use std::sync::Arc;
@@ -184,7 +184,10 @@ pub fn hostname(url: &str) -> String {
 
 /// The hostnames that follow the environment's live pointer: its URL and active custom
 /// domains (as Temps lists them on each deployment), then the domains added to it.
-pub fn environment_hosts(listed: &[String], added: &[api::EnvironmentDomain]) -> Vec<(String, DomainKind)> {
+pub fn environment_hosts(
+    listed: &[String],
+    added: &[api::EnvironmentDomain],
+) -> Vec<(String, DomainKind)> {
     let mut hosts: Vec<(String, DomainKind)> = Vec::new();
     for (i, url) in listed.iter().enumerate() {
         // Temps puts the environment's own URL first, its custom domains after.
@@ -252,7 +255,13 @@ mod tests {
     fn times_are_epoch_milliseconds_and_completed_does_not_mean_running() {
         let d = record(OLD);
         let demo = project("dockerfile");
-        let mapped = deployment(&d, &Context { project: &demo, live: Some(4) });
+        let mapped = deployment(
+            &d,
+            &Context {
+                project: &demo,
+                live: Some(4),
+            },
+        );
         assert_eq!(
             mapped.created_at.to_rfc3339(),
             "2026-12-04T17:11:59.439+00:00"
@@ -262,10 +271,22 @@ mod tests {
         assert!(!mapped.is_live);
         assert_eq!(mapped.label, "d2");
         assert_eq!(mapped.artifact.image, "temps-switchback-demo:2");
-        let live = deployment(&d, &Context { project: &demo, live: Some(2) });
+        let live = deployment(
+            &d,
+            &Context {
+                project: &demo,
+                live: Some(2),
+            },
+        );
         assert_eq!(live.runtime_state, RuntimeState::Running);
         let files = project("vite");
-        let static_site = deployment(&d, &Context { project: &files, live: Some(4) });
+        let static_site = deployment(
+            &d,
+            &Context {
+                project: &files,
+                live: Some(4),
+            },
+        );
         assert_eq!(static_site.runtime_state, RuntimeState::Running);
     }
 
@@ -282,7 +303,10 @@ mod tests {
         assert_eq!(
             hosts,
             [
-                ("shop-production.localho.st".to_owned(), DomainKind::Environment),
+                (
+                    "shop-production.localho.st".to_owned(),
+                    DomainKind::Environment
+                ),
                 ("shop.example.com".to_owned(), DomainKind::Custom),
             ]
         );

@@ -124,10 +124,19 @@ impl TempsBackend {
 }
 
 impl Inner {
-    async fn deployment_view(&self, env: &EnvRef, id: &DeploymentId) -> Result<Deployment, BackendError> {
+    async fn deployment_view(
+        &self,
+        env: &EnvRef,
+        id: &DeploymentId,
+    ) -> Result<Deployment, BackendError> {
         let (project, environment) = self.locate(env, Fresh::Shared).await?;
         let d = self
-            .deployment_in(&project, &environment, deployment_number(id)?, Fresh::Shared)
+            .deployment_in(
+                &project,
+                &environment,
+                deployment_number(id)?,
+                Fresh::Shared,
+            )
             .await?;
         Ok(mapping::deployment(
             &d,
@@ -308,7 +317,12 @@ impl Backend for TempsBackend {
         let target = deployment_number(target)?;
         Ok(self
             .inner
-            .moves(&project, &environment, environment.current_deployment_id, target)
+            .moves(
+                &project,
+                &environment,
+                environment.current_deployment_id,
+                target,
+            )
             .await)
     }
 

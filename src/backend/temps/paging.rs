@@ -115,7 +115,10 @@ mod tests {
             below: Some(41),
         };
         let text = cursor.encode();
-        assert_eq!(Cursor::decode("deployments:shop|production", &text), Ok(cursor));
+        assert_eq!(
+            Cursor::decode("deployments:shop|production", &text),
+            Ok(cursor)
+        );
         assert!(Cursor::decode("deployments:other|production", &text).is_err());
         assert!(Cursor::decode("projects", "projects|0|10|").is_err());
         assert!(Cursor::decode("projects", "nonsense").is_err());

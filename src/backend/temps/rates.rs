@@ -30,7 +30,10 @@ pub fn bucket_interval(step_secs: u32) -> String {
         format!("{hours} {}", if hours == 1 { "hour" } else { "hours" })
     } else if step % 60 == 0 {
         let minutes = step / 60;
-        format!("{minutes} {}", if minutes == 1 { "minute" } else { "minutes" })
+        format!(
+            "{minutes} {}",
+            if minutes == 1 { "minute" } else { "minutes" }
+        )
     } else {
         format!("{step} seconds")
     }
@@ -64,7 +67,10 @@ impl Inner {
                 "start_time",
                 query.from.to_rfc3339_opts(SecondsFormat::Secs, true),
             )
-            .query("end_time", query.to.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .query(
+                "end_time",
+                query.to.to_rfc3339_opts(SecondsFormat::Secs, true),
+            )
             .query("bucket_interval", bucket_interval(query.step_secs))
             .query(scope.0, scope.1);
             if let Some(status) = status {

@@ -35,9 +35,14 @@ impl Inner {
         &self,
         page: PageQuery,
     ) -> Result<api::ProjectList, BackendError> {
-        let call = Call::new("/projects", "list the projects", "projects:read", "the projects")
-            .query("page", page.page())
-            .query("per_page", page.per_page());
+        let call = Call::new(
+            "/projects",
+            "list the projects",
+            "projects:read",
+            "the projects",
+        )
+        .query("page", page.page())
+        .query("per_page", page.per_page());
         let list: api::ProjectList = self.client.get(&call, Fresh::Shared).await?;
         self.remember(&list.projects);
         Ok(list)
@@ -233,8 +238,11 @@ impl Inner {
             "environments:read",
             format!("environment {}", environment.slug),
         );
-        let added: Vec<api::EnvironmentDomain> =
-            self.client.get(&call, Fresh::Shared).await.unwrap_or_else(|error| {
+        let added: Vec<api::EnvironmentDomain> = self
+            .client
+            .get(&call, Fresh::Shared)
+            .await
+            .unwrap_or_else(|error| {
                 tracing::debug!(%error, "environment domains left out");
                 Vec::new()
             });
@@ -252,7 +260,9 @@ mod tests {
         assert_eq!(deployment_number(&DeploymentId::new("d7")), Ok(7));
         for bad in ["0", "-3", "abc", "d", ""] {
             assert_eq!(
-                deployment_number(&DeploymentId::new(bad)).unwrap_err().kind(),
+                deployment_number(&DeploymentId::new(bad))
+                    .unwrap_err()
+                    .kind(),
                 "not_found",
                 "{bad}"
             );

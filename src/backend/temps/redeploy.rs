@@ -52,7 +52,10 @@ impl Inner {
         if source.commit_hash.is_none() && source.branch.is_none() && source.tag.is_none() {
             return Err(BackendError::precondition(
                 PreconditionCode::NotApplicable,
-                format!("{} records no commit, branch or tag to build again", label(number)),
+                format!(
+                    "{} records no commit, branch or tag to build again",
+                    label(number)
+                ),
             ));
         }
         self.check_expected_live(
@@ -122,7 +125,9 @@ impl Inner {
             .or(source.tag.clone())
             .or(source.branch.clone())
             .unwrap_or_default();
-        let new_label = found.map(label).unwrap_or_else(|| "the new deployment".to_owned());
+        let new_label = found
+            .map(label)
+            .unwrap_or_else(|| "the new deployment".to_owned());
         let mut operation = Operation {
             id: book::new_id(),
             kind: OperationKind::Redeploy,
@@ -181,7 +186,10 @@ impl Inner {
                 &mut operation,
                 now,
                 LogLevel::Warn,
-                format!("{message}; but Temps lists {} for this commit since: following it (not sent again)", label(new)),
+                format!(
+                    "{message}; but Temps lists {} for this commit since: following it (not sent again)",
+                    label(new)
+                ),
             );
         }
         let out = handle(&operation);
@@ -303,7 +311,12 @@ impl Inner {
                 if let Some(step) = op.steps.get_mut(LIVE) {
                     step.name = format!("{} goes live", label(found));
                 }
-                book::log(op, now, LogLevel::Info, format!("Temps lists {}", label(found)));
+                book::log(
+                    op,
+                    now,
+                    LogLevel::Info,
+                    format!("Temps lists {}", label(found)),
+                );
                 found
             }
         };
@@ -316,7 +329,12 @@ impl Inner {
                 book::set_step(op, BUILD, StepStatus::Done, now);
                 if environment.current_deployment_id == Some(number) {
                     book::set_step(op, LIVE, StepStatus::Done, now);
-                    book::log(op, now, LogLevel::Info, format!("{} is live", label(number)));
+                    book::log(
+                        op,
+                        now,
+                        LogLevel::Info,
+                        format!("{} is live", label(number)),
+                    );
                 } else {
                     book::set_step(op, LIVE, StepStatus::Skipped, now);
                     book::log(
@@ -385,11 +403,16 @@ impl Inner {
             }
             if changed && job.status != "pending" && job.status != "waiting" {
                 let now = self.clock.now();
-                let name = if job.name.is_empty() { &job.job_id } else { &job.name };
+                let name = if job.name.is_empty() {
+                    &job.job_id
+                } else {
+                    &job.name
+                };
                 let (level, text) = match (job.status.as_str(), &job.error_message) {
-                    ("failure", Some(error)) => {
-                        (LogLevel::Error, format!("job {name}: failure: {}", error.trim()))
-                    }
+                    ("failure", Some(error)) => (
+                        LogLevel::Error,
+                        format!("job {name}: failure: {}", error.trim()),
+                    ),
                     ("failure", None) => (LogLevel::Error, format!("job {name}: failure")),
                     (status, _) => (LogLevel::Info, format!("job {name}: {status}")),
                 };
@@ -401,7 +424,10 @@ impl Inner {
 
     async fn copy_log(&self, tracked: &mut Tracked, project: &ProjectRef, number: i32, job: &str) {
         let call = Call::new(
-            format!("/projects/{}/deployments/{number}/jobs/{job}/logs", project.id),
+            format!(
+                "/projects/{}/deployments/{number}/jobs/{job}/logs",
+                project.id
+            ),
             format!("read the log of job {job}"),
             "deployments:read",
             format!("job {job} of deployment {number}"),

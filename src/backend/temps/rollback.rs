@@ -79,7 +79,9 @@ impl Inner {
             message: format!(
                 "the live deployment changed since you looked: {} is live now, not {} (Temps does not record who switched it)",
                 live_label.unwrap_or_else(|| "nothing".to_owned()),
-                expected_number.map(label).unwrap_or_else(|| expected.to_string())
+                expected_number
+                    .map(label)
+                    .unwrap_or_else(|| expected.to_string())
             ),
         })
     }
@@ -142,7 +144,10 @@ impl Inner {
                     now,
                 ),
                 book::step(
-                    format!("Temps rolls back to {} and answers when done", label(number)),
+                    format!(
+                        "Temps rolls back to {} and answers when done",
+                        label(number)
+                    ),
                     StepStatus::Running,
                     now,
                 ),
@@ -203,7 +208,10 @@ impl Inner {
         target: &api::Deployment,
     ) -> Outcome {
         let call = Call::new(
-            format!("/projects/{}/deployments/{}/rollback", project.id, target.id),
+            format!(
+                "/projects/{}/deployments/{}/rollback",
+                project.id, target.id
+            ),
             format!("roll back {} to {}", environment.slug, label(target.id)),
             ROLLBACK_PERMISSION,
             format!("deployment {} of {}", target.id, project.slug),
@@ -232,7 +240,9 @@ impl Inner {
                     book::finish(
                         &mut t.operation,
                         now,
-                        Some(format!("Temps refused the rollback; nothing changed: {error}")),
+                        Some(format!(
+                            "Temps refused the rollback; nothing changed: {error}"
+                        )),
                     );
                 });
                 Outcome::Refused(error)
@@ -428,7 +438,11 @@ impl Inner {
             "deployments:read",
             format!("environment {}", environment.slug),
         );
-        match self.client.get::<api::ContainerList>(&call, Fresh::Now).await {
+        match self
+            .client
+            .get::<api::ContainerList>(&call, Fresh::Now)
+            .await
+        {
             Ok(list) => Some(
                 list.containers
                     .iter()

@@ -44,7 +44,11 @@ impl Platform for TempsPlatform {
 
     async fn start() -> Self {
         let mut world = FakeState::recorded();
-        let failed = world.add_deployment(STATIC_ENV, "failed", "1111111111111111111111111111111111111111");
+        let failed = world.add_deployment(
+            STATIC_ENV,
+            "failed",
+            "1111111111111111111111111111111111111111",
+        );
         let fake = FakeTemps::start(world).await;
         let clock = VirtualClock::starting_at(chrono::Utc::now());
         let fixtures = Fixtures {

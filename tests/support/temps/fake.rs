@@ -117,7 +117,8 @@ async fn handle(
     let (answer, hold) = {
         let mut s = state.lock().unwrap();
         let Some(path) = uri.path().strip_prefix("/api") else {
-            s.violations.push(format!("{method} {}: not under /api", uri.path()));
+            s.violations
+                .push(format!("{method} {}: not under /api", uri.path()));
             return StatusCode::NOT_FOUND.into_response();
         };
         let path = path.to_owned();
@@ -128,7 +129,8 @@ async fn handle(
             match serde_json::from_slice(&bytes) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    s.violations.push(format!("{method} {path}: body is not JSON: {e}"));
+                    s.violations
+                        .push(format!("{method} {path}: body is not JSON: {e}"));
                     None
                 }
             }

@@ -57,7 +57,9 @@ fn int(value: &str, index: usize) -> Result<i32, Answer> {
     value.parse::<i32>().map_err(|_| {
         Answer::Text(
             400,
-            format!("Invalid URL: Cannot parse value at index {index} with value `{value}` to a `i32`"),
+            format!(
+                "Invalid URL: Cannot parse value at index {index} with value `{value}` to a `i32`"
+            ),
         )
     })
 }
@@ -69,7 +71,10 @@ fn page_param(request: &Request, name: &str, default: i64) -> Result<i64, Answer
         return Ok(default);
     };
     let value = text.parse::<i64>().map_err(|e| {
-        Answer::Text(400, format!("Failed to deserialize query string: {name}: {e}"))
+        Answer::Text(
+            400,
+            format!("Failed to deserialize query string: {name}: {e}"),
+        )
     })?;
     if value <= 0 {
         return Err(Answer::Drop);
@@ -141,52 +146,62 @@ impl FakeState {
         if let Some(answer) = self.scripted(op) {
             return self.finish(op, Ok(answer), None);
         }
-        let (op, result): (&'static str, Result<Answer, Answer>) = match (method, segments.as_slice()) {
-            ("GET", ["projects"]) => ("projects", self.list_projects(request)),
-            ("GET", ["projects", id]) => ("project", self.get_project(request, id)),
-            ("GET", ["projects", id, "environments"]) => {
-                ("environments", self.list_environments(request, id))
-            }
-            ("GET", ["projects", id, "environments", env]) => {
-                ("environment", self.get_environment(request, id, env))
-            }
-            ("GET", ["projects", id, "environments", env, "domains"]) => {
-                ("domains", self.environment_domains(request, id, env))
-            }
-            ("GET", ["projects", id, "environments", env, "containers"]) => {
-                ("containers", self.list_containers(request, id, env))
-            }
-            ("GET", ["projects", id, "deployments"]) => {
-                ("deployments", self.list_deployments(request, id))
-            }
-            ("GET", ["projects", id, "last-deployment"]) => {
-                ("last-deployment", self.last_deployment(request, id))
-            }
-            ("GET", ["projects", p, "deployments", d]) => {
-                ("deployment", self.get_deployment(request, p, d))
-            }
-            ("POST", ["projects", p, "deployments", d, "rollback"]) => {
-                let hold = self.container_rollback_time;
-                let result = self.rollback(request, p, d);
-                let slow = matches!(&result, Ok(Answer::Problem(500, _)));
-                return self.finish("rollback", result, slow.then_some(hold));
-            }
-            ("GET", ["projects", p, "deployments", d, "jobs"]) => ("jobs", self.list_jobs(request, p, d)),
-            ("GET", ["projects", p, "deployments", d, "jobs", job, "logs"]) => {
-                ("logs", self.job_logs(request, p, d, job))
-            }
-            ("POST", ["projects", id, "trigger-pipeline"]) => {
-                ("trigger-pipeline", self.trigger_pipeline(request, id))
-            }
-            ("GET", ["proxy-logs", "stats", "time-buckets"]) => ("stats", self.time_buckets(request)),
-            ("GET", ["user", "me"]) => ("me", self.me(request)),
-            ("GET", ["api-keys", "permissions"]) => ("permissions", self.permissions(request)),
-            _ => ("unknown", Err(Answer::Text(404, String::new()))),
-        };
+        let (op, result): (&'static str, Result<Answer, Answer>) =
+            match (method, segments.as_slice()) {
+                ("GET", ["projects"]) => ("projects", self.list_projects(request)),
+                ("GET", ["projects", id]) => ("project", self.get_project(request, id)),
+                ("GET", ["projects", id, "environments"]) => {
+                    ("environments", self.list_environments(request, id))
+                }
+                ("GET", ["projects", id, "environments", env]) => {
+                    ("environment", self.get_environment(request, id, env))
+                }
+                ("GET", ["projects", id, "environments", env, "domains"]) => {
+                    ("domains", self.environment_domains(request, id, env))
+                }
+                ("GET", ["projects", id, "environments", env, "containers"]) => {
+                    ("containers", self.list_containers(request, id, env))
+                }
+                ("GET", ["projects", id, "deployments"]) => {
+                    ("deployments", self.list_deployments(request, id))
+                }
+                ("GET", ["projects", id, "last-deployment"]) => {
+                    ("last-deployment", self.last_deployment(request, id))
+                }
+                ("GET", ["projects", p, "deployments", d]) => {
+                    ("deployment", self.get_deployment(request, p, d))
+                }
+                ("POST", ["projects", p, "deployments", d, "rollback"]) => {
+                    let hold = self.container_rollback_time;
+                    let result = self.rollback(request, p, d);
+                    let slow = matches!(&result, Ok(Answer::Problem(500, _)));
+                    return self.finish("rollback", result, slow.then_some(hold));
+                }
+                ("GET", ["projects", p, "deployments", d, "jobs"]) => {
+                    ("jobs", self.list_jobs(request, p, d))
+                }
+                ("GET", ["projects", p, "deployments", d, "jobs", job, "logs"]) => {
+                    ("logs", self.job_logs(request, p, d, job))
+                }
+                ("POST", ["projects", id, "trigger-pipeline"]) => {
+                    ("trigger-pipeline", self.trigger_pipeline(request, id))
+                }
+                ("GET", ["proxy-logs", "stats", "time-buckets"]) => {
+                    ("stats", self.time_buckets(request))
+                }
+                ("GET", ["user", "me"]) => ("me", self.me(request)),
+                ("GET", ["api-keys", "permissions"]) => ("permissions", self.permissions(request)),
+                _ => ("unknown", Err(Answer::Text(404, String::new()))),
+            };
         self.finish(op, result, None)
     }
 
-    fn finish(&mut self, op: &'static str, result: Result<Answer, Answer>, hold: Option<Duration>) -> Routed {
+    fn finish(
+        &mut self,
+        op: &'static str,
+        result: Result<Answer, Answer>,
+        hold: Option<Duration>,
+    ) -> Routed {
         let answer = match result {
             Ok(answer) | Err(answer) => answer,
         };
@@ -228,7 +243,11 @@ impl FakeState {
         let id = int(id, 0)?;
         self.auth(request, Some("environments:read"))?;
         if self.project(id).is_none() {
-            return Err(problem(404, "Project Not Found", &format!("Project {id} not found")));
+            return Err(problem(
+                404,
+                "Project Not Found",
+                &format!("Project {id} not found"),
+            ));
         }
         let list: Vec<Value> = self
             .environments
@@ -243,7 +262,13 @@ impl FakeState {
     fn find_environment(&self, project: i32, env: i32) -> Result<&Value, Answer> {
         self.environment(env)
             .filter(|e| e["project_id"] == project)
-            .ok_or_else(|| problem(404, "Environment Not Found", &format!("Environment {env} not found")))
+            .ok_or_else(|| {
+                problem(
+                    404,
+                    "Environment Not Found",
+                    &format!("Environment {env} not found"),
+                )
+            })
     }
 
     fn get_environment(&self, request: &Request, id: &str, env: &str) -> Result<Answer, Answer> {
@@ -252,7 +277,12 @@ impl FakeState {
         Ok(Answer::Json(200, self.find_environment(id, env)?.clone()))
     }
 
-    fn environment_domains(&self, request: &Request, id: &str, env: &str) -> Result<Answer, Answer> {
+    fn environment_domains(
+        &self,
+        request: &Request,
+        id: &str,
+        env: &str,
+    ) -> Result<Answer, Answer> {
         let (id, env) = (int(id, 0)?, int(env, 1)?);
         self.auth(request, Some("environments:read"))?;
         self.find_environment(id, env)?;
@@ -292,7 +322,10 @@ impl FakeState {
             .and_then(|live| self.containers.get(&live))
             .cloned()
             .unwrap_or_default();
-        Ok(Answer::Json(200, json!({ "containers": list, "total": list.len() })))
+        Ok(Answer::Json(
+            200,
+            json!({ "containers": list, "total": list.len() }),
+        ))
     }
 
     fn list_deployments(&self, request: &Request, id: &str) -> Result<Answer, Answer> {
@@ -302,7 +335,10 @@ impl FakeState {
         let per_page = page_param(request, "per_page", 10)?;
         let env = match request.param("environment_id") {
             Some(text) => Some(text.parse::<i32>().map_err(|e| {
-                Answer::Text(400, format!("Failed to deserialize query string: environment_id: {e}"))
+                Answer::Text(
+                    400,
+                    format!("Failed to deserialize query string: environment_id: {e}"),
+                )
             })?),
             None => None,
         };
@@ -370,7 +406,9 @@ impl FakeState {
             return Err(problem(
                 400,
                 "Invalid Deployment State",
-                &format!("Cannot rollback to deployment in '{state}' state. Only deployed or completed deployments can be rolled back to."),
+                &format!(
+                    "Cannot rollback to deployment in '{state}' state. Only deployed or completed deployments can be rolled back to."
+                ),
             ));
         }
         let env = target["environment_id"].as_i64().unwrap() as i32;
@@ -392,7 +430,8 @@ impl FakeState {
         let mut answer = self.deployment_json(&target);
         answer["is_current"] = json!(true);
         // The answer's environment is a placeholder: re-read it.
-        answer["environment"] = json!({ "id": env, "name": "Environment", "slug": "environment", "domains": [] });
+        answer["environment"] =
+            json!({ "id": env, "name": "Environment", "slug": "environment", "domains": [] });
         Ok(Answer::Json(200, answer))
     }
 
@@ -401,7 +440,10 @@ impl FakeState {
         self.auth(request, Some("deployments:read"))?;
         // The project segment is ignored; an unknown deployment has no jobs.
         let jobs = self.jobs.get(&d).cloned().unwrap_or_default();
-        Ok(Answer::Json(200, json!({ "jobs": jobs, "total": jobs.len() })))
+        Ok(Answer::Json(
+            200,
+            json!({ "jobs": jobs, "total": jobs.len() }),
+        ))
     }
 
     fn job_logs(&self, request: &Request, p: &str, d: &str, job: &str) -> Result<Answer, Answer> {
@@ -440,7 +482,11 @@ impl FakeState {
             ));
         };
         if self.environment(env).is_none_or(|e| e["project_id"] != id) {
-            return Err(problem(404, "Not Found", "Environment not found or doesn't belong to project"));
+            return Err(problem(
+                404,
+                "Not Found",
+                "Environment not found or doesn't belong to project",
+            ));
         }
         let branch = body["branch"]
             .as_str()
@@ -465,7 +511,10 @@ impl FakeState {
     fn time_buckets(&self, request: &Request) -> Result<Answer, Answer> {
         let time = |name: &str| -> Result<chrono::DateTime<chrono::Utc>, Answer> {
             let text = request.param(name).ok_or_else(|| {
-                Answer::Text(400, format!("Failed to deserialize query string: missing field `{name}`"))
+                Answer::Text(
+                    400,
+                    format!("Failed to deserialize query string: missing field `{name}`"),
+                )
             })?;
             chrono::DateTime::parse_from_rfc3339(text)
                 .map(|t| t.with_timezone(&chrono::Utc))
@@ -474,7 +523,10 @@ impl FakeState {
                 })
         };
         let (start, end) = (time("start_time")?, time("end_time")?);
-        let interval = request.param("bucket_interval").unwrap_or("1 hour").to_owned();
+        let interval = request
+            .param("bucket_interval")
+            .unwrap_or("1 hour")
+            .to_owned();
         let Some(step) = interval_secs(&interval) else {
             return Err(Answer::Text(
                 400,
@@ -544,7 +596,11 @@ impl FakeState {
 
     fn permissions(&self, request: &Request) -> Result<Answer, Answer> {
         self.auth(request, None)?;
-        let mut names: Vec<&str> = self.roles.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+        let mut names: Vec<&str> = self
+            .roles
+            .iter()
+            .flat_map(|(_, p)| p.iter().copied())
+            .collect();
         names.sort_unstable();
         names.dedup();
         Ok(Answer::Json(

@@ -27,8 +27,8 @@ pub fn spec() -> &'static Spec {
         let path = shared_file("specs", FILE);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("read the Temps spec {}: {e}", path.display()));
-        let doc: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{FILE} is not JSON: {e}"));
+        let doc: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{FILE} is not JSON: {e}"));
         let paths = doc["paths"]
             .as_object()
             .expect("paths")
@@ -84,7 +84,11 @@ fn type_ok(schema: &Value, value: &str) -> bool {
 
 impl Spec {
     /// The operation for a request, with its template and the path parameters' values.
-    pub fn operation(&self, method: &str, path: &str) -> Option<(&str, &Value, Vec<(String, String)>)> {
+    pub fn operation(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&str, &Value, Vec<(String, String)>)> {
         let method = method.to_ascii_lowercase();
         // Literal segments first: `/projects/by-slug/x` is not `/projects/{id}/…`.
         let mut found: Vec<_> = self
@@ -124,12 +128,17 @@ impl Spec {
             if let Some(p) = find(name, "path")
                 && !type_ok(&p["schema"], value)
             {
-                problems.push(format!("{method} {template}: path `{name}` = `{value}` is not {}", p["schema"]["type"]));
+                problems.push(format!(
+                    "{method} {template}: path `{name}` = `{value}` is not {}",
+                    p["schema"]["type"]
+                ));
             }
         }
         for (name, value) in query {
             match find(name, "query") {
-                None => problems.push(format!("{method} {template}: query `{name}` is not declared")),
+                None => problems.push(format!(
+                    "{method} {template}: query `{name}` is not declared"
+                )),
                 Some(p) if !type_ok(&p["schema"], value) => problems.push(format!(
                     "{method} {template}: query `{name}` = `{value}` is not {}",
                     p["schema"]["type"]
@@ -165,13 +174,21 @@ impl Spec {
     }
 
     /// What is wrong with a successful JSON answer against its declared schema.
-    pub fn check_response(&self, method: &str, path: &str, status: u16, body: &Value) -> Vec<String> {
+    pub fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Vec<String> {
         let Some((template, op, _)) = self.operation(method, path) else {
             return vec![];
         };
         let response = &op["responses"][status.to_string()];
         if !response.is_object() {
-            return vec![format!("{method} {template}: {FILE} lists no {status} answer")];
+            return vec![format!(
+                "{method} {template}: {FILE} lists no {status} answer"
+            )];
         }
         let schema = &response["content"]["application/json"]["schema"];
         if schema.is_null() {

@@ -156,7 +156,10 @@ impl FakeState {
         for d in &deployments {
             let id = d["id"].as_i64().unwrap() as i32;
             let list: Vec<Value> = if id == 5 {
-                body("jobs.list.failed")["jobs"].as_array().cloned().unwrap()
+                body("jobs.list.failed")["jobs"]
+                    .as_array()
+                    .cloned()
+                    .unwrap()
             } else if id == 2 {
                 template.clone()
             } else {
@@ -314,7 +317,10 @@ impl FakeState {
             .cloned()
             .expect("a deployment of the environment to copy");
         let project = template["project_id"].as_i64().unwrap() as i32;
-        let slug = self.project(project).unwrap()["slug"].as_str().unwrap().to_owned();
+        let slug = self.project(project).unwrap()["slug"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let now = now_ms();
         let mut d = template;
         d["id"] = json!(id);
@@ -322,11 +328,17 @@ impl FakeState {
         d["commit_hash"] = json!(commit);
         d["created_at"] = json!(now);
         d["started_at"] = json!(now);
-        d["finished_at"] = if status == "pending" { Value::Null } else { json!(now) };
+        d["finished_at"] = if status == "pending" {
+            Value::Null
+        } else {
+            json!(now)
+        };
         d["url"] = json!(format!("http://{slug}-{id}.localho.st"));
         d["metadata"]["gitPushEvent"]["commit"] = json!(commit);
         d["cancelled_reason"] = if status == "failed" {
-            json!("Workflow error: Job execution failed: Required job 'build_image' failed: Some(\"exit status 1\")")
+            json!(
+                "Workflow error: Job execution failed: Required job 'build_image' failed: Some(\"exit status 1\")"
+            )
         } else {
             Value::Null
         };
@@ -340,7 +352,11 @@ impl FakeState {
     /// Adds an active custom domain to the environment: Temps lists it on every deployment
     /// of it, after the environment's own URL.
     pub fn add_custom_domain(&mut self, env: i32, host: &str) {
-        for d in self.deployments.iter_mut().filter(|d| d["environment_id"] == env) {
+        for d in self
+            .deployments
+            .iter_mut()
+            .filter(|d| d["environment_id"] == env)
+        {
             d["environment"]["domains"]
                 .as_array_mut()
                 .unwrap()
@@ -350,7 +366,13 @@ impl FakeState {
 
     /// `count` requests to `deployment` answered `status`, logged as Temps logs them: a
     /// request the upstream answered below 500 twice, a 5xx once.
-    pub fn traffic(&mut self, at: chrono::DateTime<chrono::Utc>, deployment: i32, status: u16, count: usize) {
+    pub fn traffic(
+        &mut self,
+        at: chrono::DateTime<chrono::Utc>,
+        deployment: i32,
+        status: u16,
+        count: usize,
+    ) {
         let d = self.deployment(deployment).expect("deployment").clone();
         let row = ProxyRow {
             at,
@@ -367,7 +389,13 @@ impl FakeState {
 
     /// Starts a pipeline as `trigger-pipeline` does: a `pending` deployment with pending
     /// jobs.
-    pub fn start_pipeline(&mut self, env: i32, branch: &str, commit: &str, tag: Option<&str>) -> i32 {
+    pub fn start_pipeline(
+        &mut self,
+        env: i32,
+        branch: &str,
+        commit: &str,
+        tag: Option<&str>,
+    ) -> i32 {
         let id = self.add_deployment(env, "pending", commit);
         let d = self.deployment_mut(id).unwrap();
         d["branch"] = json!(branch);
@@ -404,7 +432,12 @@ impl FakeState {
     fn step(&mut self, pipeline: &mut Pipeline) -> bool {
         let id = pipeline.deployment;
         let job_count = self.jobs.get(&id).map_or(0, Vec::len);
-        let Some(job) = self.jobs.get(&id).and_then(|j| j.get(pipeline.job)).cloned() else {
+        let Some(job) = self
+            .jobs
+            .get(&id)
+            .and_then(|j| j.get(pipeline.job))
+            .cloned()
+        else {
             return false;
         };
         let job_id = job["job_id"].as_str().unwrap().to_owned();
@@ -425,13 +458,16 @@ impl FakeState {
                 .logs
                 .get(&(2, job_id.clone()))
                 .and_then(|l| l.first().cloned());
-            self.logs
-                .insert((id, job_id), first.into_iter().collect());
+            self.logs.insert((id, job_id), first.into_iter().collect());
             return true;
         }
         pipeline.running = false;
         let fails = self.pipelines_fail_at.as_deref() == Some(job_id.as_str());
-        let recorded = self.logs.get(&(2, job_id.clone())).cloned().unwrap_or_default();
+        let recorded = self
+            .logs
+            .get(&(2, job_id.clone()))
+            .cloned()
+            .unwrap_or_default();
         let jobs = self.jobs.get_mut(&id).unwrap();
         jobs[pipeline.job]["finished_at"] = json!(now);
         if fails {
@@ -476,7 +512,10 @@ impl FakeState {
         let project = d["project_id"].as_i64().unwrap() as i32;
         self.set_live(env, id);
         if !self.is_static(project) {
-            let slug = self.project(project).unwrap()["slug"].as_str().unwrap().to_owned();
+            let slug = self.project(project).unwrap()["slug"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             let others: Vec<i32> = self
                 .deployments
                 .iter()
