@@ -94,5 +94,5 @@ async fn quiet_buckets_carry_no_figure_and_the_current_rate_is_the_newest() {
         .await
         .unwrap();
     assert!(quiet.points.is_empty());
-    assert_eq!(backend.capabilities().native_metrics, true);
+    assert!(backend.capabilities().native_metrics);
 }

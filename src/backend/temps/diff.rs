@@ -151,7 +151,7 @@ fn commits(
         .iter()
         .filter(|d| d.created_at > older.created_at && d.created_at <= newer.created_at)
         .collect();
-    newest_first.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    newest_first.sort_by_key(|d| std::cmp::Reverse(d.created_at));
     for d in newest_first {
         let Some(sha) = &d.commit_hash else { continue };
         if Some(sha) == older.commit_hash.as_ref() || out.iter().any(|c| &c.sha == sha) {

@@ -25,10 +25,10 @@ pub const SERVER_ERRORS: [u16; 4] = [500, 502, 503, 504];
 /// `300` → `5 minutes`, `90` → `90 seconds`: an interval Temps accepts.
 pub fn bucket_interval(step_secs: u32) -> String {
     let step = step_secs.max(1);
-    if step % 3600 == 0 {
+    if step.is_multiple_of(3600) {
         let hours = step / 3600;
         format!("{hours} {}", if hours == 1 { "hour" } else { "hours" })
-    } else if step % 60 == 0 {
+    } else if step.is_multiple_of(60) {
         let minutes = step / 60;
         format!(
             "{minutes} {}",

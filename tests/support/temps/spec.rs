@@ -50,7 +50,13 @@ pub fn spec() -> &'static Spec {
     })
 }
 
-fn matches(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+/// A path's parameters by name, with their values.
+type PathParams = Vec<(String, String)>;
+
+/// An operation found for a request: its template, its spec and the path's parameters.
+pub type Found<'a> = (&'a str, &'a Value, PathParams);
+
+fn matches(template: &str, path: &str) -> Option<PathParams> {
     let t: Vec<&str> = template.trim_matches('/').split('/').collect();
     let p: Vec<&str> = path.trim_matches('/').split('/').collect();
     if t.len() != p.len() {
@@ -84,11 +90,7 @@ fn type_ok(schema: &Value, value: &str) -> bool {
 
 impl Spec {
     /// The operation for a request, with its template and the path parameters' values.
-    pub fn operation(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> Option<(&str, &Value, Vec<(String, String)>)> {
+    pub fn operation(&self, method: &str, path: &str) -> Option<Found<'_>> {
         let method = method.to_ascii_lowercase();
         // Literal segments first: `/projects/by-slug/x` is not `/projects/{id}/…`.
         let mut found: Vec<_> = self
