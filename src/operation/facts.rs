@@ -252,3 +252,23 @@ pub fn config_changes_text(changes: &[ConfigChange]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::guard_text;
+
+    #[test]
+    fn the_guard_says_whether_the_platform_checks_or_the_adapter_does() {
+        assert_eq!(
+            guard_text("v42", true),
+            "refused if v42 is no longer live when it arrives"
+        );
+        let checked = guard_text("d9", false);
+        assert!(
+            checked.starts_with("checked just before sending")
+                && checked.contains("d9")
+                && checked.contains("no compare-and-swap"),
+            "{checked}"
+        );
+    }
+}
