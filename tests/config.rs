@@ -237,6 +237,12 @@ fn each_kinds_checks_point_at_the_value_with_its_key() {
             "backends[0].selector",
             "leave `selector` out",
         ),
+        (
+            "[[backends]]\nkind = \"temps\"\nname = \"t\"\nbase-url = \"http://h\"\nrollback-timeout = \"0s\"\n",
+            (5, 20),
+            "backends[0].rollback-timeout",
+            "must be longer than zero",
+        ),
     ];
     for (text, at, key_path, words) in cases {
         let (message, line, column, problem) = refuse(text);

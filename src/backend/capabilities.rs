@@ -19,6 +19,10 @@ pub struct Capabilities {
     pub rolled_back_mode: bool,
     /// The platform refuses an operation whose expected live deployment is stale.
     pub preconditions: bool,
+    /// Without `preconditions`: the adapter reads the live deployment right before it sends
+    /// the request and refuses when it moved; a switch in between is not caught.
+    #[serde(default)]
+    pub checks_live_first: bool,
     /// Domains move on a switch (false on Kubernetes, where Services select pods).
     pub domains_move: bool,
 }
@@ -41,6 +45,7 @@ impl Capabilities {
             native_metrics: true,
             rolled_back_mode: true,
             preconditions: true,
+            checks_live_first: false,
             domains_move: true,
         }
     }

@@ -11,6 +11,7 @@ mod labels;
 mod rates;
 pub mod registry;
 mod request;
+pub mod temps;
 pub mod unkey;
 
 pub use capabilities::Capabilities;

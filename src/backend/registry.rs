@@ -15,6 +15,8 @@ kinds! {
     Http => super::http::HttpKind,
     Unkey => super::unkey::UnkeyKind,
     Kubernetes => super::kubernetes::KubernetesKind,
+    /// A self-hosted Temps server.
+    Temps => super::temps::TempsKind,
 }
 
 impl BackendConfig {
@@ -72,6 +74,7 @@ mod tests {
             ("http", "url = \"http://127.0.0.1:7878\""),
             ("unkey", ""),
             ("kubernetes", ""),
+            ("temps", "base-url = \"http://127.0.0.1:8080\""),
         ] {
             let config = entry(&format!("kind = \"{kind}\"\nname = \"n-{kind}\"\n{rest}"));
             assert_eq!(config.kind(), kind);
@@ -80,7 +83,7 @@ mod tests {
         }
         assert_eq!(
             BackendConfig::KINDS,
-            ["demo", "http", "unkey", "kubernetes"]
+            ["demo", "http", "unkey", "kubernetes", "temps"]
         );
     }
 

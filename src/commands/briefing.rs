@@ -2,7 +2,9 @@
 
 use crate::domain::HOSTS_STAY;
 use crate::domain::{Action, SwitchKind};
-use crate::operation::facts::{config_changes_text, partial_text, scope_text, strategy_text};
+use crate::operation::facts::{
+    config_changes_text, guard_text, partial_text, scope_text, strategy_text,
+};
 use crate::operation::{DomainFacts, Fact, Plan};
 
 /// `  name     value`, aligned like the console's facts.
@@ -136,10 +138,7 @@ pub fn lines(plan: &Plan, project_id: &str) -> Vec<String> {
                     "you have a read-only role: the platform will refuse",
                 ));
             }
-            Fact::Guard { live } => lines.push(line(
-                "guard",
-                format!("refused if {live} is no longer live when it arrives"),
-            )),
+            Fact::Guard { live, atomic } => lines.push(line("guard", guard_text(live, *atomic))),
         }
     }
     lines

@@ -25,6 +25,9 @@ pub enum MetricSource {
     /// The deployment platform's own numbers.
     Native,
     Prometheus,
+    /// Counted from the platform's proxy logs, 5xx answers only (Temps: its stats count
+    /// every status from 400 and log some requests twice, so the adapter counts again).
+    ProxyLogs,
 }
 
 impl MetricSource {
@@ -32,6 +35,7 @@ impl MetricSource {
         match self {
             Self::Native => "native",
             Self::Prometheus => "prometheus",
+            Self::ProxyLogs => "proxy logs, 5xx",
         }
     }
 }

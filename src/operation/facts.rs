@@ -80,9 +80,11 @@ pub enum Fact {
     },
     /// Warning: the credentials may only look; the platform will refuse.
     ReadOnly,
-    /// The request is refused if `live` is no longer live when it arrives.
+    /// The request is refused if `live` is no longer live when it arrives (`atomic`), or
+    /// when the adapter reads it right before sending (no compare-and-swap at the platform).
     Guard {
         live: String,
+        atomic: bool,
     },
 }
 
@@ -341,9 +343,10 @@ pub fn facts(b: &Briefing<'_>) -> Vec<Fact> {
     if b.role == Some(Role::ReadOnly) {
         facts.push(Fact::ReadOnly);
     }
-    if caps.preconditions {
+    if caps.preconditions || caps.checks_live_first {
         facts.push(Fact::Guard {
             live: b.live_label.unwrap_or("nothing").to_owned(),
+            atomic: caps.preconditions,
         });
     }
     facts
@@ -418,6 +421,17 @@ pub fn partial_text(moves: &Scope, target: &str, stays: Option<&str>) -> String 
         "only {} moves to {target}; the rest stays on {stays} (mixed until a rollback or promote of everything)",
         moves.describe()
     )
+}
+
+/// The guard line: when the request is refused because live moved.
+pub fn guard_text(live: &str, atomic: bool) -> String {
+    if atomic {
+        format!("refused if {live} is no longer live when it arrives")
+    } else {
+        format!(
+            "checked just before sending: refused if {live} is no longer live then (the platform has no compare-and-swap)"
+        )
+    }
 }
 
 /// `FEATURE_X added, DB_POOL changed`.
@@ -539,5 +553,20 @@ mod tests {
             "immediate, all at once"
         );
         assert_eq!(strategy_text(Strategy::Rolling, None), "rolling");
+    }
+
+    #[test]
+    fn the_guard_says_whether_the_platform_checks_or_the_adapter_does() {
+        assert_eq!(
+            guard_text("v42", true),
+            "refused if v42 is no longer live when it arrives"
+        );
+        let checked = guard_text("d9", false);
+        assert!(
+            checked.starts_with("checked just before sending")
+                && checked.contains("d9")
+                && checked.contains("no compare-and-swap"),
+            "{checked}"
+        );
     }
 }

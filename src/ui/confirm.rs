@@ -4,7 +4,9 @@
 use super::{cut, format, layout, modal_block};
 use crate::app::state::{Confirm, ConfirmFocus, State};
 use crate::domain::{Action, HOSTS_STAY, SwitchKind};
-use crate::operation::facts::{config_changes_text, partial_text, scope_text, strategy_text};
+use crate::operation::facts::{
+    config_changes_text, guard_text, partial_text, scope_text, strategy_text,
+};
 use crate::operation::{DomainFacts, Fact};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -210,11 +212,9 @@ pub fn facts<'a>(modal: &'a Confirm, theme: &Theme) -> Vec<Line<'a>> {
                 "you have a read-only role: the platform will refuse".to_owned(),
                 theme.danger,
             )),
-            Fact::Guard { live } => lines.push(fact(
-                "guard",
-                format!("refused if {live} is no longer live when it arrives"),
-                theme.muted,
-            )),
+            Fact::Guard { live, atomic } => {
+                lines.push(fact("guard", guard_text(live, *atomic), theme.muted))
+            }
         }
     }
     lines

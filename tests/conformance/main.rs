@@ -55,3 +55,4 @@ conformance!(demo: crate::platforms::demo::DemoPlatform);
 conformance!(http: crate::platforms::http::HttpPlatform);
 conformance!(unkey: crate::platforms::unkey::UnkeyPlatform);
 conformance!(kubernetes: crate::platforms::kubernetes::KubernetesPlatform);
+conformance!(temps: crate::platforms::temps::TempsPlatform);

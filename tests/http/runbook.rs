@@ -242,7 +242,10 @@ async fn the_guard_rolls_back_through_the_contract_once() {
     assert_eq!(ops.len(), 1, "{ops:#?}");
     let v42 = platform.id("v42").await;
     assert_eq!(ops[0].expected_live.as_ref(), Some(&v42));
-    assert_eq!(ops[0].actor, "oncall", "the engineer who ran it, as serve records the named actor");
+    assert_eq!(
+        ops[0].actor, "oncall",
+        "the engineer who ran it, as serve records the named actor"
+    );
     let live = platform.demo.get_environment(&prod()).await.unwrap().live;
     assert_eq!(live, Some(platform.id("v41").await));
 }

@@ -11,4 +11,5 @@ pub mod http;
 pub mod kubernetes;
 pub mod proxy;
 pub mod serve;
+pub mod temps;
 pub mod unkey;

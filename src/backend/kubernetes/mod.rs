@@ -120,6 +120,7 @@ impl KubernetesBackend {
             native_metrics: false,
             rolled_back_mode: false,
             preconditions: true,
+            checks_live_first: false,
             domains_move: false,
         }
     }

@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod http;
 pub mod kubernetes;
+pub mod temps;
 pub mod unkey;
