@@ -243,6 +243,12 @@ fn each_kinds_checks_point_at_the_value_with_its_key() {
             "backends[0].rollback-timeout",
             "must be longer than zero",
         ),
+        (
+            "[[backends]]\nkind = \"vercel\"\nname = \"v\"\noperation-poll = \"100ms\"\n",
+            (4, 18),
+            "backends[0].operation-poll",
+            "at least 250ms",
+        ),
     ];
     for (text, at, key_path, words) in cases {
         let (message, line, column, problem) = refuse(text);
@@ -364,4 +370,21 @@ fn key_binding_errors_name_file_line_and_key() {
         .to_string();
     assert!(error.contains("config.toml:2"), "{error}");
     assert!(error.contains("ctrl-nope"), "{error}");
+}
+
+/// The commented Vercel entry of the example, uncommented, is a valid entry with the real
+/// defaults spelled out.
+#[test]
+fn the_examples_vercel_entry_reads_as_written() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text.find("# kind = \"vercel\"").expect("a Vercel entry");
+    let entry: String = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let config = parse(&format!("[[backends]]\n{entry}")).unwrap();
+    assert_eq!(config.backends[0].kind(), "vercel");
+    assert_eq!(config.backends[0].validate(), Ok(()));
 }

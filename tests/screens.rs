@@ -471,6 +471,50 @@ fn rolled_back_mode_in_warning_colour() {
 }
 
 #[test]
+fn pushes_held_back_by_a_rollback_are_marked() {
+    let theme = Theme::default();
+    let mut state = loaded(Role::Deployer, EnvMode::RolledBack, "dep_041");
+    let env = env_ref();
+    let mut changes = history();
+    // Rolled back to v41 ten minutes ago; v42 came after (five minutes ago) and got nothing.
+    changes.insert(
+        1,
+        LiveChange {
+            at: t0() - Span::minutes(10),
+            deployment: DeploymentId::new("dep_041"),
+            cause: LiveCause::Rollback,
+            actor: Some("oncall".into()),
+            scope: Default::default(),
+        },
+    );
+    changes.pop();
+    poll(
+        &mut state,
+        Resource::LiveHistory(env.clone()),
+        Ok(Fetched::LiveHistory(env.clone(), changes.clone())),
+    );
+    let screen = text(&draw(&mut state, 120, 40, &theme));
+    let held: Vec<&str> = screen.lines().filter(|l| l.contains("⏸held")).collect();
+    assert_eq!(held.len(), 1, "{screen}");
+    assert!(held[0].contains("v42"), "{screen}");
+    key(&mut state, KeyPress::char('k'));
+    let screen = text(&draw(&mut state, 120, 40, &theme));
+    assert!(
+        screen.contains("no traffic until promote: production is rolled back"),
+        "{screen}"
+    );
+    // Back to normal (a promote), nothing is held.
+    let mut normal = loaded(Role::Deployer, EnvMode::Normal, "dep_041");
+    poll(
+        &mut normal,
+        Resource::LiveHistory(env.clone()),
+        Ok(Fetched::LiveHistory(env, changes)),
+    );
+    let screen = text(&draw(&mut normal, 120, 40, &theme));
+    assert!(!screen.contains("held"), "{screen}");
+}
+
+#[test]
 fn stale_header_keeps_old_data_and_says_why() {
     let make = || {
         let mut state = bad_deploy();

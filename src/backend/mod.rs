@@ -13,6 +13,7 @@ pub mod registry;
 mod request;
 pub mod temps;
 pub mod unkey;
+pub mod vercel;
 
 pub use capabilities::Capabilities;
 pub use error::{BackendError, PreconditionCode};
@@ -109,4 +110,18 @@ pub trait Backend: Send + Sync {
     /// Changes of the live pointer, oldest first: marks on the error-rate axis and the
     /// input to `last known good`.
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError>;
+
+    /// Stops an operation still under way where the platform can (a build), and returns it
+    /// as it stands after asking. Platforms that cannot say so.
+    async fn cancel_operation(
+        &self,
+        env: &EnvRef,
+        id: &OperationId,
+    ) -> Result<Operation, BackendError> {
+        let _ = (env, id);
+        Err(BackendError::invalid(format!(
+            "{} cannot cancel an operation once it is sent",
+            self.kind()
+        )))
+    }
 }

@@ -17,6 +17,7 @@ kinds! {
     Kubernetes => super::kubernetes::KubernetesKind,
     /// A self-hosted Temps server.
     Temps => super::temps::TempsKind,
+    Vercel => super::vercel::VercelKind,
 }
 
 impl BackendConfig {
@@ -75,6 +76,7 @@ mod tests {
             ("unkey", ""),
             ("kubernetes", ""),
             ("temps", "base-url = \"http://127.0.0.1:8080\""),
+            ("vercel", ""),
         ] {
             let config = entry(&format!("kind = \"{kind}\"\nname = \"n-{kind}\"\n{rest}"));
             assert_eq!(config.kind(), kind);
@@ -83,7 +85,7 @@ mod tests {
         }
         assert_eq!(
             BackendConfig::KINDS,
-            ["demo", "http", "unkey", "kubernetes", "temps"]
+            ["demo", "http", "unkey", "kubernetes", "temps", "vercel"]
         );
     }
 

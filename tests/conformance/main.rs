@@ -56,3 +56,4 @@ conformance!(http: crate::platforms::http::HttpPlatform);
 conformance!(unkey: crate::platforms::unkey::UnkeyPlatform);
 conformance!(kubernetes: crate::platforms::kubernetes::KubernetesPlatform);
 conformance!(temps: crate::platforms::temps::TempsPlatform);
+conformance!(vercel: crate::platforms::vercel::VercelPlatform);

@@ -13,3 +13,4 @@ pub mod proxy;
 pub mod serve;
 pub mod temps;
 pub mod unkey;
+pub mod vercel;

@@ -147,7 +147,7 @@ impl Backend for UnkeyBackend {
             // `expected_live` is checked by the adapter right before the call; Unkey v2
             // itself has no compare-and-swap, so a switch in between is not caught.
             preconditions: false,
-            checks_live_first: false,
+            checks_live_first: true,
             domains_move: true,
         }
     }

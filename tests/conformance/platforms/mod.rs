@@ -5,3 +5,4 @@ pub mod http;
 pub mod kubernetes;
 pub mod temps;
 pub mod unkey;
+pub mod vercel;
