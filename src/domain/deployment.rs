@@ -1,5 +1,6 @@
 use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// An immutable build of a project.
@@ -46,11 +47,12 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    pub fn short_commit(&self) -> &str {
+    /// The commit's first seven columns as drawn (`-` without a commit): cut between
+    /// grapheme clusters and made inert, whatever the platform put in its sha.
+    pub fn short_commit(&self) -> Cow<'_, str> {
         self.commit
             .as_ref()
-            .map(|c| &c.sha[..c.sha.len().min(7)])
-            .unwrap_or("-")
+            .map_or(Cow::Borrowed("-"), |c| crate::text::head(&c.sha, 7).text)
     }
 }
 
