@@ -11,7 +11,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 /// The box a page takes, and the rows inside it.
 fn page_rect(area: Rect) -> (Rect, u16) {
@@ -583,5 +582,5 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
             }
         })
         .collect();
-    Paragraph::new(lines).render(inner, buf);
+    super::text::lines(buf, inner, &lines);
 }
