@@ -494,13 +494,16 @@ fn pushes_held_back_by_a_rollback_are_marked() {
         Ok(Fetched::LiveHistory(env.clone(), changes.clone())),
     );
     let screen = text(&draw(&mut state, 120, 40, &theme));
-    let held: Vec<&str> = screen.lines().filter(|l| l.contains("⏸held")).collect();
+    let held: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains(" v4") && l.contains(" held "))
+        .collect();
     assert_eq!(held.len(), 1, "{screen}");
     assert!(held[0].contains("v42"), "{screen}");
     key(&mut state, KeyPress::char('k'));
     let screen = text(&draw(&mut state, 120, 40, &theme));
     assert!(
-        screen.contains("no traffic until promote: production is rolled back"),
+        screen.contains("v42 came after the rollback: no traffic until promote"),
         "{screen}"
     );
     // Back to normal (a promote), nothing is held.

@@ -227,9 +227,6 @@ fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, th
     if d.artifact.pruned {
         pen.put(" ✗pruned", theme.muted);
     }
-    if kind.held {
-        pen.put(" ⏸held", theme.warning);
-    }
     if kind.wide
         && let Some(commit) = &d.commit
     {

@@ -8,7 +8,7 @@
 
 use super::api::{Envelope, ErrorEnvelope};
 use super::config::RootKey;
-use super::errors::{CallContext, from_status};
+use super::errors::{CallContext, Origin, from_status};
 use crate::backend::BackendError;
 use crate::net::{
     Coalesce, Replay, RetryPolicy, decode_json, excerpt, read_limited, retrying, transport_error,
@@ -160,7 +160,10 @@ impl ApiClient {
             &headers,
             problem.as_ref(),
             call,
-            &self.token_env,
+            &Origin {
+                base_url: &self.base_url,
+                token_env: &self.token_env,
+            },
         ))
     }
 }

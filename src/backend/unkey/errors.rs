@@ -24,6 +24,12 @@ pub struct CallContext {
     pub replay: Replay,
 }
 
+/// Where a call went and which variable its key came from, for the words of a refused key.
+pub struct Origin<'a> {
+    pub base_url: &'a str,
+    pub token_env: &'a str,
+}
+
 /// The problem codes of Unkey's deployment gates (answered with 412).
 pub mod codes {
     pub const NOT_READY: &str = "deployment_not_ready";
@@ -39,8 +45,12 @@ pub fn from_status(
     headers: &HeaderMap,
     problem: Option<&Problem>,
     call: &CallContext,
-    token_env: &str,
+    origin: &Origin<'_>,
 ) -> BackendError {
+    let Origin {
+        base_url,
+        token_env,
+    } = origin;
     let detail = problem
         .map(|p| {
             if p.detail.trim().is_empty() {
@@ -56,7 +66,7 @@ pub fn from_status(
     match error_for_status(status, headers, &detail, &call.doing) {
         BackendError::Unauthorized { .. } => BackendError::Unauthorized {
             message: format!(
-                "Unkey refused the root key from {token_env} ({detail}); check that it is a current root key"
+                "Unkey at {base_url} refused the root key in ${token_env} ({detail}); check that it is a current root key"
             ),
         },
         BackendError::Forbidden { action, .. } => BackendError::Forbidden {
@@ -147,6 +157,33 @@ mod tests {
         }
     }
 
+    const ORIGIN: Origin<'static> = Origin {
+        base_url: "https://api.unkey.test",
+        token_env: "UNKEY_ROOT_KEY",
+    };
+
+    #[test]
+    fn a_refused_key_names_the_url_and_the_variable_and_is_not_unreachable() {
+        let problem = Problem {
+            detail: "key expired".to_owned(),
+            ..Problem::default()
+        };
+        let err = from_status(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            Some(&problem),
+            &call(Replay::Read),
+            &ORIGIN,
+        );
+        let BackendError::Unauthorized { message } = &err else {
+            panic!("a 401 is unauthorized, got {err:?}");
+        };
+        assert!(message.contains("https://api.unkey.test"), "{message}");
+        assert!(message.contains("$UNKEY_ROOT_KEY"), "{message}");
+        assert!(message.contains("key expired"), "{message}");
+        assert!(!err.to_string().contains("unreachable"), "{err}");
+    }
+
     #[test]
     fn unknown_precondition_keeps_unkeys_words() {
         let problem = Problem {
@@ -159,7 +196,7 @@ mod tests {
             &HeaderMap::new(),
             Some(&problem),
             &call(Replay::Once),
-            "UNKEY_ROOT_KEY",
+            &ORIGIN,
         );
         assert!(matches!(
             err,
