@@ -565,6 +565,7 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
         theme.border,
     );
     let rows = usize::from(inner.height).max(1);
+    let width = usize::from(inner.width);
     let offset = picker.selected.saturating_sub(rows - 1);
     let lines: Vec<Line> = picker
         .items
@@ -574,7 +575,7 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
         .take(rows)
         .map(|(i, (_, label))| {
             let marker = if i == picker.selected { "▶ " } else { "  " };
-            let line = Line::raw(format!("{marker}{label}"));
+            let line = cut::fit(Line::raw(format!("{marker}{label}")), width);
             if i == picker.selected {
                 line.patch_style(theme.selection)
             } else {
