@@ -220,10 +220,9 @@ fn line(d: &Deployment, now: Timestamp) -> String {
     if d.artifact.pruned {
         marks.push("✗pruned");
     }
-    let subject = d
-        .commit
-        .as_ref()
-        .map_or(Cow::Borrowed(""), |c| text::fit(&c.subject, SUBJECT_COLUMNS));
+    let subject = d.commit.as_ref().map_or(Cow::Borrowed(""), |c| {
+        text::fit(&c.subject, SUBJECT_COLUMNS)
+    });
     let line = format!(
         "{} {} {}  {} {:>3}  {:<9}  {}  {subject}",
         if d.is_live { "●" } else { " " },
@@ -289,5 +288,30 @@ mod tests {
         assert_eq!(thousands(9_950), "9,950");
         assert_eq!(thousands(100_000), "100,000");
         assert_eq!(thousands(7), "7");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_are_inert_and_their_columns_line_up(
+            label in text::props::text(),
+            author in text::props::text(),
+            sha in text::props::text(),
+            subject in text::props::text(),
+        ) {
+            let d = crate::domain::deployment::tests::with_text(&label, &author, &sha, &subject);
+            let now = d.created_at;
+            let row = line(&d, now);
+            proptest::prop_assert!(!row.chars().any(text::is_unsafe), "{row:?}");
+            // Everything before the subject takes the same columns whatever the platform said.
+            let plain = crate::domain::deployment::tests::with_text("v1", "a", "abc", "s");
+            let columns = text::width(&line(&plain, now)) - 1;
+            let subject = text::fit(&subject, SUBJECT_COLUMNS);
+            let fixed = text::width(row.trim_end()) - text::width(subject.trim_end());
+            proptest::prop_assert!(
+                subject.trim_end().is_empty() || fixed == columns,
+                "{row:?}"
+            );
+            proptest::prop_assert!(text::width(&row) <= columns + SUBJECT_COLUMNS);
+        }
     }
 }

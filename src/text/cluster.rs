@@ -132,7 +132,10 @@ pub fn settle(cluster: &str) -> (Cow<'_, str>, usize) {
 
 /// A character that may change how its cluster is drawn.
 fn needs_care(c: char) -> bool {
-    is_unsafe(c) || is_regional_indicator(c) || is_sequence_part(c) || matches!(c, '\u{ff9e}' | '\u{ff9f}')
+    is_unsafe(c)
+        || is_regional_indicator(c)
+        || is_sequence_part(c)
+        || matches!(c, '\u{ff9e}' | '\u{ff9f}')
 }
 
 fn is_regional_indicator(c: char) -> bool {
@@ -192,7 +195,15 @@ mod tests {
 
     #[test]
     fn plain_text_is_drawn_as_itself() {
-        for text in ["v42", "José", "e\u{301}te\u{301}", "日本語", "🚀 ship", "Ελλάδα", "ｶﾀｶﾅ"] {
+        for text in [
+            "v42",
+            "José",
+            "e\u{301}te\u{301}",
+            "日本語",
+            "🚀 ship",
+            "Ελλάδα",
+            "ｶﾀｶﾅ",
+        ] {
             let (out, width) = drawn(text);
             assert_eq!(out, text);
             assert_eq!(width, text.width(), "{text}");
@@ -218,7 +229,10 @@ mod tests {
         assert_eq!(drawn("ｶﾞ"), ("ｶ\u{309b}".to_owned(), 3));
         assert_eq!(drawn("\u{ff9f}"), ("\u{309c}".to_owned(), 2));
         // A pile of marks keeps its letter.
-        assert_eq!(drawn(&format!("a{}", "\u{301}".repeat(40))), ("a".to_owned(), 1));
+        assert_eq!(
+            drawn(&format!("a{}", "\u{301}".repeat(40))),
+            ("a".to_owned(), 1)
+        );
         // Controls, CR LF included, show every character.
         assert_eq!(drawn("a\r\nb\u{1b}"), ("a␍␊b␛".to_owned(), 5));
     }

@@ -13,7 +13,7 @@ mod fit;
 mod inert;
 mod numbers;
 #[cfg(test)]
-mod props;
+pub(crate) mod props;
 
 pub use cluster::{Clusters, Drawn, MAX_CLUSTER_CHARS, REPLACEMENT, clusters, settle};
 pub use fit::{Head, SCAN_PER_COLUMN, clean, fit, head, width};

@@ -8,15 +8,50 @@ use unicode_width::UnicodeWidthStr;
 /// Pieces a hostile platform would send: escapes, C1, bidi, emoji sequences, flags, marks,
 /// halfwidth sound marks, jamo, invisible characters.
 const HOSTILE: &[&str] = &[
-    "\u{1b}[2J", "\u{1b}]0;x\u{7}", "\u{9b}31m", "\u{7f}", "\r\n", "\t", "\0", "\u{85}",
-    "\u{202e}", "\u{2066}", "\u{200f}", "\u{61c}", "\u{2028}", "\u{200b}", "\u{feff}",
-    "\u{200d}", "👨\u{200d}👩\u{200d}👧", "🇫🇷", "\u{1f1e6}", "\u{2764}\u{fe0f}", "\u{231a}\u{fe0e}",
-    "\u{fe0f}", "👍🏽", "\u{1f3fd}", "1\u{fe0f}\u{20e3}", "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}",
-    "\u{301}", "e\u{301}\u{302}\u{303}", "ｶﾞ", "\u{ff9e}", "\u{ff9f}", "\u{1100}\u{1161}\u{11a8}",
-    "\u{1161}", "日本", "a", " ", "…", "\u{fffd}", "ﾟ", "\u{0600}", "\u{094d}",
+    "\u{1b}[2J",
+    "\u{1b}]0;x\u{7}",
+    "\u{9b}31m",
+    "\u{7f}",
+    "\r\n",
+    "\t",
+    "\0",
+    "\u{85}",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{200f}",
+    "\u{61c}",
+    "\u{2028}",
+    "\u{200b}",
+    "\u{feff}",
+    "\u{200d}",
+    "👨\u{200d}👩\u{200d}👧",
+    "🇫🇷",
+    "\u{1f1e6}",
+    "\u{2764}\u{fe0f}",
+    "\u{231a}\u{fe0e}",
+    "\u{fe0f}",
+    "👍🏽",
+    "\u{1f3fd}",
+    "1\u{fe0f}\u{20e3}",
+    "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}",
+    "\u{301}",
+    "e\u{301}\u{302}\u{303}",
+    "ｶﾞ",
+    "\u{ff9e}",
+    "\u{ff9f}",
+    "\u{1100}\u{1161}\u{11a8}",
+    "\u{1161}",
+    "日本",
+    "a",
+    " ",
+    "…",
+    "\u{fffd}",
+    "ﾟ",
+    "\u{0600}",
+    "\u{094d}",
 ];
 
-fn hostile() -> impl Strategy<Value = String> {
+pub(crate) fn hostile() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         any::<char>().prop_map(String::from),
         proptest::sample::select(HOSTILE).prop_map(str::to_owned),
@@ -24,7 +59,7 @@ fn hostile() -> impl Strategy<Value = String> {
     proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     prop_oneof![hostile(), ".*"]
 }
 

@@ -63,9 +63,7 @@ pub fn wrap(line: Line<'_>, width: usize, indent: usize) -> Vec<Line<'static>> {
     let cells: Vec<(&str, usize, Style)> = line
         .spans
         .iter()
-        .flat_map(|s| {
-            clusters(&s.content).map(move |d| (d.raw, d.width, s.style))
-        })
+        .flat_map(|s| clusters(&s.content).map(move |d| (d.raw, d.width, s.style)))
         .collect();
     let mut lines = Vec::new();
     let mut start = 0;
@@ -142,5 +140,23 @@ mod tests {
             assert!(l.width() <= 30);
         }
         assert!(text(&lines[0]).starts_with(" domains  shop.example.com"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cut_and_wrapped_lines_stay_within_their_width(
+            name in crate::text::props::text(),
+            value in crate::text::props::text(),
+            budget in 0usize..40,
+        ) {
+            let line = || Line::from(vec![Span::raw(name.clone()), Span::raw(value.clone())]);
+            let cut = fit(line(), budget);
+            proptest::prop_assert!(width(&cut) <= budget);
+            proptest::prop_assert!(cut.width() <= budget, "{cut:?}");
+            for l in wrap(line(), budget, 4) {
+                proptest::prop_assert!(width(&l) <= budget, "{l:?}");
+                proptest::prop_assert!(!text(&l).chars().any(crate::text::is_unsafe));
+            }
+        }
     }
 }

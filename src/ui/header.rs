@@ -26,7 +26,10 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
                 .as_ref()
                 .map_or_else(|| "none".to_owned(), |id| state.label_of(id).to_owned())
         });
-        context.extend([sep(), Span::styled(format!("LIVE {}", name(&live)), theme.live)]);
+        context.extend([
+            sep(),
+            Span::styled(format!("LIVE {}", name(&live)), theme.live),
+        ]);
         if env.mode == EnvMode::RolledBack {
             context.extend([sep(), Span::styled("⚠ ROLLED BACK", theme.warning)]);
         }
@@ -75,7 +78,8 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     {
         status = Span::styled(short, status.style);
     }
-    if used(&spans) + used(&context) + crate::text::width(&status.content) + 2 > width && state.project_name().is_some()
+    if used(&spans) + used(&context) + crate::text::width(&status.content) + 2 > width
+        && state.project_name().is_some()
     {
         context.drain(1..3);
     }

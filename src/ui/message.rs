@@ -108,6 +108,10 @@ fn chars(text: &str, width: usize, rows: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut used = 0;
     for d in clusters(text) {
+        // A cluster wider than a whole line cannot be drawn: it is left out.
+        if d.width > width {
+            continue;
+        }
         if used + d.width > width {
             if lines.len() == rows {
                 break;
@@ -115,7 +119,10 @@ fn chars(text: &str, width: usize, rows: usize) -> Vec<String> {
             lines.push(String::new());
             used = 0;
         }
-        lines.last_mut().expect("one line at least").push_str(&d.text);
+        lines
+            .last_mut()
+            .expect("one line at least")
+            .push_str(&d.text);
         used += d.width;
     }
     lines
@@ -144,5 +151,25 @@ mod tests {
         assert!(lines[0].starts_with("cannot roll back to v37"), "{lines:?}");
         assert!(lines[1].ends_with("…: redeploy it with d"), "{lines:?}");
         assert!(lines.iter().all(|l| width(l) <= 40), "{lines:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn messages_fit_their_rows_and_keep_the_next_step(
+            verdict in crate::text::props::text(),
+            keep in proptest::sample::select(vec!["", ": redeploy it with d", ": l for details"]),
+            width in 1usize..60,
+            rows in 1usize..4,
+        ) {
+            let lines = fit(&verdict, keep, width, rows);
+            proptest::prop_assert!(lines.len() <= rows);
+            for line in &lines {
+                proptest::prop_assert!(self::width(line) <= width, "{lines:?} in {width}");
+                proptest::prop_assert!(!line.chars().any(crate::text::is_unsafe));
+            }
+            if self::width(keep) + 1 < width {
+                proptest::prop_assert!(lines.last().is_some_and(|l| l.ends_with(keep)), "{lines:?}");
+            }
+        }
     }
 }

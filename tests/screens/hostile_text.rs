@@ -162,7 +162,10 @@ fn hostile_text_shows_as_its_stand_ins() {
     let screen = text(&draw(&mut state, 80, 24, &theme));
     let picked = screen.lines().find(|l| l.contains("staging")).unwrap();
     assert!(picked.contains("staging👨FRDE"), "{screen}");
-    assert!(picked.contains("…│"), "a long name is cut with `…`:\n{screen}");
+    assert!(
+        picked.contains("…│"),
+        "a long name is cut with `…`:\n{screen}"
+    );
     let mut state = hostile_state();
     state.say(
         switchback::app::state::Level::Error,
@@ -174,4 +177,3 @@ fn hostile_text_shows_as_its_stand_ins() {
     assert!(screen.contains("v41␛[2J refused"), "{screen}");
     assert!(screen.contains("…: redeploy it with d"), "{screen}");
 }
-
