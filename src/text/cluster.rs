@@ -88,10 +88,11 @@ pub fn settle(cluster: &str) -> (Cow<'_, str>, usize) {
         return (Cow::Borrowed(cluster), 0);
     };
     // The common case: one character that needs nothing.
-    if chars.as_str().is_empty() && !needs_care(first) {
-        if let Some(width @ 1..) = first.width() {
-            return (Cow::Borrowed(cluster), width);
-        }
+    if chars.as_str().is_empty()
+        && !needs_care(first)
+        && let Some(width @ 1..) = first.width()
+    {
+        return (Cow::Borrowed(cluster), width);
     }
     if is_unsafe(first) {
         // Controls are clusters of their own (CR LF is one): every character shows.

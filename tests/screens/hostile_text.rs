@@ -129,7 +129,7 @@ fn overlays_and_pickers_stay_in_their_boxes() {
     check("the operations log", |s| {
         s.push_log(
             switchback::app::state::Level::Error,
-            &format!("rollback to {} refused", hostile(0)),
+            format!("rollback to {} refused", hostile(0)),
         );
         key(s, KeyPress::char('l'));
     });
