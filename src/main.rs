@@ -13,5 +13,14 @@ fn main() -> color_eyre::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(switchback::cli::run(cli))
+    match runtime.block_on(switchback::cli::run(cli)) {
+        Ok(code) => Ok(code),
+        // A fatal error may quote a platform: its chain is written inert, like every other
+        // message of the program.
+        Err(report) => {
+            let text = format!("switchback: {report:#}");
+            eprintln!("{}", switchback::text::inert_lines(&text));
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

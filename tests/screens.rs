@@ -1113,3 +1113,6 @@ fn moving_hosts_and_no_details_say_nothing_of_the_service() {
 
 #[path = "screens/truth.rs"]
 mod truth;
+
+#[path = "screens/hostile_text.rs"]
+mod hostile_text;

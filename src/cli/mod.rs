@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let _log_guard = match crate::logging::init(&paths.log_file) {
         Ok(guard) => Some(guard),
         Err(error) => {
-            eprintln!("switchback: logging is off: {error}");
+            commands::out::tell!("switchback: logging is off: {error}");
             None
         }
     };

@@ -21,7 +21,7 @@ impl Prompt for Terminal {
             return Ok(None);
         }
         let mut stderr = std::io::stderr();
-        let _ = write!(stderr, "{question}");
+        let _ = write!(stderr, "{}", crate::text::inert_lines(question));
         let _ = stderr.flush();
         let mut answer = String::new();
         stdin

@@ -8,7 +8,12 @@ use super::out::say;
 use super::{CommandError, Context, Exit};
 use crate::domain::{BuildStatus, Deployment, Timestamp};
 use crate::operation::{pages, target};
+use crate::text;
 use serde_json::{Value, json};
+use std::borrow::Cow;
+
+/// The most columns of a commit subject a row shows: the rest of a long message is cut.
+const SUBJECT_COLUMNS: usize = 120;
 
 pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
     if !args.all && args.limit == 0 {
@@ -215,12 +220,14 @@ fn line(d: &Deployment, now: Timestamp) -> String {
     if d.artifact.pruned {
         marks.push("✗pruned");
     }
-    let subject = d.commit.as_ref().map_or("", |c| c.subject.as_str());
+    let subject = d.commit.as_ref().map_or(Cow::Borrowed(""), |c| {
+        text::fit(&c.subject, SUBJECT_COLUMNS)
+    });
     let line = format!(
-        "{} {} {:<7}  {} {:>3}  {:<9}  {}  {subject}",
+        "{} {} {}  {} {:>3}  {:<9}  {}  {subject}",
         if d.is_live { "●" } else { " " },
         cell(&d.label, 10),
-        d.short_commit(),
+        cell(&d.short_commit(), 7),
         cell(d.author.as_deref().unwrap_or("-"), 12),
         crate::text::age(now, d.created_at),
         state,
@@ -229,29 +236,11 @@ fn line(d: &Deployment, now: Timestamp) -> String {
     line.trim_end().to_owned()
 }
 
-/// `text` in exactly `width` columns: cut with `…`, or padded.
+/// `text` in exactly `width` columns: cut with `…`, or padded; made inert.
 fn cell(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        out.push_str(text);
-        used = total;
-    } else {
-        for c in text.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > width.saturating_sub(1) {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        out.push('…');
-        used += 1;
-    }
-    out.push_str(&" ".repeat(width.saturating_sub(used)));
-    out
+    let fitted = text::fit(text, width);
+    let pad = width.saturating_sub(text::width(&fitted));
+    format!("{fitted}{}", " ".repeat(pad))
 }
 
 /// `9,950`.
@@ -295,8 +284,34 @@ mod tests {
         assert_eq!(cell("v42", 5), "v42  ");
         assert_eq!(cell("alexandra.kim", 8), "alexand…");
         assert_eq!(cell("日本語のラベル", 6), "日本… ");
+        assert_eq!(cell("a\u{1b}[2J👨\u{200d}👩", 8), "a␛[2J👨 ");
         assert_eq!(thousands(9_950), "9,950");
         assert_eq!(thousands(100_000), "100,000");
         assert_eq!(thousands(7), "7");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_are_inert_and_their_columns_line_up(
+            label in text::props::text(),
+            author in text::props::text(),
+            sha in text::props::text(),
+            subject in text::props::text(),
+        ) {
+            let d = crate::domain::deployment::tests::with_text(&label, &author, &sha, &subject);
+            let now = d.created_at;
+            let row = line(&d, now);
+            proptest::prop_assert!(!row.chars().any(text::is_unsafe), "{row:?}");
+            // Everything before the subject takes the same columns whatever the platform said.
+            let plain = crate::domain::deployment::tests::with_text("v1", "a", "abc", "s");
+            let columns = text::width(&line(&plain, now)) - 1;
+            let subject = text::fit(&subject, SUBJECT_COLUMNS);
+            let fixed = text::width(row.trim_end()) - text::width(subject.trim_end());
+            proptest::prop_assert!(
+                subject.trim_end().is_empty() || fixed == columns,
+                "{row:?}"
+            );
+            proptest::prop_assert!(text::width(&row) <= columns + SUBJECT_COLUMNS);
+        }
     }
 }

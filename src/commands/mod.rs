@@ -166,4 +166,27 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
         assert_eq!(back["label"], label);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn json_is_inert_and_gives_the_platforms_string_back(
+            label in crate::text::props::text(),
+        ) {
+            let doc = serde_json::json!({ "label": label, "nested": [{ "author": label }] });
+            for json in [
+                serde_json::to_string_pretty(&doc).unwrap(),
+                serde_json::to_string(&doc).unwrap(),
+            ] {
+                let escaped = escape_unsafe(&json);
+                proptest::prop_assert!(
+                    !escaped.chars().any(|c| c != '\n' && crate::text::is_unsafe(c)),
+                    "{escaped}"
+                );
+                let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+                proptest::prop_assert_eq!(&back, &doc);
+            }
+            let compact = escape_unsafe(&serde_json::to_string(&doc).unwrap()).into_owned();
+            proptest::prop_assert!(!compact.contains('\n'));
+        }
+    }
 }

@@ -1,5 +1,6 @@
 use super::{DeploymentId, EnvironmentId, ProjectId, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// An immutable build of a project.
@@ -46,11 +47,12 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    pub fn short_commit(&self) -> &str {
+    /// The commit's first seven columns as drawn (`-` without a commit): cut between
+    /// grapheme clusters and made inert, whatever the platform put in its sha.
+    pub fn short_commit(&self) -> Cow<'_, str> {
         self.commit
             .as_ref()
-            .map(|c| &c.sha[..c.sha.len().min(7)])
-            .unwrap_or("-")
+            .map_or(Cow::Borrowed("-"), |c| crate::text::head(&c.sha, 7).text)
     }
 }
 
@@ -169,5 +171,68 @@ mod shared_list {
         deserializer: D,
     ) -> Result<Arc<[T]>, D::Error> {
         Vec::<T>::deserialize(deserializer).map(Arc::from)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::text;
+
+    /// A deployment whose platform strings are the given ones.
+    pub(crate) fn with_text(label: &str, author: &str, sha: &str, subject: &str) -> Deployment {
+        Deployment {
+            id: "d1".into(),
+            label: label.to_owned(),
+            project: ProjectId::new("p"),
+            environment: "production".into(),
+            artifact: Artifact {
+                image: "img".into(),
+                digest: None,
+                pruned: false,
+            },
+            commit: Some(Arc::new(Commit {
+                sha: sha.to_owned(),
+                subject: subject.to_owned(),
+                branch: None,
+            })),
+            author: Some(author.into()),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            build_status: BuildStatus::Ready,
+            runtime_state: RuntimeState::Running,
+            regions: Arc::from([]),
+            components: Arc::from([]),
+            config: Arc::from([]),
+            migrations: vec![],
+            is_rollback: false,
+            rolled_back_from: None,
+            redeployed_from: None,
+            is_live: false,
+        }
+    }
+
+    #[test]
+    fn a_multi_byte_sha_is_cut_between_characters() {
+        let d = with_text("v1", "a", "日本語のコミット", "s");
+        assert_eq!(d.short_commit(), "日本語");
+        let d = with_text("v1", "a", "é\u{301}abcdefgh", "s");
+        assert_eq!(d.short_commit(), "é\u{301}abcdef");
+        let d = with_text("v1", "a", "\u{1b}[2Jabc", "s");
+        assert_eq!(d.short_commit(), "␛[2Jabc");
+        assert_eq!(
+            with_text("v1", "a", "9f8e7d6c5b", "s").short_commit(),
+            "9f8e7d6"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_commits_are_seven_clean_columns_at_most(sha in text::props::text()) {
+            let d = with_text("v1", "a", &sha, "s");
+            let short = d.short_commit();
+            proptest::prop_assert!(text::width(&short) <= 7);
+            proptest::prop_assert!(!short.chars().any(text::is_unsafe));
+            proptest::prop_assert!(text::clean(&sha).starts_with(short.as_ref()));
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The words of the platform: projects, environments, deployments, domains, operations,
 //! metric series and diffs. Nothing here knows about screens or networks.
 
-mod deployment;
+pub(crate) mod deployment;
 mod diff;
 mod environment;
 mod ids;

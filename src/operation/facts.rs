@@ -292,7 +292,7 @@ pub fn facts(b: &Briefing<'_>) -> Vec<Fact> {
         });
         facts.push(Fact::Creates {
             rebuild: b.rebuild,
-            commit: b.target.short_commit().to_owned(),
+            commit: b.target.short_commit().into_owned(),
         });
     }
     if let Some(estimate) = estimate.filter(|e| e.secs > 0) {

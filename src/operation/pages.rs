@@ -39,7 +39,9 @@ pub struct Pager<F> {
     what: &'static str,
     fetch: F,
     request: PageRequest,
-    seen: HashSet<String>,
+    /// The cursors already followed, by their hash: a platform's cursors may be long, and
+    /// a thousand of them must not be kept whole.
+    seen: HashSet<u64>,
     pages: usize,
     items: usize,
     /// The cursor of the page after the last one read; `None` at the end.
@@ -78,7 +80,7 @@ where
                     pages: self.pages,
                 });
             }
-            if !self.seen.insert(cursor.clone()) {
+            if !self.seen.insert(fingerprint(&cursor)) {
                 return Err(PagingError::Loop { what: self.what });
             }
             self.request.cursor = Some(cursor);
@@ -89,6 +91,15 @@ where
         self.cursor = page.next;
         Ok(Some(page.items))
     }
+}
+
+/// A cursor's hash, the same in every run.
+fn fingerprint(cursor: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    #[allow(deprecated)]
+    let mut hasher = std::hash::SipHasher::new();
+    cursor.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Up to `limit` items (at most [`MAX_ITEMS`]), following `next` from the first page.

@@ -199,8 +199,8 @@ fn left_border(buf: &mut Buffer, area: Rect, title: &Line, style: Style) -> Rect
             .set_symbol(ratatui::symbols::line::VERTICAL)
             .set_style(style);
     }
-    let width = (area.width - 1).min(u16::try_from(title.width()).unwrap_or(u16::MAX));
-    title.render(Rect::new(area.x + 1, area.y, width, 1), buf);
+    let width = (area.width - 1).min(u16::try_from(super::cut::width(title)).unwrap_or(u16::MAX));
+    super::text::line(buf, Rect::new(area.x + 1, area.y, width, 1), title);
     Rect::new(area.x + 1, area.y + 1, area.width - 1, area.height - 1)
 }
 

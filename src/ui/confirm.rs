@@ -408,7 +408,7 @@ fn protected_input(buf: &mut Buffer, area: Rect, modal: &Confirm, theme: &Theme)
             Span::raw(" and Enter to confirm · Esc cancels"),
         ])
     };
-    Paragraph::new(prompt).render(Rect { height: 1, ..area }, buf);
+    super::text::line(buf, Rect { height: 1, ..area }, &prompt);
     let field_style = if modal.focus == ConfirmFocus::Field {
         theme.accent
     } else {

@@ -66,7 +66,7 @@ fn content<'a>(rates_in_title: bool, state: &'a State, theme: &Theme) -> (Line<'
 pub fn render(buf: &mut Buffer, area: Rect, rates_in_title: bool, state: &State, theme: &Theme) {
     let (title, lines) = content(rates_in_title, state, theme);
     let width = usize::from(area.width);
-    let used = title.width();
+    let used = cut::width(&title);
     let mut title = cut::fit(title, width);
     if used + 2 <= width {
         title.spans.push(Span::styled(

@@ -163,10 +163,11 @@ impl Widths {
     }
 }
 
-/// `text` padded with spaces to `chars` characters, in one style.
-fn padded(pen: &mut Pen, text: &str, chars: usize, style: Style) {
-    pen.put(text, style);
-    pen.spaces(chars.saturating_sub(text.chars().count()), style);
+/// `text` made to fit `columns` and padded with spaces to them, in one style.
+fn padded(pen: &mut Pen, text: &str, columns: usize, style: Style) {
+    let text = format::fit(text, columns);
+    pen.put(&text, style);
+    pen.spaces(columns.saturating_sub(crate::text::width(&text)), style);
 }
 
 /// One deployment: marker, label, commit, author, age, state, flags, and on a wide screen
@@ -193,21 +194,11 @@ fn row(pen: &mut Pen, d: &Deployment, kind: Row, width: usize, state: &State, th
     } else {
         theme.text
     };
-    padded(
-        pen,
-        &format::fit(&d.label, cols.label),
-        cols.label,
-        label_style,
-    );
+    padded(pen, &d.label, cols.label, label_style);
     pen.put(" ", label_style);
-    padded(pen, d.short_commit(), 7, theme.muted);
+    padded(pen, &d.short_commit(), 7, theme.muted);
     pen.put(" ", theme.muted);
-    padded(
-        pen,
-        &format::fit(d.author.as_deref().unwrap_or("-"), cols.author),
-        cols.author,
-        plain,
-    );
+    padded(pen, d.author.as_deref().unwrap_or("-"), cols.author, plain);
     pen.put(" ", plain);
     let age = format::age(state.now, d.created_at);
     pen.spaces(3usize.saturating_sub(age.chars().count()), theme.muted);

@@ -1,10 +1,10 @@
 //! Laying out a message on the bottom line: at most a few rows, the verdict first, the next
 //! step (`redeploy it with d`, `nothing was done`, `l for details`) always whole.
 
-use unicode_width::UnicodeWidthChar;
+use crate::text::{self, clusters};
 
 fn width(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    text::width(text)
 }
 
 /// `verdict` then `keep` in at most `rows` lines of at most `width` columns. When the
@@ -15,6 +15,10 @@ pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> 
     if width == 0 || rows == 0 {
         return Vec::new();
     }
+    // As drawn, and no longer than all the rows can show.
+    let room = width.saturating_mul(rows);
+    let verdict = &*text::fit(verdict, room);
+    let keep = &*text::fit(keep, room);
     let whole = format!("{verdict}{keep}");
     if let Some(lines) = words(verdict, keep, width, rows) {
         return lines;
@@ -41,13 +45,12 @@ pub fn fit(verdict: &str, keep: &str, width: usize, rows: usize) -> Vec<String> 
 fn take_line(text: &str, width: usize) -> (&str, &str) {
     let mut used = 0;
     let mut end = text.len();
-    for (i, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            end = i;
+    for d in clusters(text) {
+        if used + d.width > width {
+            end = d.at;
             break;
         }
-        used += w;
+        used += d.width;
     }
     if end < text.len()
         && let Some(space) = text[..end].rfind(' ')
@@ -60,21 +63,7 @@ fn take_line(text: &str, width: usize) -> (&str, &str) {
 
 /// `text` cut to `room` columns, ending in `…` when cut.
 fn cut(text: &str, room: usize) -> String {
-    if width(text) <= room {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > room {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
+    text::fit(text, room).into_owned()
 }
 
 /// Wrapped at spaces, the words in order and whole, `keep` glued to the verdict's last word
@@ -118,17 +107,23 @@ fn words(verdict: &str, keep: &str, width: usize, rows: usize) -> Option<Vec<Str
 fn chars(text: &str, width: usize, rows: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
+    for d in clusters(text) {
+        // A cluster wider than a whole line cannot be drawn: it is left out.
+        if d.width > width {
+            continue;
+        }
+        if used + d.width > width {
             if lines.len() == rows {
                 break;
             }
             lines.push(String::new());
             used = 0;
         }
-        lines.last_mut().expect("one line at least").push(c);
-        used += w;
+        lines
+            .last_mut()
+            .expect("one line at least")
+            .push_str(&d.text);
+        used += d.width;
     }
     lines
 }
@@ -156,5 +151,25 @@ mod tests {
         assert!(lines[0].starts_with("cannot roll back to v37"), "{lines:?}");
         assert!(lines[1].ends_with("…: redeploy it with d"), "{lines:?}");
         assert!(lines.iter().all(|l| width(l) <= 40), "{lines:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn messages_fit_their_rows_and_keep_the_next_step(
+            verdict in crate::text::props::text(),
+            keep in proptest::sample::select(vec!["", ": redeploy it with d", ": l for details"]),
+            width in 1usize..60,
+            rows in 1usize..4,
+        ) {
+            let lines = fit(&verdict, keep, width, rows);
+            proptest::prop_assert!(lines.len() <= rows);
+            for line in &lines {
+                proptest::prop_assert!(self::width(line) <= width, "{lines:?} in {width}");
+                proptest::prop_assert!(!line.chars().any(crate::text::is_unsafe));
+            }
+            if self::width(keep) + 1 < width {
+                proptest::prop_assert!(lines.last().is_some_and(|l| l.ends_with(keep)), "{lines:?}");
+            }
+        }
     }
 }

@@ -98,6 +98,9 @@ fn modal_block<'a>(
     border: Style,
 ) -> Rect {
     Clear.render(rect, buf);
+    // The title may hold platform text (a label, an environment): drawn inert, and cut so
+    // the corners stay.
+    let title = cut::fit(title, usize::from(rect.width.saturating_sub(2)));
     let block = Block::bordered()
         .title(title)
         .border_style(border)

@@ -11,7 +11,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 /// The box a page takes, and the rows inside it.
 fn page_rect(area: Rect) -> (Rect, u16) {
@@ -566,6 +565,7 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
         theme.border,
     );
     let rows = usize::from(inner.height).max(1);
+    let width = usize::from(inner.width);
     let offset = picker.selected.saturating_sub(rows - 1);
     let lines: Vec<Line> = picker
         .items
@@ -575,7 +575,7 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
         .take(rows)
         .map(|(i, (_, label))| {
             let marker = if i == picker.selected { "▶ " } else { "  " };
-            let line = Line::raw(format!("{marker}{label}"));
+            let line = cut::fit(Line::raw(format!("{marker}{label}")), width);
             if i == picker.selected {
                 line.patch_style(theme.selection)
             } else {
@@ -583,5 +583,5 @@ pub fn picker(buf: &mut Buffer, area: Rect, picker: &Picker, theme: &Theme) {
             }
         })
         .collect();
-    Paragraph::new(lines).render(inner, buf);
+    super::text::lines(buf, inner, &lines);
 }

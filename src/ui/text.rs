@@ -2,14 +2,20 @@
 //! unwrapped, left-aligned lines, without its per-line allocations, and with a fast path for
 //! ASCII (one cell per byte, no grapheme segmentation or width lookup).
 //!
-//! The result is the same as `Paragraph::new(lines).render(area, buf)`: each cell's style is
-//! patched with the line's style, then the span's; control characters are dropped; a line
-//! stops at the first character that does not fit.
+//! Every string drawn passes the sanitizer on its way into a cell ([`crate::text::clusters`]):
+//! control and bidi characters show as their stand-ins, clusters whose width terminals
+//! dispute as theirs, and each cell gets the width every terminal agrees on. For text that is
+//! already clean the result is the same as `Paragraph::new(lines).render(area, buf)`: each
+//! cell's style is patched with the line's style, then the span's; a line stops at the first
+//! cluster that does not fit.
 
-use ratatui::buffer::{Buffer, CellWidth};
+use crate::text::{clusters, settle};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span, StyledGrapheme};
+use ratatui::text::Line;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// Patches `style` onto every cell of `area`, as `Buffer::set_style` does, a row at a time.
 pub fn patch(buf: &mut Buffer, area: Rect, style: Style) {
@@ -91,7 +97,7 @@ impl<'b> Pen<'b> {
             return self;
         }
         let style = self.line_style.patch(style);
-        if text.is_ascii() {
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
             self.put_ascii(text, style);
         } else if text.chars().all(stands_alone) {
             self.put_chars(text, style);
@@ -118,9 +124,6 @@ impl<'b> Pen<'b> {
         let room = usize::from(self.width - self.used);
         let mut cells = self.buf.content[start..start + room].iter_mut();
         for (i, byte) in text.bytes().enumerate() {
-            if byte.is_ascii_control() {
-                continue;
-            }
             let Some(cell) = cells.next() else {
                 self.cut = true;
                 return;
@@ -137,28 +140,33 @@ impl<'b> Pen<'b> {
     /// Text whose characters are each a grapheme of their own: one cell (or two) per char.
     fn put_chars(&mut self, text: &str, style: Style) {
         for (i, c) in text.char_indices() {
-            if c.is_control() {
-                continue;
-            }
-            let symbol = &text[i..i + c.len_utf8()];
-            if !self.put_symbol(symbol, style) {
+            let (symbol, width) = settle(&text[i..i + c.len_utf8()]);
+            if !self.put_symbol(&symbol, width, style) {
                 return;
             }
         }
     }
 
     fn put_graphemes(&mut self, text: &str, style: Style) {
-        let span = Span::raw(text);
-        for StyledGrapheme { symbol, .. } in span.styled_graphemes(Style::default()) {
-            if !self.put_symbol(symbol, style) {
+        for d in clusters(text) {
+            let fits = if d.is_itself() {
+                self.put_symbol(d.raw, d.width, style)
+            } else {
+                // A stand-in may be several clusters (`FR` for a flag): a cell each.
+                d.text
+                    .graphemes(true)
+                    .all(|g| self.put_symbol(g, g.width(), style))
+            };
+            if !fits {
                 return;
             }
         }
     }
 
-    /// Writes one grapheme; `false` when it does not fit and the line ends here.
-    fn put_symbol(&mut self, symbol: &str, style: Style) -> bool {
-        let width = symbol.cell_width();
+    /// Writes one clean grapheme of `width` columns; `false` when it does not fit and the
+    /// line ends here.
+    fn put_symbol(&mut self, symbol: &str, width: usize, style: Style) -> bool {
+        let width = u16::try_from(width).unwrap_or(u16::MAX);
         // As ratatui's truncator: a character wider than the whole line is skipped, one
         // that does not fit in what is left ends the line.
         if width > self.width {
@@ -190,7 +198,19 @@ fn stands_alone(c: char) -> bool {
 mod tests {
     use super::*;
     use ratatui::style::{Color, Modifier};
+    use ratatui::text::Span;
     use ratatui::widgets::{Paragraph, Widget};
+
+    /// `line` as the sanitizer draws it, for ratatui to draw the same.
+    fn cleaned(line: &Line) -> Line<'static> {
+        Line::from(
+            line.spans
+                .iter()
+                .map(|s| Span::styled(crate::text::clean(&s.content).into_owned(), s.style))
+                .collect::<Vec<_>>(),
+        )
+        .style(line.style)
+    }
 
     /// A buffer with some styling already in place, as the screen has under a panel.
     fn canvas() -> Buffer {
@@ -230,7 +250,7 @@ mod tests {
             for width in [0, 1, 2, 5, 13, 14] {
                 let area = Rect::new(0, 1, width, 2);
                 let mut expected = canvas();
-                Paragraph::new(line.clone()).render(area, &mut expected);
+                Paragraph::new(cleaned(&line)).render(area, &mut expected);
                 let mut got = canvas();
                 lines(&mut got, area, std::slice::from_ref(&line));
                 assert_eq!(got, expected, "{line:?} in {width} columns");
@@ -254,7 +274,7 @@ mod tests {
             let fast = Line::from(text.clone());
             let mut expected = canvas();
             let area = Rect::new(0, 1, 9, 1);
-            Paragraph::new(fast.clone()).render(area, &mut expected);
+            Paragraph::new(cleaned(&fast)).render(area, &mut expected);
             let mut got = canvas();
             line(&mut got, area, &fast);
             assert_eq!(got, expected, "U+{:04X}", u32::from(c));
@@ -269,7 +289,7 @@ mod tests {
         let all = samples();
         let area = Rect::new(0, 1, 14, 2);
         let mut expected = canvas();
-        Paragraph::new(all.clone()).render(area, &mut expected);
+        Paragraph::new(all.iter().map(cleaned).collect::<Vec<_>>()).render(area, &mut expected);
         let mut got = canvas();
         lines(&mut got, area, &all);
         assert_eq!(got, expected);
@@ -291,6 +311,15 @@ mod tests {
         );
         assert_eq!(buf[(9, 0)].symbol(), " ");
         assert_eq!(buf[(2, 0)].symbol(), "a");
+    }
+
+    #[test]
+    fn platform_text_is_drawn_inert_and_in_agreed_widths() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 1));
+        let hostile = Line::from("a\u{1b}[2J\u{9b}👨\u{200d}👩🇫🇷\u{202e}z");
+        line(&mut buf, Rect::new(0, 0, 12, 1), &hostile);
+        let drawn: String = (0..12).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(drawn, "a␛[2J\u{fffd}👨 FR\u{fffd}z");
     }
 
     #[test]

@@ -40,7 +40,8 @@ async fn the_large_history_follows_its_rules() {
     let all = history(&demo, &monolith()).await;
     assert_eq!(all.len(), N);
     // Every short sha is its own: the list and the naming rule can tell them apart.
-    let short: std::collections::HashSet<&str> = all.iter().map(|d| d.short_commit()).collect();
+    let short: std::collections::HashSet<String> =
+        all.iter().map(|d| d.short_commit().into_owned()).collect();
     assert_eq!(short.len(), N);
     for (k, d) in all.iter().enumerate() {
         let i = k + 1;

@@ -2,6 +2,7 @@
 //! `http` backend against it, and a fault-injecting proxy between them.
 
 mod binary;
+mod bounds;
 mod commands;
 mod contract;
 mod faults;
