@@ -5,6 +5,7 @@
 //! with backoff; operations are re-sent only with their idempotency key; every failure is
 //! a typed [`BackendError`], and the token never leaves the `Authorization` header.
 
+mod fuzzing;
 mod config;
 mod kind;
 mod transport;
@@ -13,6 +14,7 @@ pub mod wire;
 pub use config::HttpBackendConfig;
 pub use kind::HttpKind;
 pub use transport::PLATFORM_NOW;
+pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

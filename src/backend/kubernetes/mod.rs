@@ -2,6 +2,7 @@
 //! ReplicaSet revisions as deployments, and rollbacks with kubectl's outcome but guarded
 //! against concurrent changes. See `docs/readme/kubernetes.md`.
 
+mod fuzzing;
 mod actions;
 mod api;
 pub mod argo;
@@ -32,6 +33,7 @@ mod write;
 pub use config::KubernetesBackendConfig;
 pub use kind::{KubernetesKind, metric_labels};
 pub use lazy::LazyKubernetes;
+pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

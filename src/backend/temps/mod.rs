@@ -8,6 +8,7 @@
 //! again and is followed through its jobs (`redeploy`). There is no promote. Error rates
 //! are counted from the proxy logs, 5xx only (`rates`).
 
+mod fuzzing;
 mod access;
 mod actions;
 mod api;
@@ -29,6 +30,7 @@ mod settings;
 pub use config::{ApiKey, TempsBackendConfig, TempsConfigError, api_base};
 pub use kind::TempsKind;
 pub use settings::TempsSettings;
+pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

@@ -6,6 +6,7 @@
 //! accepted with `202` and no operation id, so the adapter keeps its own operation records
 //! and follows them by polling (see `operations`).
 
+mod fuzzing;
 mod actions;
 mod address;
 mod analytics;
@@ -25,6 +26,7 @@ mod views;
 pub use config::{RootKey, UnkeyBackendConfig, UnkeyConfigError};
 pub use kind::UnkeyKind;
 pub use settings::UnkeySettings;
+pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

@@ -8,6 +8,7 @@
 //! record of each one and follows the project's alias request alias by alias (see
 //! `operations` and `follow`).
 
+mod fuzzing;
 mod api;
 mod client;
 mod config;
@@ -28,6 +29,7 @@ mod views;
 pub use config::{TeamScope, Token, VercelBackendConfig, VercelConfigError};
 pub use kind::VercelKind;
 pub use settings::VercelSettings;
+pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
