@@ -5,16 +5,16 @@
 //! with backoff; operations are re-sent only with their idempotency key; every failure is
 //! a typed [`BackendError`], and the token never leaves the `Authorization` header.
 
-mod fuzzing;
 mod config;
+mod fuzzing;
 mod kind;
 mod transport;
 pub mod wire;
 
 pub use config::HttpBackendConfig;
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::HttpKind;
 pub use transport::PLATFORM_NOW;
-pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

@@ -50,7 +50,10 @@ pub(crate) fn fuzz_answer(bytes: &[u8]) {
     let _ = argo::rollout_state(&raw);
     let _ = argo::stable_and_current(&raw);
     let _ = argo::update_in_progress(&raw);
-    let template = raw.pointer("/spec/template").cloned().unwrap_or(Value::Null);
+    let template = raw
+        .pointer("/spec/template")
+        .cloned()
+        .unwrap_or(Value::Null);
     let containers = mapping::containers(&template);
     let _ = mapping::config_entries(&containers);
     for pair in items.windows(2) {

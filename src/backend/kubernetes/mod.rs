@@ -2,7 +2,6 @@
 //! ReplicaSet revisions as deployments, and rollbacks with kubectl's outcome but guarded
 //! against concurrent changes. See `docs/readme/kubernetes.md`.
 
-mod fuzzing;
 mod actions;
 mod api;
 pub mod argo;
@@ -13,6 +12,7 @@ mod discovery;
 pub mod domains;
 mod errors;
 mod follow;
+mod fuzzing;
 mod history;
 mod kind;
 mod lazy;
@@ -31,9 +31,9 @@ pub mod workload;
 mod write;
 
 pub use config::KubernetesBackendConfig;
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::{KubernetesKind, metric_labels};
 pub use lazy::LazyKubernetes;
-pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

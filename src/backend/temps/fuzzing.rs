@@ -1,8 +1,8 @@
 //! Every decoder this adapter applies to an answer, fed the same bytes (see `crate::fuzzing`).
 
 use super::api::{
-    ContainerList, Deployment, DeploymentList, Environment, EnvironmentDomain, JobList,
-    JobLogLine, Project, ProjectList, StatsAnswer, User,
+    ContainerList, Deployment, DeploymentList, Environment, EnvironmentDomain, JobList, JobLogLine,
+    Project, ProjectList, StatsAnswer, User,
 };
 use super::errors::{CallContext, detail, from_status};
 use super::mapping::{self, Context, ProjectRef};

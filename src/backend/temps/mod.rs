@@ -8,7 +8,6 @@
 //! again and is followed through its jobs (`redeploy`). There is no promote. Error rates
 //! are counted from the proxy logs, 5xx only (`rates`).
 
-mod fuzzing;
 mod access;
 mod actions;
 mod api;
@@ -17,6 +16,7 @@ mod client;
 mod config;
 mod diff;
 mod errors;
+mod fuzzing;
 mod history;
 mod kind;
 mod mapping;
@@ -28,9 +28,9 @@ mod rollback;
 mod settings;
 
 pub use config::{ApiKey, TempsBackendConfig, TempsConfigError, api_base};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::TempsKind;
 pub use settings::TempsSettings;
-pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

@@ -155,12 +155,6 @@ impl ApiClient {
         if problem.is_none() {
             tracing::debug!(path = call.path, status = status.as_u16(), body = %excerpt(&bytes), "error without a problem body");
         }
-        Err(from_status(
-            status,
-            &headers,
-            problem.as_ref(),
-            call,
-            &self.token_env,
-        ))
+        Err(from_status(status, &headers, problem.as_ref(), call, &self.token_env).redacted())
     }
 }

@@ -17,8 +17,14 @@ pub(crate) fn fuzz_answer(bytes: &[u8]) {
     let _ = decode_json::<Envelope<Vec<Project>>>(bytes, "projects.listProjects")
         .map(|p| views::next_cursor("projects", p.pagination));
     let _ = decode_json::<Envelope<Vec<App>>>(bytes, "apps.listApps");
-    let _ = decode_json::<Envelope<Vec<Environment>>>(bytes, "environments.listEnvironments")
-        .map(|e| e.data.into_iter().map(|e| mapping::environment_kind(e.kind)).count());
+    let _ = decode_json::<Envelope<Vec<Environment>>>(bytes, "environments.listEnvironments").map(
+        |e| {
+            e.data
+                .into_iter()
+                .map(|e| mapping::environment_kind(e.kind))
+                .count()
+        },
+    );
     if let Ok(list) = decode_json::<Envelope<Vec<Deployment>>>(bytes, "deployments.list") {
         let _ = views::next_cursor("deployments", list.pagination);
         for d in &list.data {
@@ -48,8 +54,14 @@ pub(crate) fn fuzz_answer(bytes: &[u8]) {
     };
     for status in [400u16, 401, 403, 404, 409, 412, 429, 500] {
         let status = StatusCode::from_u16(status).expect("a valid status");
-        let _ = from_status(status, &HeaderMap::new(), problem.as_ref(), &call, "UNKEY_ROOT_KEY")
-            .to_string();
+        let _ = from_status(
+            status,
+            &HeaderMap::new(),
+            problem.as_ref(),
+            &call,
+            "UNKEY_ROOT_KEY",
+        )
+        .to_string();
     }
 }
 

@@ -6,7 +6,6 @@
 //! accepted with `202` and no operation id, so the adapter keeps its own operation records
 //! and follows them by polling (see `operations`).
 
-mod fuzzing;
 mod actions;
 mod address;
 mod analytics;
@@ -15,6 +14,7 @@ mod client;
 mod config;
 mod domains;
 mod errors;
+mod fuzzing;
 mod kind;
 mod mapping;
 mod operations;
@@ -24,9 +24,9 @@ mod switch;
 mod views;
 
 pub use config::{RootKey, UnkeyBackendConfig, UnkeyConfigError};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::UnkeyKind;
 pub use settings::UnkeySettings;
-pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,

@@ -8,12 +8,12 @@
 //! record of each one and follows the project's alias request alias by alias (see
 //! `operations` and `follow`).
 
-mod fuzzing;
 mod api;
 mod client;
 mod config;
 mod errors;
 mod follow;
+mod fuzzing;
 mod history;
 mod identity;
 mod kind;
@@ -27,9 +27,9 @@ mod switch;
 mod views;
 
 pub use config::{TeamScope, Token, VercelBackendConfig, VercelConfigError};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::VercelKind;
 pub use settings::VercelSettings;
-pub(crate) use fuzzing::fuzz_answer;
 
 use crate::backend::{
     Backend, BackendError, Capabilities, ErrorRates, Identity, OperationHandle, OperationRequest,
