@@ -70,6 +70,7 @@ async fn list_json_carries_the_exact_hostile_strings_escaped() {
     let text = run.out();
     let doc: Value = serde_json::from_str(&text).expect("--json is one JSON document");
     // What the platform said, as the contract's client reads it.
+    switchback::net::install_tls_provider();
     let answer: Value = reqwest::Client::new()
         .get(format!(
             "{}/v1/projects/acme%2Fstorefront/environments/production/deployments?limit=500",
@@ -147,7 +148,7 @@ async fn a_conflict_and_a_refusal_arrive_as_inert_text() {
     let client = Client::new(&platform.url);
     let v41 = label_id(&platform, "v41").await;
     for (mode, marker) in [
-        (Mode::Conflict, "someone:"),
+        (Mode::Conflict, "conflict:"),
         (Mode::Precondition, "refused:"),
     ] {
         platform.set_mode(mode.clone());
