@@ -3,8 +3,11 @@
 //! decoder (and mapping) the adapter applies to such an answer, and must never panic,
 //! whatever the bytes.
 
+/// Feeds one answer's bytes to every decoder of an adapter.
+pub type Decoder = fn(&[u8]);
+
 /// The answer decoders, by the name of their fuzz target and corpus folder.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Decoder); 5] = [
     ("http_answer", http_answer),
     ("unkey_answer", unkey_answer),
     ("kubernetes_answer", kubernetes_answer),

@@ -17,14 +17,11 @@ pub(crate) fn fuzz_answer(bytes: &[u8]) {
     let _ = decode_json::<Envelope<Vec<Project>>>(bytes, "projects.listProjects")
         .map(|p| views::next_cursor("projects", p.pagination));
     let _ = decode_json::<Envelope<Vec<App>>>(bytes, "apps.listApps");
-    let _ = decode_json::<Envelope<Vec<Environment>>>(bytes, "environments.listEnvironments").map(
-        |e| {
-            e.data
-                .into_iter()
-                .map(|e| mapping::environment_kind(e.kind))
-                .count()
-        },
-    );
+    if let Ok(envs) = decode_json::<Envelope<Vec<Environment>>>(bytes, "environments.list") {
+        for env in envs.data {
+            let _ = mapping::environment_kind(env.kind);
+        }
+    }
     if let Ok(list) = decode_json::<Envelope<Vec<Deployment>>>(bytes, "deployments.list") {
         let _ = views::next_cursor("deployments", list.pagination);
         for d in &list.data {
