@@ -49,6 +49,30 @@ pub fn redact_in_place(text: &mut String) {
     }
 }
 
+/// Wraps the panic hook installed so far: a panic whose message holds a credential is
+/// reported with the credential hidden (and without the rest of the report, which would
+/// print the message whole).
+pub fn hide_in_panic_reports() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        match redacted_panic(info.payload_as_str().unwrap_or(""), info.location()) {
+            Some(words) => eprintln!("{words}"),
+            None => report(info),
+        }
+    }));
+}
+
+/// The words of a panic whose message holds a credential; `None` when it holds none.
+fn redacted_panic(message: &str, location: Option<&std::panic::Location<'_>>) -> Option<String> {
+    let Cow::Owned(clean) = redact(message) else {
+        return None;
+    };
+    let at = location
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    Some(format!("switchback panicked{at}: {clean}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +86,14 @@ mod tests {
             "Authorization: Bearer [redacted] ([redacted])"
         );
         assert!(matches!(redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_panic_quoting_a_token_is_reported_without_it() {
+        register("tok-secrets-panic-8d2e4b");
+        let words = redacted_panic("answer was `Bearer tok-secrets-panic-8d2e4b`", None).unwrap();
+        assert_eq!(words, "switchback panicked: answer was `Bearer [redacted]`");
+        assert_eq!(redacted_panic("index out of bounds", None), None);
     }
 
     #[test]
