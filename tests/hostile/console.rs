@@ -263,6 +263,44 @@ impl Console {
     }
 }
 
+impl Console {
+    /// No row would run past the right edge on a terminal that draws each code point of a
+    /// cluster on its own (a ZWJ family as four faces, a flag as two letters): what `fit`
+    /// promises, whatever the terminal.
+    fn assert_rows_fit_any_terminal(&self) {
+        use unicode_width::UnicodeWidthChar;
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        for r in 0..ROWS {
+            let mut widest = 0;
+            for c in 0..COLS {
+                let Some(cell) = screen.cell(r, c) else {
+                    continue;
+                };
+                if cell.is_wide_continuation() {
+                    continue;
+                }
+                let drawn = if cell.is_wide() { 2 } else { 1 };
+                let apart: usize = cell
+                    .contents()
+                    .chars()
+                    .map(|ch| match ch {
+                        '\u{200d}' | '\u{fe0f}' => 0,
+                        '\u{1f1e6}'..='\u{1f1ff}' => 2,
+                        _ => ch.width().unwrap_or(0),
+                    })
+                    .sum();
+                widest += drawn.max(apart);
+            }
+            assert!(
+                widest <= COLS as usize,
+                "row {r} is {widest} columns wide on a terminal that draws code points apart:\n{}",
+                screen.contents()
+            );
+        }
+    }
+}
+
 /// The console started against `platform`, the list drawn.
 fn started(platform_url: &str) -> Console {
     let console = Console::start(platform_url);
@@ -386,6 +424,42 @@ async fn a_refused_token_quoted_back_never_reaches_the_screen_or_the_log() {
                 file.display()
             );
         }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the grapheme-aware fit"]
+async fn rows_fit_on_terminals_that_draw_clusters_apart() {
+    let platform = Platform::start().await;
+    let url = platform.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut console = started(&url);
+        console.assert_rows_fit_any_terminal();
+        for keys in ["j", "j", "j", "j", "j"] {
+            console.press(keys);
+            std::thread::sleep(Duration::from_millis(300));
+            console.assert_rows_fit_any_terminal();
+        }
+        quit(console);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the grapheme-aware fit"]
+async fn multi_byte_commit_shas_keep_the_console_up() {
+    let platform = Platform::start_with(true, false).await;
+    let url = platform.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut console = started(&url);
+        console.press("j");
+        std::thread::sleep(Duration::from_millis(300));
+        console.assert_only_own_bytes();
+        console.assert_layout("v42:", false);
+        quit(console);
     })
     .await
     .unwrap();
