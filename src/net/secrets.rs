@@ -55,7 +55,13 @@ pub fn redact_in_place(text: &mut String) {
 pub fn hide_in_panic_reports() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        match redacted_panic(info.payload_as_str().unwrap_or(""), info.location()) {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("");
+        match redacted_panic(message, info.location()) {
             Some(words) => eprintln!("{words}"),
             None => report(info),
         }
