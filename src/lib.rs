@@ -11,6 +11,7 @@ pub mod config;
 pub mod connect;
 pub mod console;
 pub mod domain;
+pub mod fuzzing;
 pub mod logging;
 pub mod metrics;
 pub mod net;

@@ -69,11 +69,41 @@ pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
         .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
+        .with_writer(Redacting(writer))
         .with_ansi(false)
         .try_init()
         .map_err(|_| LoggingError::AlreadyInstalled)?;
     Ok(guard)
+}
+
+/// A log writer that hides the credentials this process sends (`net::secrets`): a platform
+/// may quote a token in an answer that gets logged. Each event arrives whole in one write.
+struct Redacting<W>(W);
+
+impl<'a, W: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
+    for Redacting<W>
+{
+    type Writer = RedactingWriter<W::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter(self.0.make_writer())
+    }
+}
+
+struct RedactingWriter<W>(W);
+
+impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf).map(crate::net::secrets::redact) {
+            Ok(std::borrow::Cow::Owned(clean)) => self.0.write_all(clean.as_bytes())?,
+            _ => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Lines waiting for the log writer thread; more are dropped (and counted) rather than block.

@@ -6,6 +6,7 @@ use switchback::cli::Cli;
 
 fn main() -> color_eyre::Result<ExitCode> {
     color_eyre::install()?;
+    switchback::net::secrets::hide_in_panic_reports();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return Ok(switchback::cli::parse_error(&error)),

@@ -51,6 +51,40 @@ pub enum BackendError {
 }
 
 impl BackendError {
+    /// The same error with every credential this process sends hidden from its words
+    /// (see `net::secrets`): applied at each adapter's edge to what a platform said.
+    pub fn redacted(mut self) -> Self {
+        use crate::net::secrets::redact_in_place;
+        match &mut self {
+            Self::Unauthorized { message }
+            | Self::Transient { message }
+            | Self::MayHaveHappened { message }
+            | Self::Invalid { message }
+            | Self::Precondition { message, .. } => redact_in_place(message),
+            Self::Forbidden { action, reason } => {
+                redact_in_place(action);
+                redact_in_place(reason);
+            }
+            Self::NotFound { what } => redact_in_place(what),
+            Self::Conflict {
+                live_label,
+                changed_by,
+                message,
+                ..
+            } => {
+                redact_in_place(message);
+                live_label.iter_mut().for_each(redact_in_place);
+                changed_by.iter_mut().for_each(redact_in_place);
+            }
+            Self::Decode { message, excerpt } => {
+                redact_in_place(message);
+                excerpt.iter_mut().for_each(redact_in_place);
+            }
+            Self::RateLimited { .. } => {}
+        }
+        self
+    }
+
     /// Whether repeating the same read could succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Transient { .. } | Self::RateLimited { .. })

@@ -46,6 +46,7 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Ba
             message: format!("{what}: {}{at}", describe_json_error(&inner)),
             excerpt: Some(excerpt(body)),
         }
+        .redacted()
     })
 }
 

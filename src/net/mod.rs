@@ -7,6 +7,7 @@ mod client;
 mod coalesce;
 mod replay;
 mod retry;
+pub mod secrets;
 mod status;
 
 pub use body::{decode_json, excerpt, read_limited};

@@ -6,11 +6,13 @@
 //! a typed [`BackendError`], and the token never leaves the `Authorization` header.
 
 mod config;
+mod fuzzing;
 mod kind;
 mod transport;
 pub mod wire;
 
 pub use config::HttpBackendConfig;
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::HttpKind;
 pub use transport::PLATFORM_NOW;
 

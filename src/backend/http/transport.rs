@@ -56,6 +56,7 @@ impl Transport {
     ) -> Result<Self, BackendError> {
         let authorization = token
             .map(|token| {
+                crate::net::secrets::register(&token);
                 let mut value =
                     HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                         BackendError::invalid("the token holds characters a header cannot carry")
@@ -307,7 +308,7 @@ fn typed_error(
         kind = error.kind(),
         "request refused"
     );
-    error
+    error.redacted()
 }
 
 fn log_decode(url: &Url, error: &BackendError) {

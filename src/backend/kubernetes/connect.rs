@@ -48,6 +48,20 @@ pub async fn connect(config: &KubernetesBackendConfig) -> Result<Resolved, Backe
         .find(|c| c.name == context)
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.user.clone());
+    // Tokens and passwords of the kubeconfig's users: hidden from anything printed.
+    for auth in kubeconfig
+        .auth_infos
+        .iter()
+        .filter_map(|a| a.auth_info.as_ref())
+    {
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(auth) {
+            for key in ["token", "password"] {
+                if let Some(secret) = fields.get(key).and_then(serde_json::Value::as_str) {
+                    crate::net::secrets::register(secret);
+                }
+            }
+        }
+    }
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()

@@ -19,6 +19,10 @@ impl Call<'_> {
 }
 
 pub fn map(call: Call<'_>, error: kube::Error) -> BackendError {
+    mapped(call, error).redacted()
+}
+
+fn mapped(call: Call<'_>, error: kube::Error) -> BackendError {
     match error {
         kube::Error::Api(status) => map_status(call, status.code, &status.reason, status.message),
         kube::Error::SerdeError(e) => BackendError::Decode {

@@ -12,6 +12,7 @@ mod discovery;
 pub mod domains;
 mod errors;
 mod follow;
+mod fuzzing;
 mod history;
 mod kind;
 mod lazy;
@@ -30,6 +31,7 @@ pub mod workload;
 mod write;
 
 pub use config::KubernetesBackendConfig;
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::{KubernetesKind, metric_labels};
 pub use lazy::LazyKubernetes;
 

@@ -212,7 +212,8 @@ impl ApiClient {
             problem.as_ref(),
             &call.context,
             &self.token_env,
-        ))
+        )
+        .redacted())
     }
 }
 

@@ -88,7 +88,10 @@ impl TempsBackendConfig {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => Ok(ApiKey(value.trim().to_owned())),
+            Ok(value) => {
+                crate::net::secrets::register(&value);
+                Ok(ApiKey(value.trim().to_owned()))
+            }
             Err(_) => Err(TempsConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),

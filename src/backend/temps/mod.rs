@@ -16,6 +16,7 @@ mod client;
 mod config;
 mod diff;
 mod errors;
+mod fuzzing;
 mod history;
 mod kind;
 mod mapping;
@@ -27,6 +28,7 @@ mod rollback;
 mod settings;
 
 pub use config::{ApiKey, TempsBackendConfig, TempsConfigError, api_base};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::TempsKind;
 pub use settings::TempsSettings;
 

@@ -164,6 +164,7 @@ impl ApiClient {
                 base_url: &self.base_url,
                 token_env: &self.token_env,
             },
-        ))
+        )
+        .redacted())
     }
 }

@@ -84,7 +84,10 @@ impl UnkeyBackendConfig {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => Ok(RootKey(value.trim().to_owned())),
+            Ok(value) => {
+                crate::net::secrets::register(&value);
+                Ok(RootKey(value.trim().to_owned()))
+            }
             Err(_) => Err(UnkeyConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),

@@ -14,6 +14,7 @@ mod client;
 mod config;
 mod domains;
 mod errors;
+mod fuzzing;
 mod kind;
 mod mapping;
 mod operations;
@@ -23,6 +24,7 @@ mod switch;
 mod views;
 
 pub use config::{RootKey, UnkeyBackendConfig, UnkeyConfigError};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::UnkeyKind;
 pub use settings::UnkeySettings;
 

@@ -212,7 +212,7 @@ impl ApiClient {
                 body: Bytes::from(bytes),
             });
         }
-        let error = errors::from_status(status, &headers, &bytes, call);
+        let error = errors::from_status(status, &headers, &bytes, call).redacted();
         if status.as_u16() == 403 && !self.token_proven.load(Ordering::Relaxed) {
             return Err(self.tell_bad_token(error).await);
         }

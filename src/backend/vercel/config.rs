@@ -127,7 +127,10 @@ impl VercelBackendConfig {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => Ok(Token(value.trim().to_owned())),
+            Ok(value) => {
+                crate::net::secrets::register(&value);
+                Ok(Token(value.trim().to_owned()))
+            }
             Err(_) => Err(VercelConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),

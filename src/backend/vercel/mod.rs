@@ -13,6 +13,7 @@ mod client;
 mod config;
 mod errors;
 mod follow;
+mod fuzzing;
 mod history;
 mod identity;
 mod kind;
@@ -26,6 +27,7 @@ mod switch;
 mod views;
 
 pub use config::{TeamScope, Token, VercelBackendConfig, VercelConfigError};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::VercelKind;
 pub use settings::VercelSettings;
 
