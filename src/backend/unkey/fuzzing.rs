@@ -56,7 +56,10 @@ pub(crate) fn fuzz_answer(bytes: &[u8]) {
             &HeaderMap::new(),
             problem.as_ref(),
             &call,
-            "UNKEY_ROOT_KEY",
+            &super::errors::Origin {
+                base_url: "https://api.unkey.com",
+                token_env: "UNKEY_ROOT_KEY",
+            },
         )
         .to_string();
     }
