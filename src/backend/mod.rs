@@ -4,6 +4,7 @@
 mod capabilities;
 pub mod demo;
 mod error;
+pub mod fly;
 pub mod http;
 mod kind;
 pub mod kubernetes;

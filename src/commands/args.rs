@@ -115,7 +115,7 @@ impl Shape {
     }
 }
 
-/// `immediate`, `rolling`, `25%` (or `max-unavailable=25`): a share of the machines at a time.
+/// `immediate`, `rolling`, `canary`, `25%` (or `max-unavailable=25`): a share of the machines at a time.
 fn parse_strategy(text: &str) -> Result<crate::domain::Strategy, String> {
     use crate::domain::Strategy;
     let text = text.trim().to_ascii_lowercase();
@@ -125,12 +125,13 @@ fn parse_strategy(text: &str) -> Result<crate::domain::Strategy, String> {
     match (text.as_str(), share) {
         ("immediate", _) => Ok(Strategy::Immediate),
         ("rolling", _) => Ok(Strategy::Rolling),
+        ("canary", _) => Ok(Strategy::Canary),
         (_, Some(percent)) => match percent.trim().parse::<u8>() {
             Ok(percent @ 1..=100) => Ok(Strategy::MaxUnavailable { percent }),
             _ => Err(format!("`{percent}` is not a share from 1% to 100%")),
         },
         _ => Err(format!(
-            "`{text}` is not a strategy: immediate, rolling, or a share at a time such as 25%"
+            "`{text}` is not a strategy: immediate, rolling, canary, or a share at a time such as 25%"
         )),
     }
 }

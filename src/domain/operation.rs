@@ -125,6 +125,8 @@ pub enum Strategy {
     Rolling,
     /// At most this percentage of capacity unavailable at once.
     MaxUnavailable { percent: u8 },
+    /// One extra machine per group first, checked and removed, then rolling.
+    Canary,
 }
 
 impl Strategy {
@@ -133,6 +135,7 @@ impl Strategy {
             Self::Immediate => "immediate".to_owned(),
             Self::Rolling => "rolling".to_owned(),
             Self::MaxUnavailable { percent } => format!("max {percent}% unavailable"),
+            Self::Canary => "canary".to_owned(),
         }
     }
 
@@ -142,7 +145,7 @@ impl Strategy {
         let n = machines.max(1);
         match self {
             Self::Immediate => n,
-            Self::Rolling => 1,
+            Self::Rolling | Self::Canary => 1,
             Self::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
                 .div_ceil(100)
                 .max(1),

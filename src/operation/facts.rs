@@ -391,6 +391,7 @@ pub fn strategy_text(strategy: Strategy, machines: Option<u32>) -> String {
     match strategy {
         Strategy::Immediate => "immediate, all at once".to_owned(),
         Strategy::Rolling => "rolling, 1 at a time".to_owned(),
+        Strategy::Canary => "canary first, then rolling".to_owned(),
         Strategy::MaxUnavailable { percent } => {
             format!("rolling, {batch} at a time ({percent}%)")
         }
