@@ -321,7 +321,8 @@ impl ApiClient {
         )
         .body(json!({
             "header": self.authorization_for_check(),
-            "access": { "app_name": app, "action": 2 }
+            // Fly writes an action as its letters (`r`, `w`, `rw`…).
+            "access": { "app_name": app, "action": "w" }
         }))
         .idempotent();
         match self.send::<Value>(&call).await {

@@ -300,7 +300,14 @@ fn checked(
         problems.extend(spec.check_headers(r, present));
         // fly-go leases with no body though the spec requires one (`platforms.md` §9).
         let leasing = route == "POST /apps/{app_name}/machines/{machine_id}/lease";
-        problems.extend(spec.check_request(r, body, leasing));
+        let mut body_problems = spec.check_request(r, body, leasing);
+        // The spec types an authorize request's `action` as an object that is also an
+        // integer, which nothing satisfies; Fly's token library writes it as its letters
+        // (`"w"`), and that is what the fake takes.
+        if route == "POST /tokens/authorize" {
+            body_problems.retain(|p| !p.ends_with("at /access/action"));
+        }
+        problems.extend(body_problems);
     }
     if api == Api::GraphQl {
         match body.and_then(|b| b["query"].as_str()) {

@@ -610,7 +610,7 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
     if r.route == "POST /tokens/authorize" {
         let body = r.body.cloned().unwrap_or(Value::Null);
         let app = body["access"]["app_name"].as_str().unwrap_or("");
-        let writes = body["access"]["action"].as_i64().unwrap_or(1) & 2 == 2;
+        let writes = body["access"]["action"].as_str().unwrap_or("r").contains('w');
         let header_token = body["header"].as_str().and_then(|h| h.split_once(' ')).map(|(_, t)| t).unwrap_or("");
         if header_token != r.token.secret {
             return Reply::json(400, error("the header is not the caller's token"));

@@ -119,7 +119,7 @@ pub fn settings(fake: &Fake, token: &str, patience: Duration) -> FlySettings {
     settings
 }
 
-pub fn adapter(fake: &Fake, clock: &VirtualClock, settings: FlySettings) -> Arc<FlyBackend> {
+pub fn adapter(_fake: &Fake, clock: &VirtualClock, settings: FlySettings) -> Arc<FlyBackend> {
     Arc::new(FlyBackend::new(settings, Arc::new(clock.clone())).expect("the adapter builds"))
 }
 
