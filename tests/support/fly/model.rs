@@ -618,7 +618,7 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
         if writes && may_write(r.token, app).is_err() {
             return Reply::json(400, error(&format!("token does not allow write access to app {app}")));
         }
-        return Reply::json(200, json!({ "access": { "action": body["access"]["action"] } }));
+        return Reply::json(200, json!({ "access": { "action": if writes { 2 } else { 1 } } }));
     }
     let app = r.segment(1);
     if !s.apps.contains(&app) {
