@@ -88,7 +88,15 @@ mod tests {
         }
         assert_eq!(
             BackendConfig::KINDS,
-            ["demo", "http", "unkey", "kubernetes", "temps", "vercel", "fly"]
+            [
+                "demo",
+                "http",
+                "unkey",
+                "kubernetes",
+                "temps",
+                "vercel",
+                "fly"
+            ]
         );
     }
 

@@ -83,8 +83,9 @@ pub struct Confirm {
 /// How a rollback or promote proceeds and what it touches, where the platform allows.
 #[derive(Clone, Debug, Default, PartialEq, Args)]
 pub struct Shape {
-    /// How the switch proceeds: immediate, rolling (one machine at a time), or a share at a
-    /// time such as 25% [default: rolling where the platform has it]
+    /// How the switch proceeds: immediate, rolling (one machine at a time), canary (one
+    /// extra machine checked first), or a share at a time such as 25% [default: rolling
+    /// where the platform has it]
     #[arg(long, value_name = "STRATEGY", value_parser = parse_strategy)]
     pub strategy: Option<crate::domain::Strategy>,
     /// Only these components (comma-separated); the others stay on what serves them now

@@ -46,7 +46,11 @@ pub fn with_strategy(mut request: OperationRequest, strategy: Strategy) -> Opera
     request
 }
 
-pub fn scoped(mut request: OperationRequest, regions: &[&str], groups: &[&str]) -> OperationRequest {
+pub fn scoped(
+    mut request: OperationRequest,
+    regions: &[&str],
+    groups: &[&str],
+) -> OperationRequest {
     request.scope = Scope {
         regions: regions.iter().map(|r| r.to_string()).collect(),
         components: groups.iter().map(|g| g.to_string()).collect(),

@@ -8,13 +8,25 @@ use switchback::domain::{OperationStatus, StepStatus};
 #[tokio::test]
 async fn a_rolling_rollback_of_six_machines_goes_group_by_group_in_batches() {
     let h = standard().await;
-    let handle = h.backend.rollback(request(29, Some(30), "roll-1")).await.unwrap();
+    let handle = h
+        .backend
+        .rollback(request(29, Some(30), "roll-1"))
+        .await
+        .unwrap();
     let op = finished(&*h.backend, &production(), &handle.id).await;
-    assert_eq!(op.status, OperationStatus::Completed, "{:?} {:?}", op.error, op.log);
+    assert_eq!(
+        op.status,
+        OperationStatus::Completed,
+        "{:?} {:?}",
+        op.error,
+        op.log
+    );
     // Per process group, in id order; the first Machine alone, then ceil(4 × 0.33) = 2.
     assert_eq!(
         updated_in_order(&h),
-        ["148e001", "148e002", "148e003", "148e004", "148e005", "148e006"]
+        [
+            "148e001", "148e002", "148e003", "148e004", "148e005", "148e006"
+        ]
     );
     let batches: Vec<&str> = op
         .steps
@@ -32,8 +44,17 @@ async fn a_rolling_rollback_of_six_machines_goes_group_by_group_in_batches() {
             "batch 5/5: worker: 1 Machine (ord)",
         ]
     );
-    assert!(op.steps.iter().filter(|s| s.name.starts_with("batch")).all(|s| s.expected_secs.is_some()));
-    assert!(op.steps.iter().all(|s| s.status == StepStatus::Done), "{:?}", op.steps);
+    assert!(
+        op.steps
+            .iter()
+            .filter(|s| s.name.starts_with("batch"))
+            .all(|s| s.expected_secs.is_some())
+    );
+    assert!(
+        op.steps.iter().all(|s| s.status == StepStatus::Done),
+        "{:?}",
+        op.steps
+    );
     // The release was created and marked running before any Machine changed.
     assert_eq!(statuses(&h), ["pending", "running", "complete"]);
     let requests = h.fake.requests();
@@ -56,7 +77,11 @@ async fn a_rolling_rollback_of_six_machines_goes_group_by_group_in_batches() {
         assert!(body["config"]["services"].is_array() && body["config"]["checks"].is_object());
         assert!(body["current_version"].is_string());
     }
-    assert!(versions(&h).iter().all(|(_, v)| *v == 31), "{:?}", versions(&h));
+    assert!(
+        versions(&h).iter().all(|(_, v)| *v == 31),
+        "{:?}",
+        versions(&h)
+    );
     assert_eq!(h.fake.with(|s| s.live(APP)), Some(29));
     assert_clean(&h);
     h.fake.assert_conforms();
@@ -65,7 +90,11 @@ async fn a_rolling_rollback_of_six_machines_goes_group_by_group_in_batches() {
 #[tokio::test]
 async fn a_rollback_of_six_machines_makes_only_the_requests_the_sequence_needs() {
     let h = standard().await;
-    let handle = h.backend.rollback(request(29, Some(30), "count-1")).await.unwrap();
+    let handle = h
+        .backend
+        .rollback(request(29, Some(30), "count-1"))
+        .await
+        .unwrap();
     finished(&*h.backend, &production(), &handle.id).await;
     let requests = h.fake.requests();
     let count = |route: &str| requests.iter().filter(|r| r.route == route).count();
@@ -80,7 +109,12 @@ async fn a_rollback_of_six_machines_makes_only_the_requests_the_sequence_needs()
         assert_eq!(count(route), 6, "{route}");
     }
     assert_eq!(count(SET_STATUS), 2);
-    assert_eq!(requests.len(), 37, "{:#?}", requests.iter().map(|r| &r.route).collect::<Vec<_>>());
+    assert_eq!(
+        requests.len(),
+        37,
+        "{:#?}",
+        requests.iter().map(|r| &r.route).collect::<Vec<_>>()
+    );
     h.fake.assert_conforms();
 }
 
@@ -89,7 +123,10 @@ async fn immediate_updates_every_machine_at_once_without_waiting() {
     let h = standard().await;
     let handle = h
         .backend
-        .rollback(with_strategy(request(29, Some(30), "now-1"), Strategy::Immediate))
+        .rollback(with_strategy(
+            request(29, Some(30), "now-1"),
+            Strategy::Immediate,
+        ))
         .await
         .unwrap();
     let op = finished(&*h.backend, &production(), &handle.id).await;
@@ -97,7 +134,13 @@ async fn immediate_updates_every_machine_at_once_without_waiting() {
     assert_eq!(h.fake.calls(UPDATE), 6);
     assert_eq!(h.fake.calls(WAIT), 0);
     assert_eq!(h.fake.calls(GET_MACHINE), 0);
-    assert_eq!(op.steps.iter().filter(|s| s.name.starts_with("batch")).count(), 1);
+    assert_eq!(
+        op.steps
+            .iter()
+            .filter(|s| s.name.starts_with("batch"))
+            .count(),
+        1
+    );
     let strategy = h.fake.with(|s| s.newest_release(APP).strategy.clone());
     assert_eq!(strategy, "IMMEDIATE");
     assert_clean(&h);
@@ -109,13 +152,19 @@ async fn a_canary_machine_per_group_is_started_checked_and_destroyed_first() {
     let h = standard().await;
     let handle = h
         .backend
-        .rollback(with_strategy(request(29, Some(30), "canary-1"), Strategy::Canary))
+        .rollback(with_strategy(
+            request(29, Some(30), "canary-1"),
+            Strategy::Canary,
+        ))
         .await
         .unwrap();
     let op = finished(&*h.backend, &production(), &handle.id).await;
     assert_eq!(op.status, OperationStatus::Completed, "{:?}", op.error);
     let requests = h.fake.requests();
-    let creates: Vec<&fly::fake::Recorded> = requests.iter().filter(|r| r.route == CREATE_MACHINE).collect();
+    let creates: Vec<&fly::fake::Recorded> = requests
+        .iter()
+        .filter(|r| r.route == CREATE_MACHINE)
+        .collect();
     assert_eq!(creates.len(), 2, "one canary per process group");
     for create in &creates {
         let config = &create.body.as_ref().unwrap()["config"];
@@ -124,7 +173,10 @@ async fn a_canary_machine_per_group_is_started_checked_and_destroyed_first() {
     }
     assert_eq!(h.fake.calls(DESTROY_MACHINE), 2);
     // Both canaries before the first update of an existing Machine.
-    let last_destroy = requests.iter().rposition(|r| r.route == DESTROY_MACHINE).unwrap();
+    let last_destroy = requests
+        .iter()
+        .rposition(|r| r.route == DESTROY_MACHINE)
+        .unwrap();
     let first_update = requests.iter().position(|r| r.route == UPDATE).unwrap();
     assert!(last_destroy < first_update);
     let canaries_left = h.fake.with(|s| {
@@ -151,21 +203,34 @@ async fn a_region_scope_moves_only_its_machines_and_the_mixed_state_is_shown_the
     assert_eq!(op.status, OperationStatus::Completed, "{:?}", op.error);
     assert_eq!(updated_in_order(&h), ["148e003", "148e004", "148e006"]);
     let env = h.backend.get_environment(&production()).await.unwrap();
-    assert_eq!(env.live_label.as_deref(), Some("v30 on 3/6 Machines, v29 on 3"));
+    assert_eq!(
+        env.live_label.as_deref(),
+        Some("v30 on 3/6 Machines, v29 on 3")
+    );
     assert_eq!(env.mixed.len(), 1);
     assert_eq!(env.mixed[0].deployment, id(29));
     assert_eq!(env.mixed[0].scope.regions, ["ord"]);
     // The list says so too: v29 runs in ord.
-    let v29 = h.backend.get_deployment(&production(), &id(29)).await.unwrap();
+    let v29 = h
+        .backend
+        .get_deployment(&production(), &id(29))
+        .await
+        .unwrap();
     assert_eq!(&*v29.regions, ["ord"]);
 
     // "Roll the rest back": the same rollback again moves only the Machines not yet there.
-    let rest = h.backend.rollback(request(29, Some(30), "rest-1")).await.unwrap();
+    let rest = h
+        .backend
+        .rollback(request(29, Some(30), "rest-1"))
+        .await
+        .unwrap();
     let op = finished(&*h.backend, &production(), &rest.id).await;
     assert_eq!(op.status, OperationStatus::Completed, "{:?}", op.error);
     assert_eq!(
         updated_in_order(&h),
-        ["148e003", "148e004", "148e006", "148e001", "148e002", "148e005"]
+        [
+            "148e003", "148e004", "148e006", "148e001", "148e002", "148e005"
+        ]
     );
     let env = h.backend.get_environment(&production()).await.unwrap();
     assert_eq!(env.live, Some(id(29)));
@@ -227,7 +292,11 @@ async fn a_stopped_machine_is_updated_without_being_started() {
         let m = s.machine_mut("148e006").unwrap();
         m.state = "stopped".to_owned();
     });
-    let handle = h.backend.rollback(request(29, Some(30), "stopped-1")).await.unwrap();
+    let handle = h
+        .backend
+        .rollback(request(29, Some(30), "stopped-1"))
+        .await
+        .unwrap();
     let op = finished(&*h.backend, &production(), &handle.id).await;
     assert_eq!(op.status, OperationStatus::Completed, "{:?}", op.error);
     let update = h
@@ -237,7 +306,10 @@ async fn a_stopped_machine_is_updated_without_being_started() {
         .find(|r| r.route == UPDATE && r.path.ends_with("148e006"))
         .unwrap();
     assert_eq!(update.body.unwrap()["skip_launch"], true);
-    assert_eq!(h.fake.with(|s| s.machine("148e006").state.clone()), "stopped");
+    assert_eq!(
+        h.fake.with(|s| s.machine("148e006").state.clone()),
+        "stopped"
+    );
     assert_eq!(h.fake.calls(WAIT), 5);
     assert_clean(&h);
 }
@@ -249,7 +321,11 @@ async fn a_lease_is_refreshed_with_its_nonce_before_it_runs_out() {
     // Each Machine takes 40 s to start; leases live 60 s, refreshed from 30 s on.
     state.boot_secs = 40;
     let h = harness_with(state, clock, ORG_TOKEN).await;
-    let handle = h.backend.rollback(request(29, Some(30), "slow-1")).await.unwrap();
+    let handle = h
+        .backend
+        .rollback(request(29, Some(30), "slow-1"))
+        .await
+        .unwrap();
     let op = finished(&*h.backend, &production(), &handle.id).await;
     assert_eq!(op.status, OperationStatus::Completed, "{:?}", op.error);
     let refreshes = h
@@ -284,7 +360,11 @@ async fn a_redeploy_runs_the_live_image_again_as_a_new_release() {
     assert_eq!(h.fake.calls(UPDATE), 6);
     assert!(versions(&h).iter().all(|(_, v)| *v == 31));
     assert_eq!(h.fake.with(|s| s.live(APP)), Some(30));
-    let v31 = h.backend.get_deployment(&production(), &id(31)).await.unwrap();
+    let v31 = h
+        .backend
+        .get_deployment(&production(), &id(31))
+        .await
+        .unwrap();
     assert_eq!(v31.redeployed_from, Some(id(30)));
     assert!(!v31.is_live);
     assert_clean(&h);

@@ -7,14 +7,23 @@ use switchback::domain::{BuildStatus, DomainKind, RuntimeState, SwitchKind};
 #[tokio::test]
 async fn releases_read_as_deployments_newest_first_with_live_from_the_machines() {
     let h = standard().await;
-    let page = h.backend.list_deployments(&production(), PageRequest::first(4)).await.unwrap();
+    let page = h
+        .backend
+        .list_deployments(&production(), PageRequest::first(4))
+        .await
+        .unwrap();
     let labels: Vec<&str> = page.items.iter().map(|d| d.label.as_str()).collect();
     assert_eq!(labels, ["v30", "v29", "v28", "v27"]);
     assert!(page.next.is_some());
     let v30 = &page.items[0];
     assert!(v30.is_live);
     assert_eq!(v30.artifact.image, image(30));
-    assert!(v30.artifact.digest.as_deref().is_some_and(|d| d.starts_with("sha256:")));
+    assert!(
+        v30.artifact
+            .digest
+            .as_deref()
+            .is_some_and(|d| d.starts_with("sha256:"))
+    );
     assert_eq!(v30.author.as_deref(), Some(OWNER));
     assert_eq!(v30.build_status, BuildStatus::Ready);
     assert_eq!(v30.runtime_state, RuntimeState::Running);
@@ -28,16 +37,35 @@ async fn releases_read_as_deployments_newest_first_with_live_from_the_machines()
 async fn an_environment_has_its_app_hostname_and_certificates_and_a_spun_down_app_says_so() {
     let h = standard().await;
     let env = h.backend.get_environment(&production()).await.unwrap();
-    let hosts: Vec<(&str, DomainKind)> = env.domains.iter().map(|d| (d.hostname.as_str(), d.kind)).collect();
+    let hosts: Vec<(&str, DomainKind)> = env
+        .domains
+        .iter()
+        .map(|d| (d.hostname.as_str(), d.kind))
+        .collect();
     assert_eq!(
         hosts,
-        [("shop-web.fly.dev", DomainKind::Environment), ("shop.example.com", DomainKind::Custom)]
+        [
+            ("shop-web.fly.dev", DomainKind::Environment),
+            ("shop.example.com", DomainKind::Custom)
+        ]
     );
     assert_eq!(env.live_label.as_deref(), Some("v30"));
-    let moves = h.backend.domains_to_move(&production(), &id(29)).await.unwrap();
+    let moves = h
+        .backend
+        .domains_to_move(&production(), &id(29))
+        .await
+        .unwrap();
     assert!(moves.iter().all(|m| m.moves && m.to == Some(id(29))));
-    let staging = h.backend.get_environment(&EnvRef::new(PROJECT, "staging")).await.unwrap();
-    let live = h.backend.get_deployment(&EnvRef::new(PROJECT, "staging"), &id(1)).await.unwrap();
+    let staging = h
+        .backend
+        .get_environment(&EnvRef::new(PROJECT, "staging"))
+        .await
+        .unwrap();
+    let live = h
+        .backend
+        .get_deployment(&EnvRef::new(PROJECT, "staging"), &id(1))
+        .await
+        .unwrap();
     assert_eq!(staging.live, Some(id(1)));
     assert_eq!(live.runtime_state, RuntimeState::SpunDown);
     h.fake.assert_conforms();
@@ -67,7 +95,11 @@ async fn a_colleagues_deploy_of_an_old_image_reads_as_that_release_live_again() 
     h.fake.with(|s| s.colleague_deploys(APP, 28, COLLEAGUE));
     let env = h.backend.get_environment(&production()).await.unwrap();
     assert_eq!(env.live, Some(id(28)));
-    let v31 = h.backend.get_deployment(&production(), &id(31)).await.unwrap();
+    let v31 = h
+        .backend
+        .get_deployment(&production(), &id(31))
+        .await
+        .unwrap();
     assert!(v31.is_rollback && !v31.is_live);
     assert_eq!(v31.rolled_back_from, Some(id(30)));
     let history = h.backend.live_history(&production()).await.unwrap();

@@ -51,7 +51,11 @@ impl Inner {
         let refusal = self.refusal(&snap.app).await?;
         let image_gone = match rollback_refusal(snap, release) {
             Some(_) => false,
-            None => self.client.image(&snap.app, release.image()).await?.is_none(),
+            None => self
+                .client
+                .image(&snap.app, release.image())
+                .await?
+                .is_none(),
         };
         let mut out = Vec::new();
         for action in Action::ALL {
@@ -69,7 +73,9 @@ impl Inner {
                     _ => redeploy_refusal(snap, release),
                 };
                 match refused {
-                    Some((code, reason)) => ActionAvailability::refused(action, code.as_str(), reason),
+                    Some((code, reason)) => {
+                        ActionAvailability::refused(action, code.as_str(), reason)
+                    }
                     None if image_gone => ActionAvailability::refused(
                         action,
                         PreconditionCode::ArtifactPruned.as_str(),
@@ -125,7 +131,10 @@ pub fn rollback_refusal(snap: &Snapshot, release: &Release) -> Option<(Precondit
     if snap.live_version() == Some(version) && !snap.live.is_mixed() {
         return Some((
             PreconditionCode::AlreadyLive,
-            format!("{} is already live on every Machine", mapping::label(version)),
+            format!(
+                "{} is already live on every Machine",
+                mapping::label(version)
+            ),
         ));
     }
     None

@@ -215,13 +215,19 @@ impl ApiClient {
         if data["app"].is_null() {
             return Err(BackendError::not_found(format!("Fly app {app}")));
         }
-        let releases: Vec<Release> = serde_json::from_value(connection["nodes"].clone())
-            .map_err(|e| BackendError::Decode {
-                message: format!("the releases of {app}: {e}"),
-                excerpt: None,
+        let releases: Vec<Release> =
+            serde_json::from_value(connection["nodes"].clone()).map_err(|e| {
+                BackendError::Decode {
+                    message: format!("the releases of {app}: {e}"),
+                    excerpt: None,
+                }
             })?;
         let next = (connection["pageInfo"]["hasNextPage"] == true)
-            .then(|| connection["pageInfo"]["endCursor"].as_str().map(str::to_owned))
+            .then(|| {
+                connection["pageInfo"]["endCursor"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
             .flatten();
         Ok(ReleasePage { releases, next })
     }
@@ -254,14 +260,24 @@ impl ApiClient {
     }
 
     /// The definitions (fly.toml as JSON) of releases `versions`, read page by page.
-    pub async fn definitions(&self, app: &str, versions: &[i64]) -> Result<Vec<Release>, BackendError> {
+    pub async fn definitions(
+        &self,
+        app: &str,
+        versions: &[i64],
+    ) -> Result<Vec<Release>, BackendError> {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         let mut read = 0;
         while read < HISTORY && found.len() < versions.len() {
-            let page = self.release_page(app, PAGE, after.as_deref(), true, false).await?;
+            let page = self
+                .release_page(app, PAGE, after.as_deref(), true, false)
+                .await?;
             read += page.releases.len();
-            found.extend(page.releases.into_iter().filter(|r| versions.contains(&r.version)));
+            found.extend(
+                page.releases
+                    .into_iter()
+                    .filter(|r| versions.contains(&r.version)),
+            );
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
@@ -327,10 +343,13 @@ impl ApiClient {
         .idempotent();
         match self.send::<Value>(&call).await {
             Ok(_) => Ok(None),
-            Err(BackendError::Invalid { message }) | Err(BackendError::Forbidden { reason: message, .. }) => {
-                Ok(Some(message))
+            Err(BackendError::Invalid { message })
+            | Err(BackendError::Forbidden {
+                reason: message, ..
+            }) => Ok(Some(message)),
+            Err(BackendError::Unauthorized { message }) => {
+                Err(BackendError::Unauthorized { message })
             }
-            Err(BackendError::Unauthorized { message }) => Err(BackendError::Unauthorized { message }),
             // Fly did not say (an older API, an outage): the writes will tell.
             Err(_) => Ok(None),
         }
@@ -347,7 +366,10 @@ impl ApiClient {
             Api::Releases,
             Method::POST,
             "/releases",
-            Doing::new(format!("create a release of {image}"), format!("deploy {app}")),
+            Doing::new(
+                format!("create a release of {image}"),
+                format!("deploy {app}"),
+            ),
         )
         .body(json!({
             "app_name": app,
@@ -380,7 +402,10 @@ impl ApiClient {
             Api::Releases,
             Method::PATCH,
             format!("/releases/{}", encode(release)),
-            Doing::new(format!("mark the release {status}"), format!("deploy {app}")),
+            Doing::new(
+                format!("mark the release {status}"),
+                format!("deploy {app}"),
+            ),
         )
         .body(json!({ "status": status, "metadata": metadata }))
         .idempotent();
@@ -417,12 +442,20 @@ impl ApiClient {
     }
 
     /// Gives a lease back; repeated after a transient failure (the same end either way).
-    pub async fn release_lease(&self, app: &str, machine: &str, nonce: &str) -> Result<(), BackendError> {
+    pub async fn release_lease(
+        &self,
+        app: &str,
+        machine: &str,
+        nonce: &str,
+    ) -> Result<(), BackendError> {
         let call = Call::new(
             Api::Machines,
             Method::DELETE,
             app_path(app, &format!("/machines/{}/lease", encode(machine))),
-            Doing::new(format!("give back the lease of Machine {machine}"), format!("deploy {app}")),
+            Doing::new(
+                format!("give back the lease of Machine {machine}"),
+                format!("deploy {app}"),
+            ),
         )
         .nonce(Some(nonce))
         .idempotent();
@@ -482,12 +515,20 @@ impl ApiClient {
     }
 
     /// Destroys a Machine (fly-go sends `kill=true`; the spec names it `force`).
-    pub async fn destroy_machine(&self, app: &str, machine: &str, nonce: Option<&str>) -> Result<(), BackendError> {
+    pub async fn destroy_machine(
+        &self,
+        app: &str,
+        machine: &str,
+        nonce: Option<&str>,
+    ) -> Result<(), BackendError> {
         let call = Call::new(
             Api::Machines,
             Method::DELETE,
             app_path(app, &format!("/machines/{}", encode(machine))),
-            Doing::new(format!("destroy the canary Machine {machine}"), format!("deploy {app}")),
+            Doing::new(
+                format!("destroy the canary Machine {machine}"),
+                format!("deploy {app}"),
+            ),
         )
         .query("kill", "true")
         .nonce(nonce)

@@ -88,7 +88,13 @@ impl OperationBook {
         }
     }
 
-    pub fn log(&self, id: &OperationId, at: Timestamp, level: LogLevel, message: impl Into<String>) {
+    pub fn log(
+        &self,
+        id: &OperationId,
+        at: Timestamp,
+        level: LogLevel,
+        message: impl Into<String>,
+    ) {
         let message = message.into();
         self.update(id, |op| {
             op.log.push(LogLine { at, level, message });

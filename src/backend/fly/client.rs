@@ -149,7 +149,11 @@ impl ApiClient {
 
     /// A read decoded as JSON, shared with identical reads for a short window unless
     /// `fresh`.
-    pub async fn get<T: DeserializeOwned>(&self, call: &Call, fresh: bool) -> Result<T, BackendError> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        fresh: bool,
+    ) -> Result<T, BackendError> {
         let bytes = self.read_bytes(call, fresh).await?;
         decode_json(&bytes, &call.doing.what)
     }
@@ -241,8 +245,9 @@ impl ApiClient {
             Api::Releases => self.token.bearer_header(),
             _ => self.token.machines_header(),
         };
-        let mut authorization = HeaderValue::from_str(&header)
-            .map_err(|_| BackendError::invalid("the token holds characters a header cannot carry"))?;
+        let mut authorization = HeaderValue::from_str(&header).map_err(|_| {
+            BackendError::invalid("the token holds characters a header cannot carry")
+        })?;
         authorization.set_sensitive(true);
         let mut request = self
             .http
@@ -263,6 +268,12 @@ impl ApiClient {
         if status.is_success() {
             return Ok(Bytes::from(bytes));
         }
-        Err(from_status(status, &headers, &bytes, &call.doing, &self.token_env))
+        Err(from_status(
+            status,
+            &headers,
+            &bytes,
+            &call.doing,
+            &self.token_env,
+        ))
     }
 }

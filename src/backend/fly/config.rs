@@ -91,7 +91,9 @@ impl Token {
 
     /// Macaroon tokens (`fm1r_`, `fm2_`, or already written `FlyV1 …`).
     pub fn is_macaroon(&self) -> bool {
-        self.0.starts_with("FlyV1 ") || self.bare().starts_with("fm1r_") || self.bare().starts_with("fm2_")
+        self.0.starts_with("FlyV1 ")
+            || self.bare().starts_with("fm1r_")
+            || self.bare().starts_with("fm2_")
     }
 
     /// For the Machines API and GraphQL: `FlyV1` for macaroons, `Bearer` otherwise.
@@ -148,7 +150,12 @@ impl FlyBackendConfig {
 
     /// The API base: the entry's, else `FLY_API_BASE_URL`, else Fly's.
     pub fn api_base(&self) -> Result<String, FlyConfigError> {
-        self.base("api-url", &self.api_url, "FLY_API_BASE_URL", DEFAULT_API_URL)
+        self.base(
+            "api-url",
+            &self.api_url,
+            "FLY_API_BASE_URL",
+            DEFAULT_API_URL,
+        )
     }
 
     /// The Machines API base: the entry's, else `FLY_FLAPS_BASE_URL`, else Fly's.
@@ -170,7 +177,11 @@ impl FlyBackendConfig {
     ) -> Result<String, FlyConfigError> {
         let url = own
             .clone()
-            .or_else(|| std::env::var(variable).ok().filter(|v| !v.trim().is_empty()))
+            .or_else(|| {
+                std::env::var(variable)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
             .unwrap_or_else(|| default.to_owned());
         let url = url.trim().trim_end_matches('/').to_owned();
         if is_http(&url) {
@@ -187,7 +198,10 @@ impl FlyBackendConfig {
     /// The first value that makes no sense, as (key, message), for the config loader.
     pub fn problem(&self) -> Option<(&'static str, String)> {
         if !is_name(&self.org) {
-            return Some(("org", "an organization slug: letters, digits, `-`".to_owned()));
+            return Some((
+                "org",
+                "an organization slug: letters, digits, `-`".to_owned(),
+            ));
         }
         if self.apps.is_empty() {
             return Some((
@@ -222,7 +236,10 @@ impl FlyBackendConfig {
                     .to_owned(),
             ));
         }
-        for (key, url) in [("api-url", &self.api_url), ("machines-url", &self.machines_url)] {
+        for (key, url) in [
+            ("api-url", &self.api_url),
+            ("machines-url", &self.machines_url),
+        ] {
             if let Some(url) = url
                 && !is_http(url)
             {

@@ -29,7 +29,11 @@ const SECTIONS: &[(&str, &str)] = &[
 ];
 
 impl Inner {
-    pub(super) async fn build_diff(&self, env: &EnvRef, target: &DeploymentId) -> Result<Diff, BackendError> {
+    pub(super) async fn build_diff(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Diff, BackendError> {
         let snap = self.snapshot(env, false).await?;
         let to = find(&snap, target)?.clone();
         let live = snap.live_version();
@@ -64,7 +68,11 @@ impl Inner {
         })
     }
 
-    pub(super) async fn moves(&self, env: &EnvRef, target: &DeploymentId) -> Result<Vec<DomainMove>, BackendError> {
+    pub(super) async fn moves(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Vec<DomainMove>, BackendError> {
         let snap = self.snapshot(env, false).await?;
         let to = find(&snap, target)?.version;
         let hostnames = self.hostnames(&snap.app).await;
@@ -147,7 +155,10 @@ fn fingerprint(value: &Value) -> String {
 pub fn compare(live: &Value, target: &Value) -> (Vec<ConfigChange>, Vec<DiffDetail>) {
     let mut drift = Vec::new();
     let names = |v: &Value| -> BTreeSet<String> {
-        v["env"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        v["env"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     };
     for name in names(live).union(&names(target)) {
         let (a, b) = (&live["env"][name], &target["env"][name]);
@@ -174,7 +185,9 @@ pub fn compare(live: &Value, target: &Value) -> (Vec<ConfigChange>, Vec<DiffDeta
                 Value::String(s) => Some(crate::text::inert(s).into_owned()),
                 Value::Number(n) => Some(n.to_string()),
                 Value::Bool(b) => Some(b.to_string()),
-                Value::Array(items) => Some(format!("{} entries ({})", items.len(), fingerprint(v))),
+                Value::Array(items) => {
+                    Some(format!("{} entries ({})", items.len(), fingerprint(v)))
+                }
                 Value::Object(_) => Some(format!("({})", fingerprint(v))),
             }
         };
@@ -182,7 +195,10 @@ pub fn compare(live: &Value, target: &Value) -> (Vec<ConfigChange>, Vec<DiffDeta
             (Some(x), Some(y)) => {
                 let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
                 for k in keys {
-                    let (p, q) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                    let (p, q) = (
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                    );
                     if p != q {
                         details.push(DiffDetail {
                             section: (*section).to_owned(),
@@ -214,13 +230,21 @@ mod tests {
         let live = json!({ "env": { "A": "1", "B": "secret-b" }, "vm": { "size": "shared-cpu-2x", "memory": "1gb" } });
         let target = json!({ "env": { "A": "2", "C": "x" }, "vm": { "size": "shared-cpu-1x", "memory": "1gb" } });
         let (drift, details) = compare(&live, &target);
-        let named: Vec<(&str, ConfigChangeKind)> = drift.iter().map(|c| (c.name.as_str(), c.change)).collect();
+        let named: Vec<(&str, ConfigChangeKind)> =
+            drift.iter().map(|c| (c.name.as_str(), c.change)).collect();
         assert_eq!(
             named,
-            [("A", ConfigChangeKind::Changed), ("B", ConfigChangeKind::Removed), ("C", ConfigChangeKind::Added)]
+            [
+                ("A", ConfigChangeKind::Changed),
+                ("B", ConfigChangeKind::Removed),
+                ("C", ConfigChangeKind::Added)
+            ]
         );
         assert_eq!(details.len(), 1);
-        assert_eq!(details[0].describe(), "guest size shared-cpu-2x → shared-cpu-1x");
+        assert_eq!(
+            details[0].describe(),
+            "guest size shared-cpu-2x → shared-cpu-1x"
+        );
         assert!(!format!("{drift:?}{details:?}").contains("secret-b"));
     }
 }

@@ -94,7 +94,10 @@ pub fn from_status(
         },
         412 => BackendError::precondition(
             PreconditionCode::Other,
-            format!("{}: the Machine changed meanwhile or the lease is stale ({said})", doing.what),
+            format!(
+                "{}: the Machine changed meanwhile or the lease is stale ({said})",
+                doing.what
+            ),
         ),
         422 => BackendError::invalid(format!("{}: {said}", doing.what)),
         408 => BackendError::transient(format!("{}: Fly's wait ran out ({said})", doing.what)),
@@ -109,7 +112,9 @@ mod tests {
     #[test]
     fn the_lease_holder_is_read_from_flys_words() {
         assert_eq!(
-            lease_holder("machine 148e lease currently held by ana@acme.dev, expires at 2026-01-01"),
+            lease_holder(
+                "machine 148e lease currently held by ana@acme.dev, expires at 2026-01-01"
+            ),
             Some("ana@acme.dev".to_owned())
         );
         assert_eq!(lease_holder("no capacity in ams"), None);
@@ -119,8 +124,19 @@ mod tests {
     fn a_held_lease_is_a_conflict_naming_the_holder() {
         let doing = Doing::new("lease Machine 148e", "deploy shop");
         let body = br#"{"error":"lease currently held by ana@acme.dev"}"#;
-        let error = from_status(StatusCode::CONFLICT, &HeaderMap::new(), body, &doing, "FLY_API_TOKEN");
-        let BackendError::Conflict { changed_by, message, .. } = error else {
+        let error = from_status(
+            StatusCode::CONFLICT,
+            &HeaderMap::new(),
+            body,
+            &doing,
+            "FLY_API_TOKEN",
+        );
+        let BackendError::Conflict {
+            changed_by,
+            message,
+            ..
+        } = error
+        else {
             panic!("{error:?}");
         };
         assert_eq!(changed_by.as_deref(), Some("ana@acme.dev"));

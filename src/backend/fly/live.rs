@@ -86,8 +86,12 @@ impl Distribution {
         }
         out.parts = by.into_values().collect();
         // Most Machines first; on a tie, the newer deployment.
-        out.parts
-            .sort_by(|a, b| b.machines.len().cmp(&a.machines.len()).then(b.version.cmp(&a.version)));
+        out.parts.sort_by(|a, b| {
+            b.machines
+                .len()
+                .cmp(&a.machines.len())
+                .then(b.version.cmp(&a.version))
+        });
         out
     }
 
@@ -149,7 +153,14 @@ mod tests {
     fn a_mixed_state_names_each_release_and_its_share() {
         let lineage = Lineage::new(&[release(29, "a"), release(30, "b")]);
         let machines: Vec<Machine> = (0..6)
-            .map(|i| machine(&format!("m{i}"), if i < 4 { 29 } else { 30 }, "ams", "started"))
+            .map(|i| {
+                machine(
+                    &format!("m{i}"),
+                    if i < 4 { 29 } else { 30 },
+                    "ams",
+                    "started",
+                )
+            })
             .collect();
         let d = Distribution::new(&machines, &lineage);
         assert_eq!(d.live(), Some(29));
@@ -162,7 +173,10 @@ mod tests {
         let lineage = Lineage::new(&[release(29, "a"), release(30, "b"), release(31, "a")]);
         assert_eq!(lineage.origin(31), 29);
         assert_eq!(lineage.origin(30), 30);
-        let machines = vec![machine("m1", 31, "ams", "started"), machine("m2", 31, "ord", "stopped")];
+        let machines = vec![
+            machine("m1", 31, "ams", "started"),
+            machine("m2", 31, "ord", "stopped"),
+        ];
         let d = Distribution::new(&machines, &lineage);
         assert_eq!(d.label().unwrap(), "v29");
         assert_eq!(d.parts[0].carried, BTreeSet::from([31]));

@@ -96,7 +96,9 @@ pub fn deployment(release: &Release, snap: &Snapshot) -> Deployment {
             pruned: false,
         },
         commit: None,
-        author: release.user_name().map(|u| Arc::from(crate::text::inert(&u).as_ref())),
+        author: release
+            .user_name()
+            .map(|u| Arc::from(crate::text::inert(&u).as_ref())),
         created_at: release.created_at,
         build_status: build_status(&release.status),
         runtime_state: match part {

@@ -70,8 +70,12 @@ pub(crate) struct Inner {
 }
 
 impl FlyBackend {
-    pub fn from_config(config: &FlyBackendConfig, clock: SharedClock) -> Result<Self, FlyConfigError> {
-        let mut settings = FlySettings::new(config.api_base()?, config.machines_base()?, config.token()?);
+    pub fn from_config(
+        config: &FlyBackendConfig,
+        clock: SharedClock,
+    ) -> Result<Self, FlyConfigError> {
+        let mut settings =
+            FlySettings::new(config.api_base()?, config.machines_base()?, config.token()?);
         settings.token_env = config.token_env.clone();
         settings.org = config.org.clone();
         settings.project = config.project_name().to_owned();
@@ -128,13 +132,19 @@ impl Inner {
     /// Complete releases, oldest first, each naming the deployment it made live.
     async fn live_changes(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError> {
         let snap = self.snapshot(env, false).await?;
-        let mut complete: Vec<&api::Release> =
-            snap.history.iter().filter(|r| r.status == "complete").collect();
+        let mut complete: Vec<&api::Release> = snap
+            .history
+            .iter()
+            .filter(|r| r.status == "complete")
+            .collect();
         complete.sort_by_key(|r| r.version);
         let mut out: Vec<LiveChange> = Vec::new();
         for release in complete {
             let origin = snap.lineage.origin(release.version);
-            if out.last().is_some_and(|c| c.deployment == mapping::id(origin)) {
+            if out
+                .last()
+                .is_some_and(|c| c.deployment == mapping::id(origin))
+            {
                 continue;
             }
             out.push(LiveChange {
@@ -166,7 +176,9 @@ impl Backend for FlyBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let percent = (self.inner.max_unavailable * 100.0).round().clamp(1.0, 100.0) as u8;
+        let percent = (self.inner.max_unavailable * 100.0)
+            .round()
+            .clamp(1.0, 100.0) as u8;
         Capabilities {
             promote: false,
             redeploy_artifact: true,
@@ -195,7 +207,10 @@ impl Backend for FlyBackend {
             refused += usize::from(self.inner.refusal(app).await?.is_some());
         }
         Ok(Identity {
-            actor: format!("Fly token in ${} ({})", self.inner.token_env, self.inner.org),
+            actor: format!(
+                "Fly token in ${} ({})",
+                self.inner.token_env, self.inner.org
+            ),
             role: if refused == self.inner.apps.len() {
                 Role::ReadOnly
             } else {
@@ -215,7 +230,10 @@ impl Backend for FlyBackend {
         })
     }
 
-    async fn list_environments(&self, project: &ProjectId) -> Result<Vec<Environment>, BackendError> {
+    async fn list_environments(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<Environment>, BackendError> {
         let mut out = Vec::new();
         for name in self.inner.apps.keys() {
             let env = EnvRef::new(project.clone(), EnvironmentId::new(name.clone()));
@@ -228,11 +246,19 @@ impl Backend for FlyBackend {
         self.inner.environment_view(env).await
     }
 
-    async fn list_deployments(&self, env: &EnvRef, page: PageRequest) -> Result<Page<Deployment>, BackendError> {
+    async fn list_deployments(
+        &self,
+        env: &EnvRef,
+        page: PageRequest,
+    ) -> Result<Page<Deployment>, BackendError> {
         self.inner.deployments_page(env, page).await
     }
 
-    async fn get_deployment(&self, env: &EnvRef, id: &DeploymentId) -> Result<Deployment, BackendError> {
+    async fn get_deployment(
+        &self,
+        env: &EnvRef,
+        id: &DeploymentId,
+    ) -> Result<Deployment, BackendError> {
         self.inner.deployment(env, id).await
     }
 
@@ -240,11 +266,19 @@ impl Backend for FlyBackend {
         self.inner.build_diff(env, target).await
     }
 
-    async fn domains_to_move(&self, env: &EnvRef, target: &DeploymentId) -> Result<Vec<DomainMove>, BackendError> {
+    async fn domains_to_move(
+        &self,
+        env: &EnvRef,
+        target: &DeploymentId,
+    ) -> Result<Vec<DomainMove>, BackendError> {
         self.inner.moves(env, target).await
     }
 
-    async fn actions(&self, env: &EnvRef, deployment: &DeploymentId) -> Result<Vec<ActionAvailability>, BackendError> {
+    async fn actions(
+        &self,
+        env: &EnvRef,
+        deployment: &DeploymentId,
+    ) -> Result<Vec<ActionAvailability>, BackendError> {
         let snap = self.inner.snapshot(env, false).await?;
         let release = reads::find(&snap, deployment)?.clone();
         self.inner.availability(&snap, &release).await
@@ -266,10 +300,9 @@ impl Backend for FlyBackend {
     }
 
     async fn operation(&self, env: &EnvRef, id: &OperationId) -> Result<Operation, BackendError> {
-        self.inner
-            .book
-            .get(env, id)
-            .ok_or_else(|| BackendError::not_found(format!("operation {id} (started before this console?)")))
+        self.inner.book.get(env, id).ok_or_else(|| {
+            BackendError::not_found(format!("operation {id} (started before this console?)"))
+        })
     }
 
     async fn list_operations(&self, env: &EnvRef) -> Result<Vec<Operation>, BackendError> {
@@ -282,10 +315,16 @@ impl Backend for FlyBackend {
 
     /// Stops a rollout after the Machine it is on: the leases are given back and the
     /// release marked `interrupted`.
-    async fn cancel_operation(&self, env: &EnvRef, id: &OperationId) -> Result<Operation, BackendError> {
+    async fn cancel_operation(
+        &self,
+        env: &EnvRef,
+        id: &OperationId,
+    ) -> Result<Operation, BackendError> {
         let op = self.operation(env, id).await?;
         if !self.inner.book.ask_to_stop(id) {
-            return Err(BackendError::invalid(format!("operation {id} has already ended")));
+            return Err(BackendError::invalid(format!(
+                "operation {id} has already ended"
+            )));
         }
         Ok(op)
     }

@@ -186,7 +186,10 @@ mod tests {
             .iter()
             .map(|b| b.machines.iter().map(|m| m.id.as_str()).collect())
             .collect();
-        assert_eq!(ids, [vec!["m1"], vec!["m2", "m3"], vec!["m4", "m5"], vec!["m6"]]);
+        assert_eq!(
+            ids,
+            [vec!["m1"], vec!["m2", "m3"], vec!["m4", "m5"], vec!["m6"]]
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use super::client::{Api, Call};
 use super::errors::Doing;
 use super::mapping;
 use crate::backend::BackendError;
-use crate::domain::{MetricPoint, MetricSeries, MetricSource, MetricsQuery, MetricsScope, Timestamp};
+use crate::domain::{
+    MetricPoint, MetricSeries, MetricSource, MetricsQuery, MetricsScope, Timestamp,
+};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,11 +36,17 @@ fn matrix(answer: &Value) -> Result<ByInstance, BackendError> {
     }
     let mut out = ByInstance::new();
     for series in answer["data"]["result"].as_array().into_iter().flatten() {
-        let instance = series["metric"]["instance"].as_str().unwrap_or("").to_owned();
+        let instance = series["metric"]["instance"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         let entry = out.entry(instance).or_default();
         for point in series["values"].as_array().into_iter().flatten() {
             let at = point[0].as_f64().unwrap_or(0.0) as i64;
-            let value = point[1].as_str().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let value = point[1]
+                .as_str()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
             *entry.entry(at).or_insert(0.0) += value;
         }
     }
@@ -46,7 +54,12 @@ fn matrix(answer: &Value) -> Result<ByInstance, BackendError> {
 }
 
 impl Inner {
-    async fn range(&self, app: &str, query: &MetricsQuery, errors: bool) -> Result<ByInstance, BackendError> {
+    async fn range(
+        &self,
+        app: &str,
+        query: &MetricsQuery,
+        errors: bool,
+    ) -> Result<ByInstance, BackendError> {
         let call = Call::new(
             Api::Prometheus,
             Method::GET,
@@ -58,21 +71,24 @@ impl Inner {
         .query("end", query.to.timestamp())
         .query("step", query.step_secs.max(1));
         let answer: Value = self.client.get(&call, false).await.map_err(|e| match e {
-            BackendError::Forbidden { .. } | BackendError::Unauthorized { .. } | BackendError::NotFound { .. } => {
-                BackendError::Forbidden {
-                    action: "read metrics".to_owned(),
-                    reason: format!(
-                        "no metrics: the token in ${} cannot read {}'s managed Prometheus ({e})",
-                        self.token_env, self.org
-                    ),
-                }
-            }
+            BackendError::Forbidden { .. }
+            | BackendError::Unauthorized { .. }
+            | BackendError::NotFound { .. } => BackendError::Forbidden {
+                action: "read metrics".to_owned(),
+                reason: format!(
+                    "no metrics: the token in ${} cannot read {}'s managed Prometheus ({e})",
+                    self.token_env, self.org
+                ),
+            },
             other => other,
         })?;
         matrix(&answer)
     }
 
-    pub(super) async fn error_series(&self, query: &MetricsQuery) -> Result<MetricSeries, BackendError> {
+    pub(super) async fn error_series(
+        &self,
+        query: &MetricsQuery,
+    ) -> Result<MetricSeries, BackendError> {
         let snap = self.snapshot(&query.env, false).await?;
         let machines = self.client.machines(&snap.app, false).await?;
         let (all, errors) = tokio::try_join!(
@@ -82,7 +98,10 @@ impl Inner {
         // instance (Machine id) → the deployment it serves now.
         let serves: BTreeMap<String, i64> = machines
             .iter()
-            .filter_map(|m| m.release_version().map(|v| (m.id.clone(), snap.lineage.origin(v))))
+            .filter_map(|m| {
+                m.release_version()
+                    .map(|v| (m.id.clone(), snap.lineage.origin(v)))
+            })
             .collect();
         let (instances, window, deployment) = match &query.scope {
             MetricsScope::Environment => (None, None, snap.live_version()),
@@ -104,7 +123,10 @@ impl Inner {
         let pick = |by: &ByInstance| -> BTreeMap<i64, f64> {
             let mut sum = BTreeMap::new();
             for (instance, points) in by {
-                if instances.as_ref().is_some_and(|set| !set.contains(instance)) {
+                if instances
+                    .as_ref()
+                    .is_some_and(|set| !set.contains(instance))
+                {
                     continue;
                 }
                 for (at, v) in points {
@@ -141,17 +163,27 @@ impl Inner {
 
     /// When `version` was last the only release live: from its newest release (its own or a
     /// rollback to it) to the next complete release.
-    fn live_window(&self, snap: &mapping::Snapshot, version: i64) -> (Timestamp, Option<Timestamp>) {
+    fn live_window(
+        &self,
+        snap: &mapping::Snapshot,
+        version: i64,
+    ) -> (Timestamp, Option<Timestamp>) {
         let mut complete: Vec<&super::api::Release> = snap
             .history
             .iter()
             .filter(|r| r.status == "complete")
             .collect();
         complete.sort_by_key(|r| r.version);
-        let mut window = (chrono::DateTime::<chrono::Utc>::MIN_UTC, Some(chrono::DateTime::<chrono::Utc>::MIN_UTC));
+        let mut window = (
+            chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            Some(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+        );
         for (i, release) in complete.iter().enumerate() {
             if snap.lineage.origin(release.version) == version {
-                window = (release.created_at, complete.get(i + 1).map(|r| r.created_at));
+                window = (
+                    release.created_at,
+                    complete.get(i + 1).map(|r| r.created_at),
+                );
             }
         }
         window

@@ -31,7 +31,11 @@ impl Inner {
     }
 
     /// The app's releases and Machines as of now (`fresh`) or the shared window.
-    pub(super) async fn snapshot(&self, env: &EnvRef, fresh: bool) -> Result<Snapshot, BackendError> {
+    pub(super) async fn snapshot(
+        &self,
+        env: &EnvRef,
+        fresh: bool,
+    ) -> Result<Snapshot, BackendError> {
         let app = self.app(env)?;
         let (history, machines) = tokio::try_join!(
             self.client.history(&app, fresh),
@@ -120,7 +124,6 @@ pub fn find<'a>(snap: &'a Snapshot, id: &DeploymentId) -> Result<&'a Release, Ba
             crate::text::inert(id.as_str())
         ))
     })?;
-    snap.release(version).ok_or_else(|| {
-        BackendError::not_found(format!("release v{version} of {}", snap.app))
-    })
+    snap.release(version)
+        .ok_or_else(|| BackendError::not_found(format!("release v{version} of {}", snap.app)))
 }

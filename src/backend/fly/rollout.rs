@@ -66,7 +66,11 @@ impl Rollout {
         let kept = self.give_back().await;
         self.step(
             steps,
-            if kept.is_empty() { StepStatus::Done } else { StepStatus::Failed },
+            if kept.is_empty() {
+                StepStatus::Done
+            } else {
+                StepStatus::Failed
+            },
         );
         let (status, error) = match &outcome {
             Ok(()) => ("complete", None),
@@ -90,11 +94,17 @@ impl Rollout {
         match marked {
             Ok(()) => {
                 self.step(steps + 1, StepStatus::Done);
-                self.log(LogLevel::Info, format!("release v{} marked {status}", self.release.version));
+                self.log(
+                    LogLevel::Info,
+                    format!("release v{} marked {status}", self.release.version),
+                );
             }
             Err(e) => {
                 self.step(steps + 1, StepStatus::Failed);
-                problems.push(format!("release v{} could not be marked {status}: {e}", self.release.version));
+                problems.push(format!(
+                    "release v{} could not be marked {status}: {e}",
+                    self.release.version
+                ));
             }
         }
         let error = match outcome {
@@ -156,7 +166,10 @@ impl Rollout {
                 }
                 if let Err(e) = self.canary(&batch.machines[0]).await {
                     self.step(index, StepStatus::Failed);
-                    return Err(Stopped::Failed(format!("the canary of {} failed: {e}", batch.group)));
+                    return Err(Stopped::Failed(format!(
+                        "the canary of {} failed: {e}",
+                        batch.group
+                    )));
                 }
             }
             self.step(index, StepStatus::Done);
@@ -263,7 +276,11 @@ impl Rollout {
                 machine.region,
                 machine.group(),
                 self.release.version,
-                if machine.is_started() { "" } else { " (left stopped: it wakes on traffic)" }
+                if machine.is_started() {
+                    ""
+                } else {
+                    " (left stopped: it wakes on traffic)"
+                }
             ),
         );
         Ok(new)
@@ -275,7 +292,12 @@ impl Rollout {
         let wait = self
             .inner
             .client
-            .wait_started(&self.app, &machine.id, &machine.instance_id, self.inner.wait_timeout_secs)
+            .wait_started(
+                &self.app,
+                &machine.id,
+                &machine.instance_id,
+                self.inner.wait_timeout_secs,
+            )
             .await;
         if let Err(e) = wait {
             return Err(Stopped::Failed(format!(
@@ -287,7 +309,10 @@ impl Rollout {
             Some(e) => Stopped::Failed(format!("Machine {} ({region}): {e}", machine.id)),
             None => Stopped::Asked,
         })?;
-        self.log(LogLevel::Info, format!("Machine {} ({region}) started, checks passing", machine.id));
+        self.log(
+            LogLevel::Info,
+            format!("Machine {} ({region}) started, checks passing", machine.id),
+        );
         Ok(())
     }
 
@@ -309,7 +334,13 @@ impl Rollout {
                     .checks
                     .iter()
                     .filter(|c| c.status != "passing")
-                    .map(|c| format!("{} {}", crate::text::inert(&c.name), crate::text::inert(&c.status)))
+                    .map(|c| {
+                        format!(
+                            "{} {}",
+                            crate::text::inert(&c.name),
+                            crate::text::inert(&c.status)
+                        )
+                    })
                     .collect();
                 return Err(Some(format!("checks not passing: {}", failing.join(", "))));
             }
@@ -333,12 +364,22 @@ impl Rollout {
             .map_err(|e| e.to_string())?;
         self.log(
             LogLevel::Info,
-            format!("canary Machine {} ({}, {}) created", canary.id, canary.region, template.group()),
+            format!(
+                "canary Machine {} ({}, {}) created",
+                canary.id,
+                canary.region,
+                template.group()
+            ),
         );
         let checked = match self
             .inner
             .client
-            .wait_started(&self.app, &canary.id, &canary.instance_id, self.inner.wait_timeout_secs)
+            .wait_started(
+                &self.app,
+                &canary.id,
+                &canary.instance_id,
+                self.inner.wait_timeout_secs,
+            )
             .await
         {
             Ok(()) => self
@@ -353,10 +394,16 @@ impl Rollout {
             .destroy_machine(&self.app, &canary.id, None)
             .await;
         if let Err(e) = &destroyed {
-            self.log(LogLevel::Warn, format!("the canary Machine {} was not destroyed: {e}", canary.id));
+            self.log(
+                LogLevel::Warn,
+                format!("the canary Machine {} was not destroyed: {e}", canary.id),
+            );
         }
         checked?;
-        self.log(LogLevel::Info, format!("canary Machine {} passed and was destroyed", canary.id));
+        self.log(
+            LogLevel::Info,
+            format!("canary Machine {} passed and was destroyed", canary.id),
+        );
         Ok(())
     }
 

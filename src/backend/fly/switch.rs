@@ -10,7 +10,9 @@ use super::mapping::{self, Snapshot};
 use super::plan::{self, Pace};
 use super::reads::find;
 use super::rollout::{Held, Rollout};
-use crate::backend::{BackendError, OperationHandle, OperationRequest, PreconditionCode, RedeployRequest};
+use crate::backend::{
+    BackendError, OperationHandle, OperationRequest, PreconditionCode, RedeployRequest,
+};
 use crate::domain::{
     Action, DeploymentId, EnvRef, LogLevel, LogLine, Operation, OperationId, OperationKind,
     OperationStatus, Scope, Step, StepStatus, Strategy,
@@ -198,9 +200,17 @@ impl Inner {
                 return Err(error);
             }
         };
-        if let Err(error) = self.client.set_release_status(&app, &release.id, "running", None).await {
-            self.fail_release(&app, &release, &format!("could not mark it running: {error}"))
-                .await;
+        if let Err(error) = self
+            .client
+            .set_release_status(&app, &release.id, "running", None)
+            .await
+        {
+            self.fail_release(
+                &app,
+                &release,
+                &format!("could not mark it running: {error}"),
+            )
+            .await;
             return Err(error);
         }
         let leases = match self.lease_all(&app, &to_update).await {
@@ -260,7 +270,11 @@ impl Inner {
     async fn lease_all(&self, app: &str, machines: &[Machine]) -> Result<Vec<Held>, BackendError> {
         let mut held: Vec<Held> = Vec::new();
         for machine in machines {
-            match self.client.lease(app, &machine.id, self.lease_ttl_secs, None).await {
+            match self
+                .client
+                .lease(app, &machine.id, self.lease_ttl_secs, None)
+                .await
+            {
                 Ok(lease) => held.push(Held {
                     machine: machine.id.clone(),
                     nonce: lease.nonce,
@@ -268,7 +282,11 @@ impl Inner {
                 }),
                 Err(error) => {
                     for lease in &held {
-                        if let Err(e) = self.client.release_lease(app, &lease.machine, &lease.nonce).await {
+                        if let Err(e) = self
+                            .client
+                            .release_lease(app, &lease.machine, &lease.nonce)
+                            .await
+                        {
                             tracing::warn!(app, machine = %lease.machine, error = %e, "could not give a lease back");
                         }
                     }
@@ -298,14 +316,21 @@ impl Inner {
             return;
         };
         for release in page.releases {
-            let unmarked = !matches!(release.status.as_str(), "complete" | "failed" | "interrupted");
+            let unmarked = !matches!(
+                release.status.as_str(),
+                "complete" | "failed" | "interrupted"
+            );
             if release.version > newest && release.image() == image && unmarked {
                 let lost = NewRelease {
                     id: release.id.clone(),
                     version: release.version,
                 };
-                self.fail_release(app, &lost, "the answer to its creation was lost; nothing was deployed")
-                    .await;
+                self.fail_release(
+                    app,
+                    &lost,
+                    "the answer to its creation was lost; nothing was deployed",
+                )
+                .await;
             }
         }
     }
@@ -332,7 +357,10 @@ impl Inner {
                 ),
                 now,
             ),
-            done_step(format!("create release v{} (running)", release.version), now),
+            done_step(
+                format!("create release v{} (running)", release.version),
+                now,
+            ),
             done_step(format!("lease {} Machines", machines.len()), now),
         ];
         if pace.canary() {
@@ -346,7 +374,11 @@ impl Inner {
                 Some(plan::CANARY_SECS * groups.len() as u64),
             ));
         }
-        let per_batch = if pace.waits() { plan::MACHINE_SECS } else { plan::IMMEDIATE_SECS };
+        let per_batch = if pace.waits() {
+            plan::MACHINE_SECS
+        } else {
+            plan::IMMEDIATE_SECS
+        };
         for (i, batch) in batches.iter().enumerate() {
             steps.push(pending_step(
                 format!("batch {}/{}: {}", i + 1, batches.len(), batch.describe()),
@@ -354,7 +386,10 @@ impl Inner {
             ));
         }
         steps.push(pending_step("give the leases back", None));
-        steps.push(pending_step(format!("mark release v{} complete", release.version), None));
+        steps.push(pending_step(
+            format!("mark release v{} complete", release.version),
+            None,
+        ));
         let what = match ask.kind {
             OperationKind::Redeploy => format!("redeploy of {}", mapping::label(target.version)),
             _ => format!("rollback to {}", mapping::label(target.version)),
@@ -385,7 +420,8 @@ impl Inner {
             created_at: now,
             updated_at: now,
             finished_at: None,
-            new_deployment: (ask.kind == OperationKind::Redeploy).then(|| mapping::id(release.version)),
+            new_deployment: (ask.kind == OperationKind::Redeploy)
+                .then(|| mapping::id(release.version)),
             error: None,
         }
     }
@@ -409,7 +445,9 @@ fn check_expected(snap: &Snapshot, expected: Option<&DeploymentId>) -> Result<()
         changed_by: snap.live_author(),
         message: format!(
             "live changed since you looked: you saw {}, the Machines now run {}{}",
-            mapping::version_of(expected).map(mapping::label).unwrap_or_else(|| crate::text::inert(expected.as_str()).into_owned()),
+            mapping::version_of(expected)
+                .map(mapping::label)
+                .unwrap_or_else(|| crate::text::inert(expected.as_str()).into_owned()),
             snap.live.label().unwrap_or_else(|| "nothing".to_owned()),
             snap.live_author()
                 .map(|who| format!(" (deployed by {})", crate::text::inert(&who)))

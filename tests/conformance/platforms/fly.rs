@@ -89,12 +89,14 @@ impl Platform for FlyPlatform {
     }
 
     async fn creations(&self) -> usize {
-        self.fake.with(|s| s.releases.iter().filter(|r| r.app == APP).count())
+        self.fake
+            .with(|s| s.releases.iter().filter(|r| r.app == APP).count())
     }
 
     async fn colleague_moves_live(&self, to: &DeploymentId) -> Option<String> {
         // Ana runs `fly deploy --image` of that release's image from her laptop.
-        self.fake.with(|s| s.colleague_deploys(APP, version(to), COLLEAGUE));
+        self.fake
+            .with(|s| s.colleague_deploys(APP, version(to), COLLEAGUE));
         Some(COLLEAGUE.to_owned())
     }
 

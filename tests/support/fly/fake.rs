@@ -184,7 +184,9 @@ fn respond(reply: &Reply) -> Response {
         None => StatusCode::from_u16(reply.status).unwrap().into_response(),
     };
     for (name, value) in &reply.headers {
-        response.headers_mut().insert(*name, value.parse().expect("header value"));
+        response
+            .headers_mut()
+            .insert(*name, value.parse().expect("header value"));
     }
     response
 }
@@ -199,7 +201,14 @@ async fn handle(
 ) -> Response {
     let (reply, late) = {
         let mut s = state.lock().unwrap();
-        answer(&mut s, &method, uri.path(), raw.as_deref(), &headers, &bytes)
+        answer(
+            &mut s,
+            &method,
+            uri.path(),
+            raw.as_deref(),
+            &headers,
+            &bytes,
+        )
     };
     if let Some(wait) = late {
         tokio::time::sleep(wait).await;
@@ -242,7 +251,8 @@ fn answer(
         match serde_json::from_slice(bytes) {
             Ok(v) => Some(v),
             Err(e) => {
-                s.violations.push(format!("{method} {path}: body is not JSON: {e}"));
+                s.violations
+                    .push(format!("{method} {path}: body is not JSON: {e}"));
                 Some(Value::Null)
             }
         }
@@ -258,23 +268,64 @@ fn answer(
         .map(str::to_owned);
     let present: Vec<String> = headers.keys().map(|k| k.as_str().to_owned()).collect();
     let (api, route) = if path == "/graphql" {
-        let query_text = body.as_ref().and_then(|b| b["query"].as_str()).unwrap_or("");
-        (Api::GraphQl, format!("graphql {}", model::graphql_operation(query_text)))
+        let query_text = body
+            .as_ref()
+            .and_then(|b| b["query"].as_str())
+            .unwrap_or("");
+        (
+            Api::GraphQl,
+            format!("graphql {}", model::graphql_operation(query_text)),
+        )
     } else if path.starts_with("/prometheus/") {
         (Api::Prometheus, "GET prometheus query_range".to_owned())
     } else {
-        match api_of(path).and_then(|(api, spec)| spec.route(method.as_str(), path).map(|r| (api, r.name()))) {
+        match api_of(path)
+            .and_then(|(api, spec)| spec.route(method.as_str(), path).map(|r| (api, r.name())))
+        {
             Some(found) => found,
             None => {
-                s.violations.push(format!("{method} {path}: no such operation in the Fly specs"));
+                s.violations.push(format!(
+                    "{method} {path}: no such operation in the Fly specs"
+                ));
                 let reply = Reply::json(404, error("not found"));
-                s.record(Api::Machines, method, path, "?".to_owned(), &query, &body, nonce, authorization, 404);
+                s.record(
+                    Api::Machines,
+                    method,
+                    path,
+                    "?".to_owned(),
+                    &query,
+                    &body,
+                    nonce,
+                    authorization,
+                    404,
+                );
                 return (reply, None);
             }
         }
     };
-    let (reply, late) = checked(s, api, method, path, &route, &query, body.as_ref(), nonce.as_deref(), &authorization, &present);
-    s.record(api, method, path, route, &query, &body, nonce, authorization, reply.status);
+    let (reply, late) = checked(
+        s,
+        api,
+        method,
+        path,
+        &route,
+        &query,
+        body.as_ref(),
+        nonce.as_deref(),
+        &authorization,
+        &present,
+    );
+    s.record(
+        api,
+        method,
+        path,
+        route,
+        &query,
+        &body,
+        nonce,
+        authorization,
+        reply.status,
+    );
     (reply, late)
 }
 
@@ -367,7 +418,9 @@ fn checked(
     {
         // Lease answers come in an envelope the spec does not describe (§9).
         let body = match route {
-            "POST /apps/{app_name}/machines/{machine_id}/lease" => reply.body.as_ref().map(|b| b["data"].clone()),
+            "POST /apps/{app_name}/machines/{machine_id}/lease" => {
+                reply.body.as_ref().map(|b| b["data"].clone())
+            }
             "DELETE /apps/{app_name}/machines/{machine_id}/lease" => None,
             _ => reply.body.clone(),
         };

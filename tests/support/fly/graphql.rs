@@ -35,7 +35,9 @@ fn tokens(text: &str) -> Vec<String> {
             let block = chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"');
             if block {
                 i += 3;
-                while i + 2 < chars.len() && !(chars[i] == '"' && chars[i + 1] == '"' && chars[i + 2] == '"') {
+                while i + 2 < chars.len()
+                    && !(chars[i] == '"' && chars[i + 1] == '"' && chars[i + 2] == '"')
+                {
                     i += 1;
                 }
                 i += 3;
@@ -52,7 +54,9 @@ fn tokens(text: &str) -> Vec<String> {
             out.push("\"\"".to_owned());
         } else if c.is_alphanumeric() || c == '_' || c == '$' || c == '-' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '-' | '.')) {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '-' | '.'))
+            {
                 i += 1;
             }
             out.push(chars[start..i].iter().collect());
@@ -105,7 +109,11 @@ fn parse(text: &str) -> Schema {
     while i < t.len() {
         match t[i].as_str() {
             "schema" => {
-                let end = t[i..].iter().position(|x| x == "}").map(|p| i + p).unwrap_or(t.len());
+                let end = t[i..]
+                    .iter()
+                    .position(|x| x == "}")
+                    .map(|p| i + p)
+                    .unwrap_or(t.len());
                 if let Some(q) = t[i..end].iter().position(|x| x == "query") {
                     schema.query_root = t[i + q + 2].clone();
                 }
@@ -135,7 +143,9 @@ fn parse(text: &str) -> Schema {
                             match t[j].as_str() {
                                 "(" => depth += 1,
                                 ")" => depth -= 1,
-                                ":" if depth == 0 && j > i + 1 && t[j - 1] != "\"\"" => args.push(t[j - 1].clone()),
+                                ":" if depth == 0 && j > i + 1 && t[j - 1] != "\"\"" => {
+                                    args.push(t[j - 1].clone())
+                                }
                                 _ => {}
                             }
                             j += 1;
@@ -219,7 +229,10 @@ impl Schema {
                 let mut j = i + 1;
                 while j + 1 < end {
                     if t[j + 1] == ":" && !field.args.contains(&t[j]) {
-                        problems.push(format!("GraphQL ({FILE}): `{of}.{name}` takes no argument `{}`", t[j]));
+                        problems.push(format!(
+                            "GraphQL ({FILE}): `{of}.{name}` takes no argument `{}`",
+                            t[j]
+                        ));
                     }
                     j += 1;
                 }

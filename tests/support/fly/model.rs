@@ -60,7 +60,10 @@ impl FakeMachine {
     }
 
     pub fn release_version(&self) -> Option<i64> {
-        self.config["metadata"]["fly_release_version"].as_str()?.parse().ok()
+        self.config["metadata"]["fly_release_version"]
+            .as_str()?
+            .parse()
+            .ok()
     }
 }
 
@@ -173,7 +176,10 @@ impl FakeState {
     }
 
     pub fn release(&self, version: i64) -> &FakeRelease {
-        self.releases.iter().find(|r| r.version == version).expect("release")
+        self.releases
+            .iter()
+            .find(|r| r.version == version)
+            .expect("release")
     }
 
     pub fn newest_release(&self, app: &str) -> &FakeRelease {
@@ -186,7 +192,12 @@ impl FakeState {
 
     /// The release that introduced `version`'s image.
     pub fn origin(&self, app: &str, version: i64) -> i64 {
-        let Some(image) = self.releases.iter().find(|r| r.app == app && r.version == version).map(|r| r.image.clone()) else {
+        let Some(image) = self
+            .releases
+            .iter()
+            .find(|r| r.app == app && r.version == version)
+            .map(|r| r.image.clone())
+        else {
             return version;
         };
         self.releases
@@ -200,7 +211,11 @@ impl FakeState {
     /// Counted Machines of `app` per deployment (origin release).
     pub fn distribution(&self, app: &str) -> BTreeMap<i64, usize> {
         let mut out = BTreeMap::new();
-        for m in self.machines.iter().filter(|m| m.app == app && m.state != "destroyed") {
+        for m in self
+            .machines
+            .iter()
+            .filter(|m| m.app == app && m.state != "destroyed")
+        {
             if m.config["metadata"]["fly_canary"] == "true" {
                 continue;
             }
@@ -229,7 +244,15 @@ impl FakeState {
             .collect()
     }
 
-    pub fn add_release(&mut self, app: &str, version: i64, image: &str, user: &str, status: &str, definition: Value) {
+    pub fn add_release(
+        &mut self,
+        app: &str,
+        version: i64,
+        image: &str,
+        user: &str,
+        status: &str,
+        definition: Value,
+    ) {
         let created_at = self.now() - 3600 * (100 - version).max(0);
         self.releases.push(FakeRelease {
             id: format!("rel_{app}_{version}"),
@@ -246,7 +269,15 @@ impl FakeState {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn add_machine(&mut self, app: &str, id: &str, region: &str, group: &str, state: &str, version: i64) {
+    pub fn add_machine(
+        &mut self,
+        app: &str,
+        id: &str,
+        region: &str,
+        group: &str,
+        state: &str,
+        version: i64,
+    ) {
         let image = self.release(version).image.clone();
         let release_id = self.release(version).id.clone();
         self.machines.push(FakeMachine {
@@ -283,11 +314,19 @@ impl FakeState {
         let new = self.newest_release(app).version + 1;
         self.add_release(app, new, &image, user, "complete", json!({}));
         let now = self.now();
-        if let Some(r) = self.releases.iter_mut().find(|r| r.version == new && r.app == app) {
+        if let Some(r) = self
+            .releases
+            .iter_mut()
+            .find(|r| r.version == new && r.app == app)
+        {
             r.created_at = now;
         }
         let id = format!("rel_{app}_{new}");
-        for m in self.machines.iter_mut().filter(|m| m.app == app && m.state != "destroyed") {
+        for m in self
+            .machines
+            .iter_mut()
+            .filter(|m| m.app == app && m.state != "destroyed")
+        {
             m.config["image"] = json!(image);
             m.config["metadata"]["fly_release_version"] = json!(new.to_string());
             m.config["metadata"]["fly_release_id"] = json!(id);
@@ -340,7 +379,10 @@ pub struct Request<'a> {
 
 impl Request<'_> {
     fn param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Path segment `n` (0-based after the API prefix).
@@ -349,7 +391,12 @@ impl Request<'_> {
             .path
             .trim_start_matches("/v1")
             .trim_start_matches("/api/v1");
-        trimmed.trim_start_matches('/').split('/').nth(n).unwrap_or("").to_owned()
+        trimmed
+            .trim_start_matches('/')
+            .split('/')
+            .nth(n)
+            .unwrap_or("")
+            .to_owned()
     }
 }
 
@@ -378,7 +425,9 @@ pub fn authenticate(s: &mut FakeState, api: Api, authorization: &str) -> Result<
         _ => "Bearer",
     };
     if scheme != wanted {
-        s.violations.push(format!("{api:?}: Authorization scheme {scheme}, Fly's clients send {wanted}"));
+        s.violations.push(format!(
+            "{api:?}: Authorization scheme {scheme}, Fly's clients send {wanted}"
+        ));
         return Err(Reply::json(401, error("unauthorized: wrong scheme")));
     }
     Ok(token)
@@ -498,10 +547,16 @@ fn graphql(s: &mut FakeState, r: &Request<'_>) -> Reply {
     match graphql_operation(query) {
         "releases" => {
             let first = vars["first"].as_u64().unwrap_or(25) as usize;
-            let after = vars["after"].as_str().and_then(|c| c.strip_prefix("cursor-v")).and_then(|v| v.parse::<i64>().ok());
+            let after = vars["after"]
+                .as_str()
+                .and_then(|c| c.strip_prefix("cursor-v"))
+                .and_then(|v| v.parse::<i64>().ok());
             let mut list: Vec<&FakeRelease> = s.releases.iter().filter(|x| x.app == app).collect();
             list.sort_by_key(|x| std::cmp::Reverse(x.version));
-            let rest: Vec<&FakeRelease> = list.into_iter().filter(|x| after.is_none_or(|a| x.version < a)).collect();
+            let rest: Vec<&FakeRelease> = list
+                .into_iter()
+                .filter(|x| after.is_none_or(|a| x.version < a))
+                .collect();
             let page: Vec<&FakeRelease> = rest.iter().take(first).copied().collect();
             let more = rest.len() > page.len();
             let with_config = query.contains("configDefinition");
@@ -520,8 +575,11 @@ fn graphql(s: &mut FakeState, r: &Request<'_>) -> Reply {
                 })
                 .collect();
             let end = page.last().map(|x| format!("cursor-v{}", x.version));
-            Reply::json(200, json!({ "data": { "app": { "releasesUnprocessed": {
-                "nodes": nodes, "pageInfo": { "endCursor": end, "hasNextPage": more } } } } }))
+            Reply::json(
+                200,
+                json!({ "data": { "app": { "releasesUnprocessed": {
+                "nodes": nodes, "pageInfo": { "endCursor": end, "hasNextPage": more } } } } }),
+            )
         }
         "image" => {
             let reference = vars["ref"].as_str().unwrap_or("");
@@ -529,7 +587,10 @@ fn graphql(s: &mut FakeState, r: &Request<'_>) -> Reply {
             if s.deleted_images.contains(reference) || !known {
                 return Reply::json(200, json!({ "data": { "app": { "image": null } } }));
             }
-            Reply::json(200, json!({ "data": { "app": { "image": { "digest": digest(reference) } } } }))
+            Reply::json(
+                200,
+                json!({ "data": { "app": { "image": { "digest": digest(reference) } } } }),
+            )
         }
         _ => Reply::json(200, json!({ "errors": [{ "message": "unknown query" }] })),
     }
@@ -541,10 +602,18 @@ fn prometheus(s: &mut FakeState, r: &Request<'_>) -> Reply {
     }
     let query = r.param("query").unwrap_or("");
     let errors = query.contains("status=~");
-    let app = query.split("app=\"").nth(1).and_then(|x| x.split('"').next()).unwrap_or("");
+    let app = query
+        .split("app=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .unwrap_or("");
     let start: i64 = r.param("start").and_then(|v| v.parse().ok()).unwrap_or(0);
     let end: i64 = r.param("end").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let step: i64 = r.param("step").and_then(|v| v.parse().ok()).unwrap_or(60).max(1);
+    let step: i64 = r
+        .param("step")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+        .max(1);
     let result: Vec<Value> = s
         .machines
         .iter()
@@ -559,7 +628,10 @@ fn prometheus(s: &mut FakeState, r: &Request<'_>) -> Reply {
             json!({ "metric": { "app": app, "instance": m.id, "region": m.region }, "values": values })
         })
         .collect();
-    Reply::json(200, json!({ "status": "success", "data": { "resultType": "matrix", "result": result } }))
+    Reply::json(
+        200,
+        json!({ "status": "success", "data": { "resultType": "matrix", "result": result } }),
+    )
 }
 
 fn releases(s: &mut FakeState, r: &Request<'_>) -> Reply {
@@ -570,7 +642,14 @@ fn releases(s: &mut FakeState, r: &Request<'_>) -> Reply {
             if let Err(reply) = may_write(r.token, &app) {
                 return reply;
             }
-            let version = s.releases.iter().filter(|x| x.app == app).map(|x| x.version).max().unwrap_or(0) + 1;
+            let version = s
+                .releases
+                .iter()
+                .filter(|x| x.app == app)
+                .map(|x| x.version)
+                .max()
+                .unwrap_or(0)
+                + 1;
             let id = s.fresh("rel_");
             let release = FakeRelease {
                 id,
@@ -591,7 +670,11 @@ fn releases(s: &mut FakeState, r: &Request<'_>) -> Reply {
         }
         "PATCH /api/v1/releases/{release_id}" => {
             let id = r.segment(1);
-            let status = r.body.and_then(|b| b["status"].as_str()).unwrap_or("").to_owned();
+            let status = r
+                .body
+                .and_then(|b| b["status"].as_str())
+                .unwrap_or("")
+                .to_owned();
             let Some(release) = s.releases.iter_mut().find(|x| x.id == id) else {
                 return Reply::json(404, error("release not found"));
             };
@@ -610,15 +693,28 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
     if r.route == "POST /tokens/authorize" {
         let body = r.body.cloned().unwrap_or(Value::Null);
         let app = body["access"]["app_name"].as_str().unwrap_or("");
-        let writes = body["access"]["action"].as_str().unwrap_or("r").contains('w');
-        let header_token = body["header"].as_str().and_then(|h| h.split_once(' ')).map(|(_, t)| t).unwrap_or("");
+        let writes = body["access"]["action"]
+            .as_str()
+            .unwrap_or("r")
+            .contains('w');
+        let header_token = body["header"]
+            .as_str()
+            .and_then(|h| h.split_once(' '))
+            .map(|(_, t)| t)
+            .unwrap_or("");
         if header_token != r.token.secret {
             return Reply::json(400, error("the header is not the caller's token"));
         }
         if writes && may_write(r.token, app).is_err() {
-            return Reply::json(400, error(&format!("token does not allow write access to app {app}")));
+            return Reply::json(
+                400,
+                error(&format!("token does not allow write access to app {app}")),
+            );
         }
-        return Reply::json(200, json!({ "access": { "action": if writes { 2 } else { 1 } } }));
+        return Reply::json(
+            200,
+            json!({ "access": { "action": if writes { 2 } else { 1 } } }),
+        );
     }
     let app = r.segment(1);
     if !s.apps.contains(&app) {
@@ -646,12 +742,17 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
                 .iter()
                 .map(|h| json!({ "hostname": h, "configured": true, "status": "Ready" }))
                 .collect();
-            Reply::json(200, json!({ "certificates": list, "total_count": hosts.len() }))
+            Reply::json(
+                200,
+                json!({ "certificates": list, "total_count": hosts.len() }),
+            )
         }
-        "GET /apps/{app_name}/machines/{machine_id}" => match s.machines.iter().find(|m| m.id == machine_id) {
-            Some(m) => Reply::json(200, machine_json(s, m)),
-            None => Reply::json(404, error("machine not found")),
-        },
+        "GET /apps/{app_name}/machines/{machine_id}" => {
+            match s.machines.iter().find(|m| m.id == machine_id) {
+                Some(m) => Reply::json(200, machine_json(s, m)),
+                None => Reply::json(404, error("machine not found")),
+            }
+        }
         "POST /apps/{app_name}/machines/{machine_id}/lease" => {
             let ttl: i64 = r.param("ttl").and_then(|v| v.parse().ok()).unwrap_or(30);
             let owner = r.token.owner.clone();
@@ -662,19 +763,25 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
             if let Some(held) = m.lease.as_ref().filter(|l| l.expires_at > now)
                 && r.nonce != Some(held.nonce.as_str())
             {
-                return Reply::json(409, error(&format!(
-                    "lease currently held by {}, expires at {}",
-                    held.owner, held.expires_at
-                )));
+                return Reply::json(
+                    409,
+                    error(&format!(
+                        "lease currently held by {}, expires at {}",
+                        held.owner, held.expires_at
+                    )),
+                );
             }
             m.lease = Some(FakeLease {
                 nonce: nonce.clone(),
                 owner: owner.clone(),
                 expires_at: now + ttl,
             });
-            Reply::json(201, json!({ "status": "success", "data": {
+            Reply::json(
+                201,
+                json!({ "status": "success", "data": {
                 "nonce": nonce, "expires_at": now + ttl, "owner": owner,
-                "description": "", "version": m.instance_id() } }))
+                "description": "", "version": m.instance_id() } }),
+            )
         }
         "DELETE /apps/{app_name}/machines/{machine_id}/lease" => {
             let Some(m) = s.machine_mut(&machine_id) else {
@@ -685,7 +792,9 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
                     m.lease = None;
                     Reply::json(200, json!({ "status": "success", "data": { "ok": true } }))
                 }
-                Some(held) if held.expires_at > now => Reply::json(409, error("lease nonce mismatch")),
+                Some(held) if held.expires_at > now => {
+                    Reply::json(409, error("lease nonce mismatch"))
+                }
                 _ => Reply::json(404, error("no lease held")),
             }
         }
@@ -720,7 +829,10 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
             Reply::json(200, json!({ "ok": true }))
         }
         "GET /apps/{app_name}/machines/{machine_id}/wait" => {
-            let timeout: i64 = r.param("timeout").and_then(|v| v.parse().ok()).unwrap_or(60);
+            let timeout: i64 = r
+                .param("timeout")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(60);
             let Some(m) = s.machines.iter().find(|m| m.id == machine_id).cloned() else {
                 return Reply::json(404, error("machine not found"));
             };
@@ -731,7 +843,8 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
             match m.state.as_str() {
                 "started" => Reply::json(200, json!({ "ok": true, "state": "started" })),
                 "starting" if m.ready_at <= now + timeout => {
-                    s.clock.set(chrono::DateTime::from_timestamp(m.ready_at, 0).unwrap());
+                    s.clock
+                        .set(chrono::DateTime::from_timestamp(m.ready_at, 0).unwrap());
                     settle(s);
                     Reply::json(200, json!({ "ok": true, "state": "started" }))
                 }
@@ -759,7 +872,10 @@ fn update(s: &mut FakeState, r: &Request<'_>, id: &str, now: i64) -> Reply {
     if let Some(held) = m.lease.as_ref().filter(|l| l.expires_at > now)
         && r.nonce != Some(held.nonce.as_str())
     {
-        return Reply::json(412, error("lease nonce mismatch: the lease is held with another nonce"));
+        return Reply::json(
+            412,
+            error("lease nonce mismatch: the lease is held with another nonce"),
+        );
     }
     if let Some(version) = body["current_version"].as_str()
         && version != m.instance_id()
@@ -789,7 +905,10 @@ fn update(s: &mut FakeState, r: &Request<'_>, id: &str, now: i64) -> Reply {
     }
     let m = m.clone();
     if !dropped.is_empty() {
-        s.violations.push(format!("update of {id} dropped {}: a partial config", dropped.join(", ")));
+        s.violations.push(format!(
+            "update of {id} dropped {}: a partial config",
+            dropped.join(", ")
+        ));
     }
     Reply::json(200, machine_json(s, &m))
 }

@@ -111,7 +111,8 @@ fn convert(schema: &Value) -> Value {
             let nullable = map.get("nullable").and_then(Value::as_bool) == Some(true);
             for (key, value) in map {
                 match key.as_str() {
-                    "nullable" | "example" | "discriminator" | "deprecated" | "x-enum-varnames" => {}
+                    "nullable" | "example" | "discriminator" | "deprecated" | "x-enum-varnames" => {
+                    }
                     "properties" => {
                         let props = value.as_object().map(|props| {
                             props
@@ -119,7 +120,10 @@ fn convert(schema: &Value) -> Value {
                                 .map(|(name, s)| (name.clone(), convert(s)))
                                 .collect::<Map<_, _>>()
                         });
-                        out.insert(key.clone(), props.map(Value::Object).unwrap_or(value.clone()));
+                        out.insert(
+                            key.clone(),
+                            props.map(Value::Object).unwrap_or(value.clone()),
+                        );
                     }
                     "enum" | "default" | "const" | "examples" => {
                         out.insert(key.clone(), value.clone());
@@ -177,13 +181,23 @@ impl Spec {
         };
         self.operation(route)["parameters"]
             .as_array()
-            .map(|ps| ps.iter().map(resolve).filter(|p| p["in"] == place).collect())
+            .map(|ps| {
+                ps.iter()
+                    .map(resolve)
+                    .filter(|p| p["in"] == place)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Problems with a request's query: undeclared parameters (but `allowed`, the real
     /// API's extras), wrong types, required ones missing.
-    pub fn check_query(&self, route: &Route, query: &[(String, String)], allowed: &[&str]) -> Vec<String> {
+    pub fn check_query(
+        &self,
+        route: &Route,
+        query: &[(String, String)],
+        allowed: &[&str],
+    ) -> Vec<String> {
         let declared = self.parameters(route, "query");
         let mut problems = Vec::new();
         for (name, value) in query {
@@ -191,7 +205,11 @@ impl Spec {
                 continue;
             }
             let Some(param) = declared.iter().find(|p| p["name"] == name.as_str()) else {
-                problems.push(format!("{} ({}): query parameter `{name}` is not in the spec", route.name(), self.file));
+                problems.push(format!(
+                    "{} ({}): query parameter `{name}` is not in the spec",
+                    route.name(),
+                    self.file
+                ));
                 continue;
             };
             let schema = &param["schema"];
@@ -201,12 +219,20 @@ impl Spec {
                 _ => true,
             };
             if !ok {
-                problems.push(format!("{}: query `{name}={value}` does not fit {schema}", route.name()));
+                problems.push(format!(
+                    "{}: query `{name}={value}` does not fit {schema}",
+                    route.name()
+                ));
             }
         }
         for param in &declared {
-            if param["required"] == true && !query.iter().any(|(n, _)| param["name"] == n.as_str()) {
-                problems.push(format!("{}: required query parameter {} missing", route.name(), param["name"]));
+            if param["required"] == true && !query.iter().any(|(n, _)| param["name"] == n.as_str())
+            {
+                problems.push(format!(
+                    "{}: required query parameter {} missing",
+                    route.name(),
+                    param["name"]
+                ));
             }
         }
         problems
@@ -229,7 +255,11 @@ impl Spec {
         }
         let schemas: Map<String, Value> = self.doc["components"]["schemas"]
             .as_object()
-            .map(|s| s.iter().map(|(name, s)| (name.clone(), convert(s))).collect())
+            .map(|s| {
+                s.iter()
+                    .map(|(name, s)| (name.clone(), convert(s)))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut root = json!({ "components": { "schemas": schemas } });
         for (k, v) in convert(schema).as_object().expect("schema object") {
@@ -241,17 +271,30 @@ impl Spec {
                 .build(&root)
                 .unwrap_or_else(|e| panic!("schema for {key}: {e}")),
         );
-        self.validators.lock().unwrap().insert(key, validator.clone());
+        self.validators
+            .lock()
+            .unwrap()
+            .insert(key, validator.clone());
         validator
     }
 
     /// Problems with a request body; `body_optional` where the real client sends none
     /// though the spec requires one.
-    pub fn check_request(&self, route: &Route, body: Option<&Value>, body_optional: bool) -> Vec<String> {
+    pub fn check_request(
+        &self,
+        route: &Route,
+        body: Option<&Value>,
+        body_optional: bool,
+    ) -> Vec<String> {
         let op = self.operation(route);
-        let schema = op["requestBody"]["content"].get("application/json").map(|m| &m["schema"]);
+        let schema = op["requestBody"]["content"]
+            .get("application/json")
+            .map(|m| &m["schema"]);
         match (schema, body) {
-            (None, Some(_)) => vec![format!("{}: the spec declares no request body", route.name())],
+            (None, Some(_)) => vec![format!(
+                "{}: the spec declares no request body",
+                route.name()
+            )],
             (None, None) => Vec::new(),
             (Some(_), None) if op["requestBody"]["required"] == true && !body_optional => {
                 vec![format!("{}: the spec requires a body", route.name())]
@@ -261,7 +304,14 @@ impl Spec {
                 let validator = self.validator(format!("{} request", route.name()), schema);
                 validator
                     .iter_errors(body)
-                    .map(|e| format!("{} request ({}): {e} at {}", route.name(), self.file, e.instance_path()))
+                    .map(|e| {
+                        format!(
+                            "{} request ({}): {e} at {}",
+                            route.name(),
+                            self.file,
+                            e.instance_path()
+                        )
+                    })
                     .collect()
             }
         }
@@ -271,11 +321,20 @@ impl Spec {
     pub fn check_response(&self, route: &Route, status: u16, body: Option<&Value>) -> Vec<String> {
         let responses = &self.operation(route)["responses"];
         let response = &responses[status.to_string()];
-        let response = if response.is_object() { response } else { &responses["default"] };
+        let response = if response.is_object() {
+            response
+        } else {
+            &responses["default"]
+        };
         if !response.is_object() {
-            return vec![format!("{}: the spec lists no {status} answer", route.name())];
+            return vec![format!(
+                "{}: the spec lists no {status} answer",
+                route.name()
+            )];
         }
-        let schema = response["content"].get("application/json").map(|m| &m["schema"]);
+        let schema = response["content"]
+            .get("application/json")
+            .map(|m| &m["schema"]);
         let (Some(schema), Some(body)) = (schema, body) else {
             return Vec::new();
         };

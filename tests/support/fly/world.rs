@@ -51,9 +51,23 @@ pub fn world(clock: &VirtualClock) -> FakeState {
     let mut s = FakeState::new(clock.clone(), ORG);
     s.apps = vec![APP.to_owned(), STAGING_APP.to_owned()];
     for version in 25..=30 {
-        s.add_release(APP, version, &image(version), OWNER, "complete", definition(version));
+        s.add_release(
+            APP,
+            version,
+            &image(version),
+            OWNER,
+            "complete",
+            definition(version),
+        );
     }
-    s.add_release(STAGING_APP, 1, "registry.fly.io/shop-web-staging:deployment-0001", OWNER, "complete", json!({}));
+    s.add_release(
+        STAGING_APP,
+        1,
+        "registry.fly.io/shop-web-staging:deployment-0001",
+        OWNER,
+        "complete",
+        json!({}),
+    );
     s.deleted_images.insert(image(27));
     for (id, region, group) in [
         ("148e001", "ams", "app"),
@@ -66,11 +80,22 @@ pub fn world(clock: &VirtualClock) -> FakeState {
         s.add_machine(APP, id, region, group, "started", 30);
     }
     s.add_machine(STAGING_APP, "5a01", "ams", "app", "stopped", 1);
-    s.certificates.insert(APP.to_owned(), vec!["shop.example.com".to_owned()]);
+    s.certificates
+        .insert(APP.to_owned(), vec!["shop.example.com".to_owned()]);
     for (secret, kind, owner, metrics) in [
         (ORG_TOKEN, TokenKind::Org, OWNER, true),
-        (DEPLOY_TOKEN, TokenKind::Deploy(APP.to_owned()), OWNER, false),
-        (STAGING_TOKEN, TokenKind::Deploy(STAGING_APP.to_owned()), OWNER, false),
+        (
+            DEPLOY_TOKEN,
+            TokenKind::Deploy(APP.to_owned()),
+            OWNER,
+            false,
+        ),
+        (
+            STAGING_TOKEN,
+            TokenKind::Deploy(STAGING_APP.to_owned()),
+            OWNER,
+            false,
+        ),
         (READ_TOKEN, TokenKind::ReadOnly, "viewer@acme.dev", true),
         (PERSONAL_TOKEN, TokenKind::Org, COLLEAGUE, true),
     ] {
@@ -131,7 +156,11 @@ pub struct Harness {
 
 pub async fn harness_with(state: FakeState, clock: VirtualClock, token: &str) -> Harness {
     let fake = Fake::start(state).await;
-    let backend = adapter(&fake, &clock, settings(&fake, token, Duration::from_secs(5)));
+    let backend = adapter(
+        &fake,
+        &clock,
+        settings(&fake, token, Duration::from_secs(5)),
+    );
     Harness {
         fake,
         clock,
