@@ -127,6 +127,9 @@ pub enum Strategy {
     MaxUnavailable { percent: u8 },
     /// One extra machine per group first, checked and removed, then rolling.
     Canary,
+    /// New machines beside the old ones, held out of traffic until healthy, then let in
+    /// while the old ones are removed.
+    BlueGreen,
 }
 
 impl Strategy {
@@ -136,6 +139,7 @@ impl Strategy {
             Self::Rolling => "rolling".to_owned(),
             Self::MaxUnavailable { percent } => format!("max {percent}% unavailable"),
             Self::Canary => "canary".to_owned(),
+            Self::BlueGreen => "blue-green".to_owned(),
         }
     }
 
@@ -144,7 +148,7 @@ impl Strategy {
     pub fn batch(self, machines: usize) -> usize {
         let n = machines.max(1);
         match self {
-            Self::Immediate => n,
+            Self::Immediate | Self::BlueGreen => n,
             Self::Rolling | Self::Canary => 1,
             Self::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
                 .div_ceil(100)

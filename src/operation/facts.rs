@@ -392,6 +392,7 @@ pub fn strategy_text(strategy: Strategy, machines: Option<u32>) -> String {
         Strategy::Immediate => "immediate, all at once".to_owned(),
         Strategy::Rolling => "rolling, 1 at a time".to_owned(),
         Strategy::Canary => "canary first, then rolling".to_owned(),
+        Strategy::BlueGreen => format!("blue-green, {machines} new machines beside the old"),
         Strategy::MaxUnavailable { percent } => {
             format!("rolling, {batch} at a time ({percent}%)")
         }

@@ -508,13 +508,14 @@ impl ApiClient {
             Api::Machines,
             Method::POST,
             app_path(app, "/machines"),
-            Doing::new("create a canary Machine", format!("deploy {app}")),
+            Doing::new("create a Machine", format!("deploy {app}")),
         )
         .body(body);
         self.send(&call).await
     }
 
-    /// Destroys a Machine (fly-go sends `kill=true`; the spec names it `force`).
+    /// Destroys a Machine, under its lease when one is held (fly-go sends `kill=true`; the
+    /// spec names it `force`).
     pub async fn destroy_machine(
         &self,
         app: &str,
@@ -532,6 +533,26 @@ impl ApiClient {
         )
         .query("kill", "true")
         .nonce(nonce)
+        .idempotent();
+        self.send_ignoring_body(&call).await
+    }
+}
+
+impl ApiClient {
+    /// Takes a Machine out of traffic (`cordon`) or lets it in (`uncordon`).
+    pub async fn cordon(
+        &self,
+        app: &str,
+        machine: &str,
+        cordoned: bool,
+    ) -> Result<(), BackendError> {
+        let verb = if cordoned { "cordon" } else { "uncordon" };
+        let call = Call::new(
+            Api::Machines,
+            Method::POST,
+            app_path(app, &format!("/machines/{}/{verb}", encode(machine))),
+            Doing::new(format!("{verb} Machine {machine}"), format!("deploy {app}")),
+        )
         .idempotent();
         self.send_ignoring_body(&call).await
     }

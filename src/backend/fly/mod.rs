@@ -10,6 +10,7 @@
 
 mod actions;
 mod api;
+mod bluegreen;
 mod book;
 mod client;
 mod config;
@@ -187,6 +188,7 @@ impl Backend for FlyBackend {
                 Strategy::Rolling,
                 Strategy::MaxUnavailable { percent },
                 Strategy::Canary,
+                Strategy::BlueGreen,
                 Strategy::Immediate,
             ],
             regions: true,

@@ -4,7 +4,8 @@
 //! As flyctl does it: per process group, Machines in id order; the first Machine of a group
 //! alone (a bad image fails there and nowhere else), then the rest in batches of
 //! `ceil(n × max_unavailable)` for a group of `n`. `immediate` is one batch of every
-//! Machine with no waits; `canary` first starts one extra Machine per group.
+//! Machine with no waits; `canary` first starts one extra Machine per group; `blue-green`
+//! is one batch of new Machines beside the old ones.
 
 use super::api::Machine;
 use crate::domain::Strategy;
@@ -13,6 +14,8 @@ use crate::domain::Strategy;
 pub const MACHINE_SECS: u64 = 20;
 /// Expected seconds for a canary Machine: create, start, checks, destroy.
 pub const CANARY_SECS: u64 = 30;
+/// Expected seconds for a blue-green batch: create, start, checks, let in, remove the old.
+pub const BLUEGREEN_SECS: u64 = 45;
 /// Expected seconds for an immediate batch (no waits).
 pub const IMMEDIATE_SECS: u64 = 5;
 
@@ -23,6 +26,8 @@ pub enum Pace {
     Immediate,
     /// Batches of this share of a group, the first Machine alone; with a canary first.
     Rolling { share: f64, canary: bool },
+    /// A new Machine beside each old one, out of traffic until every new one is healthy.
+    BlueGreen,
 }
 
 impl Pace {
@@ -38,6 +43,7 @@ impl Pace {
                 share: f64::from(percent.clamp(1, 100)) / 100.0,
                 canary: false,
             },
+            Some(Strategy::BlueGreen) => Self::BlueGreen,
             Some(Strategy::Canary) => Self::Rolling {
                 share: default_share,
                 canary: true,
@@ -50,7 +56,7 @@ impl Pace {
     }
 
     pub fn waits(self) -> bool {
-        matches!(self, Self::Rolling { .. })
+        !matches!(self, Self::Immediate)
     }
 
     pub fn canary(self) -> bool {
@@ -61,6 +67,7 @@ impl Pace {
     pub fn release_strategy(self) -> &'static str {
         match self {
             Self::Immediate => "IMMEDIATE",
+            Self::BlueGreen => "BLUEGREEN",
             Self::Rolling { canary: true, .. } => "CANARY",
             Self::Rolling { .. } => "ROLLING",
         }
@@ -113,7 +120,7 @@ pub fn batches(machines: &[Machine], pace: Pace) -> Vec<Batch> {
         list.sort_by(|a, b| a.id.cmp(&b.id));
     }
     match pace {
-        Pace::Immediate => {
+        Pace::Immediate | Pace::BlueGreen => {
             let all: Vec<Machine> = groups.into_iter().flat_map(|(_, m)| m).collect();
             if all.is_empty() {
                 return Vec::new();

@@ -41,7 +41,7 @@ pub struct Rollout {
 }
 
 /// Why a rollout ended early.
-enum Stopped {
+pub(super) enum Stopped {
     Asked,
     Failed(String),
 }
@@ -51,11 +51,11 @@ impl Rollout {
         self.inner.clock.now()
     }
 
-    fn log(&self, level: LogLevel, message: impl Into<String>) {
+    pub(super) fn log(&self, level: LogLevel, message: impl Into<String>) {
         self.inner.book.log(&self.op, self.now(), level, message);
     }
 
-    fn step(&self, index: usize, status: StepStatus) {
+    pub(super) fn step(&self, index: usize, status: StepStatus) {
         self.inner.book.step(&self.op, index, status, self.now());
     }
 
@@ -147,11 +147,14 @@ impl Rollout {
         )
     }
 
-    fn stopped(&self) -> bool {
+    pub(super) fn stopped(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
 
     async fn roll(&mut self) -> Result<(), Stopped> {
+        if self.pace == Pace::BlueGreen {
+            return self.blue_green().await;
+        }
         if self.pace.canary() {
             let index = self.first_batch_step - 1;
             self.step(index, StepStatus::Running);
@@ -180,6 +183,7 @@ impl Rollout {
             }
             let index = self.first_batch_step + i;
             self.step(index, StepStatus::Running);
+            self.refresh_due().await;
             let mut updated: Vec<(Machine, bool)> = Vec::new();
             for machine in &batch.machines {
                 match self.update(machine).await {
@@ -212,13 +216,24 @@ impl Rollout {
         Ok(())
     }
 
-    fn mark_done(&mut self, id: &str) {
+    pub(super) fn mark_done(&mut self, id: &str) {
         self.untouched.retain(|m| m != id);
         self.done.push(id.to_owned());
     }
 
+    /// Refreshes every lease past half its time, so none runs out while the rollout waits
+    /// elsewhere; a refusal is left for the Machine's own update to report.
+    pub(super) async fn refresh_due(&mut self) {
+        let machines: Vec<String> = self.leases.iter().map(|l| l.machine.clone()).collect();
+        for machine in machines {
+            if let Err(e) = self.nonce(&machine).await {
+                tracing::warn!(app = %self.app, %machine, error = %e, "a lease was not refreshed");
+            }
+        }
+    }
+
     /// The lease of `machine`, refreshed when half its time has passed.
-    async fn nonce(&mut self, machine: &str) -> Result<Option<String>, BackendError> {
+    pub(super) async fn nonce(&mut self, machine: &str) -> Result<Option<String>, BackendError> {
         let ttl = self.inner.lease_ttl_secs;
         let now = self.now();
         let Some(held) = self.leases.iter_mut().find(|l| l.machine == machine) else {
@@ -238,7 +253,7 @@ impl Rollout {
     }
 
     /// The Machine's whole config with the target image and this release's metadata.
-    fn config_for(&self, machine: &Machine) -> Value {
+    pub(super) fn config_for(&self, machine: &Machine) -> Value {
         let mut config = match &machine.config {
             Value::Object(_) => machine.config.clone(),
             _ => json!({}),
@@ -317,7 +332,7 @@ impl Rollout {
     }
 
     /// Looks at the Machine until its checks pass; `None` when asked to stop.
-    async fn checks(&self, id: &str) -> Result<(), Option<String>> {
+    pub(super) async fn checks(&mut self, id: &str) -> Result<(), Option<String>> {
         let started = tokio::time::Instant::now();
         loop {
             let machine = self
@@ -347,6 +362,7 @@ impl Rollout {
             if self.stopped() {
                 return Err(None);
             }
+            self.refresh_due().await;
             tokio::time::sleep(self.inner.health_poll).await;
         }
     }

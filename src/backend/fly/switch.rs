@@ -374,10 +374,10 @@ impl Inner {
                 Some(plan::CANARY_SECS * groups.len() as u64),
             ));
         }
-        let per_batch = if pace.waits() {
-            plan::MACHINE_SECS
-        } else {
-            plan::IMMEDIATE_SECS
+        let per_batch = match pace {
+            Pace::Immediate => plan::IMMEDIATE_SECS,
+            Pace::BlueGreen => plan::BLUEGREEN_SECS,
+            Pace::Rolling { .. } => plan::MACHINE_SECS,
         };
         for (i, batch) in batches.iter().enumerate() {
             steps.push(pending_step(

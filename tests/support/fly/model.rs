@@ -52,6 +52,8 @@ pub struct FakeMachine {
     pub lease: Option<FakeLease>,
     /// 5xx answers per minute (for the metrics).
     pub errors_per_step: f64,
+    /// Held out of traffic.
+    pub cordoned: bool,
 }
 
 impl FakeMachine {
@@ -304,6 +306,7 @@ impl FakeState {
             ready_at: 0,
             lease: None,
             errors_per_step: 0.0,
+            cordoned: false,
         });
     }
 
@@ -805,7 +808,7 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
             if s.full_regions.contains(&region) {
                 return Reply::json(422, error(&format!("no capacity in {region}")));
             }
-            let id = s.fresh("canary");
+            let id = s.fresh("new");
             let boot = s.boot_secs;
             s.machines.push(FakeMachine {
                 id: id.clone(),
@@ -817,6 +820,7 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
                 ready_at: now + boot,
                 lease: None,
                 errors_per_step: 0.0,
+                cordoned: false,
             });
             let m = s.machine(&id).clone();
             Reply::json(200, machine_json(s, &m))
@@ -825,7 +829,22 @@ fn machines(s: &mut FakeState, r: &Request<'_>) -> Reply {
             let Some(m) = s.machine_mut(&machine_id) else {
                 return Reply::json(404, error("machine not found"));
             };
+            if let Some(held) = m.lease.as_ref().filter(|l| l.expires_at > now)
+                && r.nonce != Some(held.nonce.as_str())
+            {
+                return Reply::json(412, error("lease nonce mismatch"));
+            }
             m.state = "destroyed".to_owned();
+            m.lease = None;
+            Reply::json(200, json!({ "ok": true }))
+        }
+        "POST /apps/{app_name}/machines/{machine_id}/cordon"
+        | "POST /apps/{app_name}/machines/{machine_id}/uncordon" => {
+            let cordon = r.route.ends_with("/cordon");
+            let Some(m) = s.machine_mut(&machine_id) else {
+                return Reply::json(404, error("machine not found"));
+            };
+            m.cordoned = cordon;
             Reply::json(200, json!({ "ok": true }))
         }
         "GET /apps/{app_name}/machines/{machine_id}/wait" => {
