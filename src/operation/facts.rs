@@ -555,6 +555,20 @@ mod tests {
             "immediate, all at once"
         );
         assert_eq!(strategy_text(Strategy::Rolling, None), "rolling");
+        assert_eq!(
+            strategy_text(Strategy::Canary, Some(8)),
+            "canary first, then rolling"
+        );
+        assert_eq!(
+            strategy_text(Strategy::BlueGreen, Some(8)),
+            "blue-green, 8 new machines beside the old"
+        );
+        assert_eq!(Strategy::Canary.batch(8), 1);
+        assert_eq!(Strategy::BlueGreen.batch(8), 8);
+        assert_eq!(
+            serde_json::to_value(Strategy::BlueGreen).unwrap(),
+            serde_json::json!({ "kind": "blue_green" })
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod fly;
 
 mod failures;
+mod fidelity;
 mod metrics;
 mod orchestration;
 mod reads;
