@@ -112,6 +112,13 @@ pub trait Backend: Send + Sync {
     /// input to `last known good`.
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError>;
 
+    /// The process is about to end: an adapter that drives an operation itself (a rollout
+    /// over machines) stops it and leaves the platform consistent, and returns each one it
+    /// stopped, as it ended. Adapters whose platform carries operations out return nothing.
+    async fn shutdown(&self) -> Vec<Operation> {
+        Vec::new()
+    }
+
     /// Stops an operation still under way where the platform can (a build), and returns it
     /// as it stands after asking. Platforms that cannot say so.
     async fn cancel_operation(

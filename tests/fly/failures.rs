@@ -294,3 +294,40 @@ async fn a_deleted_image_is_refused_before_anything_is_written() {
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
 }
+
+#[tokio::test]
+async fn quitting_in_the_middle_interrupts_the_rollout_before_the_process_ends() {
+    let clock = clock();
+    let mut state = world(&clock);
+    state.sick_regions.insert("ord".to_owned());
+    let fake = Fake::start(state).await;
+    let mut settings = settings(&fake, ORG_TOKEN, Duration::from_secs(5));
+    settings.health_timeout = Duration::from_secs(30);
+    let backend = adapter(&fake, &clock, settings);
+    let h = Harness {
+        fake,
+        clock,
+        backend,
+    };
+    let handle = h
+        .backend
+        .rollback(request(29, Some(30), "quit-1"))
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if updated_in_order(&h).contains(&"148e003".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let stopped = h.backend.shutdown().await;
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].id, handle.id);
+    assert_eq!(stopped[0].status, OperationStatus::Exception);
+    assert_eq!(statuses(&h), ["pending", "running", "interrupted"]);
+    assert_clean(&h);
+    assert!(
+        h.backend.shutdown().await.is_empty(),
+        "nothing is left to stop"
+    );
+}

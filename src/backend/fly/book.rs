@@ -70,6 +70,15 @@ impl OperationBook {
         out
     }
 
+    /// Operations still under way, in every environment.
+    pub fn running(&self) -> Vec<Operation> {
+        self.lock()
+            .iter()
+            .filter(|e| !e.operation.status.is_finished())
+            .map(|e| e.operation.clone())
+            .collect()
+    }
+
     /// Asks a running operation to stop; whether it was still running.
     pub fn ask_to_stop(&self, id: &OperationId) -> bool {
         match self.lock().iter().find(|e| &e.operation.id == id) {

@@ -315,6 +315,33 @@ impl Backend for FlyBackend {
         self.inner.live_changes(env).await
     }
 
+    /// Every rollout this process drives is stopped after the Machine it is on, its leases
+    /// given back and its release marked `interrupted`; returns once they have ended (or
+    /// after a minute, when Fly does not answer: the leases then expire by themselves).
+    async fn shutdown(&self) -> Vec<Operation> {
+        let running = self.inner.book.running();
+        for op in &running {
+            self.inner.book.ask_to_stop(&op.id);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut out = Vec::new();
+        for op in running {
+            loop {
+                let now = self
+                    .inner
+                    .book
+                    .get(&op.env, &op.id)
+                    .unwrap_or_else(|| op.clone());
+                if now.status.is_finished() || tokio::time::Instant::now() >= deadline {
+                    out.push(now);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        out
+    }
+
     /// Stops a rollout after the Machine it is on: the leases are given back and the
     /// release marked `interrupted`.
     async fn cancel_operation(
