@@ -500,7 +500,7 @@ fn pushes_held_back_by_a_rollback_are_marked() {
     key(&mut state, KeyPress::char('k'));
     let screen = text(&draw(&mut state, 120, 40, &theme));
     assert!(
-        screen.contains("no traffic until promote: production is rolled back"),
+        screen.contains("v42 came after the rollback: no traffic until promote"),
         "{screen}"
     );
     // Back to normal (a promote), nothing is held.
