@@ -4,6 +4,7 @@
 #[path = "../support/fly/mod.rs"]
 mod fly;
 
+mod bluegreen;
 mod failures;
 mod fidelity;
 mod metrics;

@@ -269,7 +269,7 @@ impl Rollout {
         config
     }
 
-    async fn update(&mut self, machine: &Machine) -> Result<Machine, BackendError> {
+    pub(super) async fn update(&mut self, machine: &Machine) -> Result<Machine, BackendError> {
         let nonce = self.nonce(&machine.id).await?;
         let mut body = json!({
             "config": self.config_for(machine),
@@ -365,62 +365,6 @@ impl Rollout {
             self.refresh_due().await;
             tokio::time::sleep(self.inner.health_poll).await;
         }
-    }
-
-    /// One extra Machine of the group on the target image: started, checked, destroyed.
-    async fn canary(&mut self, template: &Machine) -> Result<(), String> {
-        let mut config = self.config_for(template);
-        config["metadata"]["fly_canary"] = Value::String("true".to_owned());
-        let body = json!({ "config": config, "region": template.region });
-        let canary = self
-            .inner
-            .client
-            .create_machine(&self.app, body)
-            .await
-            .map_err(|e| e.to_string())?;
-        self.log(
-            LogLevel::Info,
-            format!(
-                "canary Machine {} ({}, {}) created",
-                canary.id,
-                canary.region,
-                template.group()
-            ),
-        );
-        let checked = match self
-            .inner
-            .client
-            .wait_started(
-                &self.app,
-                &canary.id,
-                &canary.instance_id,
-                self.inner.wait_timeout_secs,
-            )
-            .await
-        {
-            Ok(()) => self
-                .checks(&canary.id)
-                .await
-                .map_err(|e| e.unwrap_or_else(|| "stopped on request".to_owned())),
-            Err(e) => Err(format!("it did not start: {e}")),
-        };
-        let destroyed = self
-            .inner
-            .client
-            .destroy_machine(&self.app, &canary.id, None)
-            .await;
-        if let Err(e) = &destroyed {
-            self.log(
-                LogLevel::Warn,
-                format!("the canary Machine {} was not destroyed: {e}", canary.id),
-            );
-        }
-        checked?;
-        self.log(
-            LogLevel::Info,
-            format!("canary Machine {} passed and was destroyed", canary.id),
-        );
-        Ok(())
     }
 
     /// Gives every lease back; the Machines whose lease Fly did not take back.

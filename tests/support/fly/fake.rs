@@ -407,7 +407,7 @@ fn checked(
         nonce,
         token: &token,
     };
-    let reply = model::dispatch(s, &request);
+    let reply = super::answers::dispatch(s, &request);
     if let Some(f) = scripted {
         return (scripted_reply(&f), late);
     }

@@ -3,6 +3,7 @@
 //! `../shared/specs` and modelling Machines over a virtual clock, leases, regions that
 //! fail, deleted images, rate limits and tokens of each kind.
 
+pub mod answers;
 pub mod fake;
 pub mod graphql;
 pub mod model;
