@@ -636,7 +636,7 @@ async fn the_plan_says_the_guard_is_client_side_and_what_the_rollback_does() {
         })
         .unwrap();
     assert_eq!(guard, ("live0001".to_owned(), false));
-    assert!(guard_text(&guard.0, guard.1).contains("client-side"));
+    assert!(guard_text(&guard.0, guard.1).contains("checked just before sending"));
     assert!(
         planned
             .facts
