@@ -388,3 +388,29 @@ fn the_examples_vercel_entry_reads_as_written() {
     assert_eq!(config.backends[0].kind(), "vercel");
     assert_eq!(config.backends[0].validate(), Ok(()));
 }
+
+/// The commented Fly entry of the example, uncommented, is a valid entry with the real
+/// defaults spelled out.
+#[test]
+fn the_examples_fly_entry_reads_as_written() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text.find("# kind = \"fly\"").expect("a Fly entry");
+    let entry: String = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let config = parse(&format!("[[backends]]\n{entry}")).unwrap();
+    assert_eq!(config.backends[0].kind(), "fly");
+    assert_eq!(config.backends[0].name(), "fly");
+    assert_eq!(config.backends[0].validate(), Ok(()));
+    let BackendConfig::Fly(fly) = &config.backends[0] else {
+        panic!("not a Fly entry");
+    };
+    assert_eq!(
+        fly.apps.get("staging").map(String::as_str),
+        Some("shop-web-staging")
+    );
+    assert_eq!(fly.max_unavailable, 0.33);
+}

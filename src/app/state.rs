@@ -638,6 +638,11 @@ impl State {
             .live
             .as_ref()
             .map_or("nothing".to_owned(), |id| self.label_of(id).to_owned());
+        // A platform that tells the split itself (Fly: `v29 on 4/6 Machines, v30 on 2`) says
+        // more in its live label than the live deployment's name: its words are shown.
+        if let Some(own) = env.live_label.as_deref().filter(|own| *own != live) {
+            return Some(own.to_owned());
+        }
         let mut parts: Vec<String> = env
             .mixed
             .iter()

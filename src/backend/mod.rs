@@ -4,6 +4,7 @@
 mod capabilities;
 pub mod demo;
 mod error;
+pub mod fly;
 pub mod http;
 mod kind;
 pub mod kubernetes;
@@ -110,6 +111,13 @@ pub trait Backend: Send + Sync {
     /// Changes of the live pointer, oldest first: marks on the error-rate axis and the
     /// input to `last known good`.
     async fn live_history(&self, env: &EnvRef) -> Result<Vec<LiveChange>, BackendError>;
+
+    /// The process is about to end: an adapter that drives an operation itself (a rollout
+    /// over machines) stops it and leaves the platform consistent, and returns each one it
+    /// stopped, as it ended. Adapters whose platform carries operations out return nothing.
+    async fn shutdown(&self) -> Vec<Operation> {
+        Vec::new()
+    }
 
     /// Stops an operation still under way where the platform can (a build), and returns it
     /// as it stands after asking. Platforms that cannot say so.

@@ -18,6 +18,8 @@ kinds! {
     /// A self-hosted Temps server.
     Temps => super::temps::TempsKind,
     Vercel => super::vercel::VercelKind,
+    /// Fly.io: one app per environment, rollbacks orchestrated over its Machines.
+    Fly => super::fly::FlyKind,
 }
 
 impl BackendConfig {
@@ -77,6 +79,7 @@ mod tests {
             ("kubernetes", ""),
             ("temps", "base-url = \"http://127.0.0.1:8080\""),
             ("vercel", ""),
+            ("fly", "org = \"acme\"\n[apps]\nproduction = \"shop-web\""),
         ] {
             let config = entry(&format!("kind = \"{kind}\"\nname = \"n-{kind}\"\n{rest}"));
             assert_eq!(config.kind(), kind);
@@ -85,7 +88,15 @@ mod tests {
         }
         assert_eq!(
             BackendConfig::KINDS,
-            ["demo", "http", "unkey", "kubernetes", "temps", "vercel"]
+            [
+                "demo",
+                "http",
+                "unkey",
+                "kubernetes",
+                "temps",
+                "vercel",
+                "fly"
+            ]
         );
     }
 

@@ -124,7 +124,12 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 Ok(ended) => {
                     // The terminal is restored: say what was left running, and where to
                     // follow it.
-                    if let Some(op) = ended.in_flight {
+                    for op in &ended.stopped {
+                        commands::out::tell!("{}", commands::operation::stopped_on_exit(op));
+                    }
+                    if let Some(op) = ended.in_flight
+                        && !ended.stopped.iter().any(|s| s.id == op.id)
+                    {
                         commands::out::tell!(
                             "{}",
                             commands::operation::left_running(&op.id, &op.env, in_process)
@@ -152,6 +157,9 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 .deadline
                 .bound(command.name(), dispatch(&ctx, command))
                 .await;
+            for op in ctx.backend.shutdown().await {
+                commands::out::tell!("{}", commands::operation::stopped_on_exit(&op));
+            }
             // The process ends next: freeing the backend (the demo's platform model holds
             // every generated deployment) would cost more than a short command itself, so
             // it is left to the exit, as the console does.

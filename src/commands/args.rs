@@ -83,8 +83,9 @@ pub struct Confirm {
 /// How a rollback or promote proceeds and what it touches, where the platform allows.
 #[derive(Clone, Debug, Default, PartialEq, Args)]
 pub struct Shape {
-    /// How the switch proceeds: immediate, rolling (one machine at a time), or a share at a
-    /// time such as 25% [default: rolling where the platform has it]
+    /// How the switch proceeds: immediate, rolling (one machine at a time), canary (one
+    /// extra machine checked first), blue-green (new machines beside the old), or a share
+    /// at a time such as 25% [default: rolling where the platform has it]
     #[arg(long, value_name = "STRATEGY", value_parser = parse_strategy)]
     pub strategy: Option<crate::domain::Strategy>,
     /// Only these components (comma-separated); the others stay on what serves them now
@@ -115,7 +116,7 @@ impl Shape {
     }
 }
 
-/// `immediate`, `rolling`, `25%` (or `max-unavailable=25`): a share of the machines at a time.
+/// `immediate`, `rolling`, `canary`, `blue-green`, `25%` (or `max-unavailable=25`): a share of the machines at a time.
 fn parse_strategy(text: &str) -> Result<crate::domain::Strategy, String> {
     use crate::domain::Strategy;
     let text = text.trim().to_ascii_lowercase();
@@ -125,12 +126,14 @@ fn parse_strategy(text: &str) -> Result<crate::domain::Strategy, String> {
     match (text.as_str(), share) {
         ("immediate", _) => Ok(Strategy::Immediate),
         ("rolling", _) => Ok(Strategy::Rolling),
+        ("canary", _) => Ok(Strategy::Canary),
+        ("blue-green" | "bluegreen", _) => Ok(Strategy::BlueGreen),
         (_, Some(percent)) => match percent.trim().parse::<u8>() {
             Ok(percent @ 1..=100) => Ok(Strategy::MaxUnavailable { percent }),
             _ => Err(format!("`{percent}` is not a share from 1% to 100%")),
         },
         _ => Err(format!(
-            "`{text}` is not a strategy: immediate, rolling, or a share at a time such as 25%"
+            "`{text}` is not a strategy: immediate, rolling, canary, blue-green, or a share at a time such as 25%"
         )),
     }
 }

@@ -196,6 +196,20 @@ fn plural(n: usize, word: &str) -> String {
 
 /// What the console says on the way out about an operation still running: where to follow
 /// it, or, on the embedded demo, that it ends with the console.
+/// An operation the adapter drove from this process and stopped as it ended (a Fly rollout:
+/// the leases are given back and the release marked interrupted).
+pub fn stopped_on_exit(op: &crate::domain::Operation) -> String {
+    let why = op
+        .error
+        .as_deref()
+        .map(|e| format!(": {}", crate::text::inert(e)))
+        .unwrap_or_default();
+    format!(
+        "switchback: operation {} ran in this process and was stopped on the way out{why}",
+        crate::text::inert(op.id.as_str())
+    )
+}
+
 pub fn left_running(id: &OperationId, env: &EnvRef, in_process: bool) -> String {
     if in_process {
         format!(

@@ -34,6 +34,8 @@ pub struct StartProblem(pub String);
 pub struct Ended {
     /// The operation this console started that was still running when it quit.
     pub in_flight: Option<InFlight>,
+    /// Operations the adapter drove itself and stopped on the way out.
+    pub stopped: Vec<crate::domain::Operation>,
 }
 
 /// An operation left running at the platform.

@@ -155,7 +155,9 @@ pub async fn run(setup: Setup) -> color_eyre::Result<super::Ended> {
         task.abort();
     }
     terminal::restore();
+    let stopped = backend.shutdown().await;
     let ended = super::Ended {
+        stopped,
         in_flight: state.active.as_ref().map(|active| super::InFlight {
             id: active.id.clone(),
             env: active.env.clone(),

@@ -125,6 +125,11 @@ pub enum Strategy {
     Rolling,
     /// At most this percentage of capacity unavailable at once.
     MaxUnavailable { percent: u8 },
+    /// One extra machine per group first, checked and removed, then rolling.
+    Canary,
+    /// New machines beside the old ones, held out of traffic until healthy, then let in
+    /// while the old ones are removed.
+    BlueGreen,
 }
 
 impl Strategy {
@@ -133,6 +138,8 @@ impl Strategy {
             Self::Immediate => "immediate".to_owned(),
             Self::Rolling => "rolling".to_owned(),
             Self::MaxUnavailable { percent } => format!("max {percent}% unavailable"),
+            Self::Canary => "canary".to_owned(),
+            Self::BlueGreen => "blue-green".to_owned(),
         }
     }
 
@@ -141,8 +148,8 @@ impl Strategy {
     pub fn batch(self, machines: usize) -> usize {
         let n = machines.max(1);
         match self {
-            Self::Immediate => n,
-            Self::Rolling => 1,
+            Self::Immediate | Self::BlueGreen => n,
+            Self::Rolling | Self::Canary => 1,
             Self::MaxUnavailable { percent } => (n * usize::from(percent.clamp(1, 100)))
                 .div_ceil(100)
                 .max(1),

@@ -391,6 +391,8 @@ pub fn strategy_text(strategy: Strategy, machines: Option<u32>) -> String {
     match strategy {
         Strategy::Immediate => "immediate, all at once".to_owned(),
         Strategy::Rolling => "rolling, 1 at a time".to_owned(),
+        Strategy::Canary => "canary first, then rolling".to_owned(),
+        Strategy::BlueGreen => format!("blue-green, {machines} new machines beside the old"),
         Strategy::MaxUnavailable { percent } => {
             format!("rolling, {batch} at a time ({percent}%)")
         }
@@ -553,6 +555,20 @@ mod tests {
             "immediate, all at once"
         );
         assert_eq!(strategy_text(Strategy::Rolling, None), "rolling");
+        assert_eq!(
+            strategy_text(Strategy::Canary, Some(8)),
+            "canary first, then rolling"
+        );
+        assert_eq!(
+            strategy_text(Strategy::BlueGreen, Some(8)),
+            "blue-green, 8 new machines beside the old"
+        );
+        assert_eq!(Strategy::Canary.batch(8), 1);
+        assert_eq!(Strategy::BlueGreen.batch(8), 8);
+        assert_eq!(
+            serde_json::to_value(Strategy::BlueGreen).unwrap(),
+            serde_json::json!({ "kind": "blue_green" })
+        );
     }
 
     #[test]

@@ -57,3 +57,4 @@ conformance!(unkey: crate::platforms::unkey::UnkeyPlatform);
 conformance!(kubernetes: crate::platforms::kubernetes::KubernetesPlatform);
 conformance!(temps: crate::platforms::temps::TempsPlatform);
 conformance!(vercel: crate::platforms::vercel::VercelPlatform);
+conformance!(fly: crate::platforms::fly::FlyPlatform);

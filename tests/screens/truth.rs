@@ -58,6 +58,37 @@ fn mixed() -> State {
 }
 
 #[test]
+fn a_platform_that_tells_its_split_is_shown_in_its_words() {
+    let mut state = bad_deploy();
+    let mut env = environment(EnvMode::Normal, "dep_042");
+    env.live_label = Some("v42 on 4/6 Machines, v41 on 2".into());
+    env.mixed = vec![LivePart {
+        deployment: DeploymentId::new("dep_041"),
+        label: Some("v41 on 2 Machines".into()),
+        scope: Scope {
+            components: vec!["app".into()],
+            regions: vec!["ord".into()],
+        },
+    }];
+    poll(
+        &mut state,
+        Resource::Environment(env_ref()),
+        Ok(Fetched::Environment(env)),
+    );
+    let screen = text(&draw(&mut state, 120, 40, &Theme::default()));
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("LIVE v42 on 4/6 Machines, v41 on 2"),
+        "{header}"
+    );
+    assert!(
+        screen.contains("serving v42 on 4/6 Machines, v41 on 2 (mixed)"),
+        "{screen}"
+    );
+    assert!(screen.contains("live app in ord"), "{screen}");
+}
+
+#[test]
 fn a_mixed_environment_says_who_serves_what_everywhere() {
     snap_three("mixed", mixed);
     let mut state = mixed();

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod fly;
 pub mod home;
 pub mod http;
 pub mod kubernetes;
