@@ -7,12 +7,13 @@
 pub type Decoder = fn(&[u8]);
 
 /// The answer decoders, by the name of their fuzz target and corpus folder.
-pub const TARGETS: [(&str, Decoder); 5] = [
+pub const TARGETS: [(&str, Decoder); 6] = [
     ("http_answer", http_answer),
     ("unkey_answer", unkey_answer),
     ("kubernetes_answer", kubernetes_answer),
     ("temps_answer", temps_answer),
     ("vercel_answer", vercel_answer),
+    ("sanitize_fit", sanitize_fit),
 ];
 
 /// An answer of a server speaking the HTTP contract (`docs/openapi.yaml`).
@@ -38,4 +39,27 @@ pub fn temps_answer(bytes: &[u8]) {
 /// An answer of Vercel's API.
 pub fn vercel_answer(bytes: &[u8]) {
     crate::backend::vercel::fuzz_answer(bytes);
+}
+
+/// The sanitizer and `fit` over raw bytes, for the corpus replay: the first byte is the
+/// budget, the rest the text (read as UTF-8, invalid bytes replaced).
+pub fn sanitize_fit(bytes: &[u8]) {
+    let (budget, text) = bytes.split_first().unwrap_or((&0, &[]));
+    fit_holds(*budget, &String::from_utf8_lossy(text));
+}
+
+/// Whatever the platform sends and whatever the budget, the fitted text is never wider than
+/// the budget and holds no control or bidi character. Panics otherwise.
+fn fit_holds(budget: u8, text: &str) {
+    let budget = usize::from(budget);
+    let clean = crate::text::inert(text);
+    let fitted = crate::text::fit(&clean, budget);
+    let width = crate::text::width(&fitted);
+    assert!(
+        width <= budget,
+        "{text:?} fitted to {budget} is {width} wide: {fitted:?}"
+    );
+    if let Some(c) = fitted.chars().find(|&c| crate::text::is_unsafe(c)) {
+        panic!("{text:?} fitted to {budget} keeps {c:?}: {fitted:?}");
+    }
 }
