@@ -77,7 +77,9 @@ pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
 }
 
 /// A log writer that hides the credentials this process sends (`net::secrets`): a platform
-/// may quote a token in an answer that gets logged. Each event arrives whole in one write.
+/// may quote a token in an answer that gets logged. It also makes platform text inert, line
+/// by line, so a log read with `cat` or `tail -f` in a terminal obeys no escape sequence.
+/// Each event arrives whole in one write.
 struct Redacting<W>(W);
 
 impl<'a, W: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
@@ -94,10 +96,10 @@ struct RedactingWriter<W>(W);
 
 impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match std::str::from_utf8(buf).map(crate::net::secrets::redact) {
-            Ok(std::borrow::Cow::Owned(clean)) => self.0.write_all(clean.as_bytes())?,
-            _ => self.0.write_all(buf)?,
-        }
+        let text = String::from_utf8_lossy(buf);
+        let redacted = crate::net::secrets::redact(&text);
+        let clean = crate::text::inert_lines(&redacted);
+        self.0.write_all(clean.as_bytes())?;
         Ok(buf.len())
     }
 
@@ -112,6 +114,19 @@ const LOG_QUEUE_LINES: usize = 4096;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_platform_text_is_inert_and_keeps_its_line_ends() {
+        use std::io::Write;
+        let mut log = RedactingWriter(Vec::new());
+        log.write_all(b"label=v42\x1b]0;owned\x07 detail=\xc2\x9b2J\n")
+            .unwrap();
+        let written = String::from_utf8(log.0).unwrap();
+        assert_eq!(
+            written,
+            "label=v42\u{241b}]0;owned\u{2407} detail=\u{2426}2J\n"
+        );
+    }
 
     #[test]
     fn the_filter_defaults_to_info_and_refuses_nonsense() {

@@ -13,8 +13,8 @@
 //! | a control or bidi character (see [`super::inert`]) | its stand-in, one column each |
 //! | regional indicators (flags: 🇫🇷) | the ASCII capitals they spell (`FR`) |
 //! | halfwidth katakana sound marks U+FF9E, U+FF9F (`ｶﾞ`) | the spacing marks U+309B `゛`, U+309C `゜` (`ｶ゛`) |
-//! | a mark or invisible character with nothing before it (a lone combining accent, ZWJ, zero-width space, a variation selector) | `�` U+FFFD |
-//! | emoji sequences: ZWJ sequences, skin-tone modifiers, variation selectors VS15/VS16, keycaps, tag sequences; conjoining Hangul jamo; more than 8 characters in one cluster; any cluster whose width as a whole differs from the sum of its characters' widths | its first character alone (👨‍👩‍👧 → 👨, ❤️ → ❤, 👍🏽 → 👍, 1️⃣ → 1), or `�` when that is not a plain character |
+//! | a mark or invisible character with nothing before it (a lone combining accent, ZWJ, zero-width space, a variation selector) | `␦` U+2426 |
+//! | emoji sequences: ZWJ sequences, skin-tone modifiers, variation selectors VS15/VS16, keycaps, tag sequences; conjoining Hangul jamo; more than 8 characters in one cluster; any cluster whose width as a whole differs from the sum of its characters' widths | its first character alone (👨‍👩‍👧 → 👨, ❤️ → ❤, 👍🏽 → 👍, 1️⃣ → 1), or `␦` when that is not a plain character |
 //! | everything else (letters with combining accents, CJK, single emoji) | itself, in the columns `unicode-width` gives it |
 //!
 //! Characters of East Asian Ambiguous width count as one column, as ratatui counts them:
@@ -31,7 +31,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub const MAX_CLUSTER_CHARS: usize = 8;
 
 /// Drawn for a cluster that has no plain character to stand for it.
-pub const REPLACEMENT: &str = "\u{fffd}";
+pub const REPLACEMENT: &str = "\u{2426}";
 
 /// One cluster as it is drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +99,11 @@ pub fn settle(cluster: &str) -> (Cow<'_, str>, usize) {
         let text: String = cluster.chars().map(stand_in).collect();
         let width = text.chars().count();
         return (Cow::Owned(text), width);
+    }
+    // An unsafe character inside a longer cluster (U+FFFD after a prepended mark, before a
+    // combining one): the whole cluster is one stand-in.
+    if cluster.chars().any(is_unsafe) {
+        return (Cow::Borrowed(REPLACEMENT), 1);
     }
     if cluster.chars().any(is_regional_indicator) {
         let text: String = cluster
@@ -223,9 +228,10 @@ mod tests {
         assert_eq!(drawn("👍🏽"), ("👍".to_owned(), 2));
         assert_eq!(drawn("1\u{fe0f}\u{20e3}"), ("1".to_owned(), 1));
         // A lone mark at the start, a zero-width space, a lone joiner.
-        assert_eq!(drawn("\u{301}x"), ("\u{fffd}x".to_owned(), 2));
-        assert_eq!(drawn("a\u{200b}b"), ("a\u{fffd}b".to_owned(), 3));
-        assert_eq!(drawn("\u{200d}"), ("\u{fffd}".to_owned(), 1));
+        assert_eq!(drawn("\u{301}x"), ("\u{2426}x".to_owned(), 2));
+        assert_eq!(drawn("a\u{200b}b"), ("a\u{2426}b".to_owned(), 3));
+        assert_eq!(drawn("\u{200d}"), ("\u{2426}".to_owned(), 1));
+        assert_eq!(drawn("\u{600}\u{fffd}x"), ("\u{2426}x".to_owned(), 2));
         // Halfwidth sound marks, joined or alone.
         assert_eq!(drawn("ｶﾞ"), ("ｶ\u{309b}".to_owned(), 3));
         assert_eq!(drawn("\u{ff9f}"), ("\u{309c}".to_owned(), 2));

@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | C0 controls U+0000–U+001F (ESC, BEL, BS, CR, LF, TAB, …) | the Control Pictures `␀`…`␟` (U+2400–U+241F): ESC shows as `␛` |
 //! | DEL U+007F | `␡` (U+2421) |
-//! | C1 controls U+0080–U+009F, bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), line and paragraph separators (U+2028, U+2029) | `�` (U+FFFD) |
+//! | C1 controls U+0080–U+009F, bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), line and paragraph separators (U+2028, U+2029), and U+FFFD itself | `␦` (U+2426, drawn one column wide by every terminal; some emulators drop U+FFFD and shift the row) |
 //!
 //! Everything else passes unchanged, so ordinary text costs a scan and no copy.
 
@@ -20,15 +20,16 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{200e}' | '\u{200f}'
         | '\u{2028}' | '\u{2029}'
         | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}')
+        | '\u{2066}'..='\u{2069}'
+        | '\u{fffd}')
 }
 
 /// The visible stand-in for an unsafe character (see the module's table).
 pub fn stand_in(c: char) -> char {
     match c {
-        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{2426}'),
         '\u{7f}' => '\u{2421}',
-        _ => '\u{fffd}',
+        _ => '\u{2426}',
     }
 }
 
@@ -61,8 +62,9 @@ mod tests {
     fn escape_sequences_become_visible_and_inert() {
         assert_eq!(inert("v41\u{1b}]0;owned\u{7}"), "v41␛]0;owned␇");
         assert_eq!(inert("a\u{1b}[2Jb"), "a␛[2Jb");
-        assert_eq!(inert("x\u{9b}31m\u{7f}"), "x\u{fffd}31m␡");
-        assert_eq!(inert("\u{202e}14v"), "\u{fffd}14v");
+        assert_eq!(inert("x\u{9b}31m\u{7f}"), "x\u{2426}31m␡");
+        assert_eq!(inert("\u{202e}14v"), "\u{2426}14v");
+        assert_eq!(inert("a\u{fffd}b"), "a\u{2426}b");
         assert_eq!(inert("a\r\nb\tc\0"), "a␍␊b␉c␀");
         assert!(matches!(
             inert("plain v41 · ünïcödé 日本"),

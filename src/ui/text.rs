@@ -319,7 +319,7 @@ mod tests {
         let hostile = Line::from("a\u{1b}[2J\u{9b}👨\u{200d}👩🇫🇷\u{202e}z");
         line(&mut buf, Rect::new(0, 0, 12, 1), &hostile);
         let drawn: String = (0..12).map(|x| buf[(x, 0)].symbol()).collect();
-        assert_eq!(drawn, "a␛[2J\u{fffd}👨 FR\u{fffd}z");
+        assert_eq!(drawn, "a␛[2J\u{2426}👨 FR\u{2426}z");
     }
 
     #[test]

@@ -361,7 +361,6 @@ async fn the_console_writes_only_its_own_bytes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "open: a row whose label holds halfwidth katakana with a sound mark is drawn one column short in the vt100 terminal"]
 async fn the_layout_holds_with_hostile_labels() {
     let platform = Platform::start().await;
     let url = platform.url.clone();
