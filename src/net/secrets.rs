@@ -27,6 +27,26 @@ pub fn register(secret: &str) {
     }
 }
 
+/// Why a token variable gave no token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAbsent {
+    Missing,
+    Empty,
+}
+
+/// The token in `variable`, trimmed and remembered for [`redact`]: the one way every adapter
+/// reads its credential.
+pub fn read_token(variable: &str) -> Result<String, TokenAbsent> {
+    match std::env::var(variable) {
+        Ok(value) if value.trim().is_empty() => Err(TokenAbsent::Empty),
+        Ok(value) => {
+            register(&value);
+            Ok(value.trim().to_owned())
+        }
+        Err(_) => Err(TokenAbsent::Missing),
+    }
+}
+
 /// `text` with every registered credential replaced by [`REDACTED`].
 pub fn redact(text: &str) -> Cow<'_, str> {
     let secrets = SECRETS.read().unwrap_or_else(|p| p.into_inner());

@@ -135,16 +135,13 @@ impl FlyBackendConfig {
 
     /// Reads the token from the named variable; the error names the variable only.
     pub fn token(&self) -> Result<Token, FlyConfigError> {
-        match std::env::var(&self.token_env) {
-            Ok(value) if value.trim().is_empty() => Err(FlyConfigError::EmptyToken {
+        match crate::net::secrets::read_token(&self.token_env) {
+            Ok(value) => Ok(Token::new(value)),
+            Err(crate::net::secrets::TokenAbsent::Empty) => Err(FlyConfigError::EmptyToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => {
-                crate::net::secrets::register(&value);
-                Ok(Token::new(value))
-            }
-            Err(_) => Err(FlyConfigError::MissingToken {
+            Err(crate::net::secrets::TokenAbsent::Missing) => Err(FlyConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),

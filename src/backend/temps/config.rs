@@ -83,16 +83,13 @@ impl fmt::Debug for ApiKey {
 impl TempsBackendConfig {
     /// Reads the key from the named variable; the error names the variable only.
     pub fn api_key(&self) -> Result<ApiKey, TempsConfigError> {
-        match std::env::var(&self.token_env) {
-            Ok(value) if value.trim().is_empty() => Err(TempsConfigError::EmptyToken {
+        match crate::net::secrets::read_token(&self.token_env) {
+            Ok(value) => Ok(ApiKey(value)),
+            Err(crate::net::secrets::TokenAbsent::Empty) => Err(TempsConfigError::EmptyToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => {
-                crate::net::secrets::register(&value);
-                Ok(ApiKey(value.trim().to_owned()))
-            }
-            Err(_) => Err(TempsConfigError::MissingToken {
+            Err(crate::net::secrets::TokenAbsent::Missing) => Err(TempsConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),

@@ -79,16 +79,13 @@ impl fmt::Debug for RootKey {
 impl UnkeyBackendConfig {
     /// Reads the root key from the named variable; the error names the variable only.
     pub fn root_key(&self) -> Result<RootKey, UnkeyConfigError> {
-        match std::env::var(&self.token_env) {
-            Ok(value) if value.trim().is_empty() => Err(UnkeyConfigError::EmptyToken {
+        match crate::net::secrets::read_token(&self.token_env) {
+            Ok(value) => Ok(RootKey(value)),
+            Err(crate::net::secrets::TokenAbsent::Empty) => Err(UnkeyConfigError::EmptyToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => {
-                crate::net::secrets::register(&value);
-                Ok(RootKey(value.trim().to_owned()))
-            }
-            Err(_) => Err(UnkeyConfigError::MissingToken {
+            Err(crate::net::secrets::TokenAbsent::Missing) => Err(UnkeyConfigError::MissingToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),

@@ -122,19 +122,18 @@ impl TeamScope {
 impl VercelBackendConfig {
     /// Reads the token from the named variable; the error names the variable only.
     pub fn token(&self) -> Result<Token, VercelConfigError> {
-        match std::env::var(&self.token_env) {
-            Ok(value) if value.trim().is_empty() => Err(VercelConfigError::EmptyToken {
+        match crate::net::secrets::read_token(&self.token_env) {
+            Ok(value) => Ok(Token(value)),
+            Err(crate::net::secrets::TokenAbsent::Empty) => Err(VercelConfigError::EmptyToken {
                 backend: self.name.clone(),
                 variable: self.token_env.clone(),
             }),
-            Ok(value) => {
-                crate::net::secrets::register(&value);
-                Ok(Token(value.trim().to_owned()))
+            Err(crate::net::secrets::TokenAbsent::Missing) => {
+                Err(VercelConfigError::MissingToken {
+                    backend: self.name.clone(),
+                    variable: self.token_env.clone(),
+                })
             }
-            Err(_) => Err(VercelConfigError::MissingToken {
-                backend: self.name.clone(),
-                variable: self.token_env.clone(),
-            }),
         }
     }
 
