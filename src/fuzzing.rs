@@ -7,12 +7,13 @@
 pub type Decoder = fn(&[u8]);
 
 /// The answer decoders, by the name of their fuzz target and corpus folder.
-pub const TARGETS: [(&str, Decoder); 6] = [
+pub const TARGETS: [(&str, Decoder); 7] = [
     ("http_answer", http_answer),
     ("unkey_answer", unkey_answer),
     ("kubernetes_answer", kubernetes_answer),
     ("temps_answer", temps_answer),
     ("vercel_answer", vercel_answer),
+    ("fly_answer", fly_answer),
     ("sanitize_fit", sanitize_fit),
 ];
 
@@ -39,6 +40,11 @@ pub fn temps_answer(bytes: &[u8]) {
 /// An answer of Vercel's API.
 pub fn vercel_answer(bytes: &[u8]) {
     crate::backend::vercel::fuzz_answer(bytes);
+}
+
+/// An answer of Fly's Machines API, GraphQL API or managed Prometheus.
+pub fn fly_answer(bytes: &[u8]) {
+    crate::backend::fly::fuzz_answer(bytes);
 }
 
 /// The sanitizer and `fit` over raw bytes, for the corpus replay: the first byte is the

@@ -40,6 +40,11 @@ pub trait Backend: Send + Sync {
     /// Short name for the title bar and logs (`demo`, `http`, `unkey`, ...).
     fn kind(&self) -> &'static str;
 
+    /// The platform in words, for messages that must say which one answered (`Fly.io`).
+    fn platform(&self) -> &'static str {
+        platform_name(self.kind())
+    }
+
     fn capabilities(&self) -> Capabilities;
 
     /// The platform's clock: metric windows and ages are measured against it (the demo runs
@@ -131,5 +136,19 @@ pub trait Backend: Send + Sync {
             "{} cannot cancel an operation once it is sent",
             self.kind()
         )))
+    }
+}
+
+/// The platform behind a backend kind, in words.
+pub fn platform_name(kind: &str) -> &'static str {
+    match kind {
+        "demo" => "the demo platform",
+        "http" => "the HTTP-contract server",
+        "unkey" => "Unkey",
+        "kubernetes" => "the Kubernetes API server",
+        "temps" => "Temps",
+        "vercel" => "Vercel",
+        "fly" => "Fly.io",
+        _ => "the platform",
     }
 }

@@ -160,13 +160,14 @@ pub async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             for op in ctx.backend.shutdown().await {
                 commands::out::tell!("{}", commands::operation::stopped_on_exit(&op));
             }
+            let origin = ctx.origin();
             // The process ends next: freeing the backend (the demo's platform model holds
             // every generated deployment) would cost more than a short command itself, so
             // it is left to the exit, as the console does.
             std::mem::forget(ctx);
             match outcome {
                 Ok(exit) => Ok(exit.into()),
-                Err(error) => Ok(fail(&error, json)),
+                Err(error) => Ok(report(&error, json, Some(&origin))),
             }
         }
     }
@@ -222,11 +223,18 @@ fn prepare(cli: &Cli, location: &resolve::ConfigLocation) -> Result<Context, Com
 /// Reports an error on stderr in one line (and as JSON on stdout under `--json` or
 /// `--output jsonl`).
 fn fail(error: &CommandError, output: Output) -> ExitCode {
+    report(error, output, None)
+}
+
+/// [`fail`] for a command that reached its backend: an error its platform caused (an
+/// answer, a refusal, a bound, the deadline) names the platform and the backend.
+fn report(error: &CommandError, output: Output, origin: Option<&commands::Origin>) -> ExitCode {
     tracing::warn!(%error, "command failed");
-    commands::out::tell!("switchback: {}", one_line(&error.to_string()));
+    commands::out::tell!("switchback: {}", one_line(&error.said(origin)));
+    let doc = error.to_json_from(origin);
     match output {
-        Output::Json => commands::print_json(&error.to_json()),
-        Output::Jsonl => commands::print_json_line(&commands::event("error", error.to_json())),
+        Output::Json => commands::print_json(&doc),
+        Output::Jsonl => commands::print_json_line(&commands::event("error", doc)),
         Output::Text => {}
     }
     error.exit().into()

@@ -145,12 +145,50 @@ fn timed_out(command: &str, after: Duration, phase: &Phase) -> String {
     }
 }
 
+/// The backend a command talked to, named in the errors its platform caused.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The backend entry's name (`prod-eu`).
+    pub backend: String,
+    /// Its kind (`fly`).
+    pub kind: &'static str,
+    /// Its platform in words (`Fly.io`).
+    pub platform: &'static str,
+}
+
 impl CommandError {
     pub fn usage(message: impl Into<String>) -> Self {
         Self::Usage {
             message: message.into(),
             candidates: Vec::new(),
         }
+    }
+
+    /// Whether the platform's answer (or its silence) ended the command, rather than the
+    /// engineer's input or setup.
+    pub fn from_platform(&self) -> bool {
+        matches!(self, Self::Backend(_) | Self::TimedOut { .. })
+    }
+
+    /// The message, naming the platform and backend when the platform ended the command.
+    pub fn said(&self, origin: Option<&Origin>) -> String {
+        match origin {
+            Some(o) if self.from_platform() => {
+                format!("{self} (from {}, backend \"{}\")", o.platform, o.backend)
+            }
+            _ => self.to_string(),
+        }
+    }
+
+    /// [`to_json`](Self::to_json), with `backend` and `backend_kind` when the platform
+    /// ended the command.
+    pub fn to_json_from(&self, origin: Option<&Origin>) -> Value {
+        let mut doc = self.to_json();
+        if let Some(o) = origin.filter(|_| self.from_platform()) {
+            doc["error"]["backend"] = json!(o.backend);
+            doc["error"]["backend_kind"] = json!(o.kind);
+        }
+        doc
     }
 
     pub fn exit(&self) -> Exit {
@@ -280,5 +318,31 @@ mod tests {
         assert_eq!(doc["error"]["code"], "artifact_pruned");
         assert_eq!(doc["error"]["suggestion"], "redeploy");
         assert!(error.to_string().contains("redeploy"));
+    }
+
+    #[test]
+    fn only_what_the_platform_caused_names_the_platform() {
+        let origin = Origin {
+            backend: "prod-eu".to_owned(),
+            kind: "fly",
+            platform: "Fly.io",
+        };
+        let from_platform = CommandError::Backend(BackendError::Decode {
+            message: "the answer is larger than the limit of 16 bytes".to_owned(),
+            excerpt: None,
+        });
+        assert!(
+            from_platform
+                .said(Some(&origin))
+                .ends_with("(from Fly.io, backend \"prod-eu\")"),
+            "{}",
+            from_platform.said(Some(&origin))
+        );
+        let doc = from_platform.to_json_from(Some(&origin));
+        assert_eq!(doc["error"]["backend"], "prod-eu");
+        assert_eq!(doc["error"]["backend_kind"], "fly");
+        let typo = CommandError::usage("no deployment v99");
+        assert_eq!(typo.said(Some(&origin)), "no deployment v99");
+        assert!(typo.to_json_from(Some(&origin))["error"]["backend"].is_null());
     }
 }

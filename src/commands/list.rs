@@ -32,7 +32,7 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
     let now = backend.now();
     let output = args.at.output();
     let shown_at_most = if args.all { usize::MAX } else { args.limit };
-    let mut printer = Printer::new(output, now);
+    let mut printer = Printer::new(output, now, ctx.origin());
     printer.head(&json!({
         "backend": ctx.backend_name,
         "project": project.id,
@@ -49,9 +49,12 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
             env.mode.as_str().replace('_', " ")
         );
     }
-    let mut pager = pages::Pager::new("deployments", pages::PAGE_SIZE, |page| {
-        backend.list_deployments(&env_ref, page)
-    });
+    let mut pager = pages::Pager::new(
+        backend.platform(),
+        "deployments",
+        pages::PAGE_SIZE,
+        |page| backend.list_deployments(&env_ref, page),
+    );
     let (mut shown, mut more) = (0_usize, 0_usize);
     let mut counted_all = true;
     loop {
@@ -83,14 +86,17 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> Result<Exit, CommandError> {
 /// Writes rows as they come, in the chosen output.
 struct Printer {
     output: Output,
+    /// Named in an error the platform causes.
+    origin: super::Origin,
     now: Timestamp,
     rows: usize,
 }
 
 impl Printer {
-    fn new(output: Output, now: Timestamp) -> Self {
+    fn new(output: Output, now: Timestamp, origin: super::Origin) -> Self {
         Self {
             output,
+            origin,
             now,
             rows: 0,
         }
@@ -148,10 +154,10 @@ impl Printer {
         if self.output != Output::Json {
             return Err(error);
         }
-        super::out::tell!("switchback: {error}");
+        super::out::tell!("switchback: {}", error.said(Some(&self.origin)));
         println!(
             "\n  ],\n  \"error\": {}\n}}",
-            compact(&error.to_json()["error"])
+            compact(&error.to_json_from(Some(&self.origin))["error"])
         );
         Ok(error.exit())
     }

@@ -24,7 +24,7 @@ mod target;
 mod wait;
 
 pub use deadline::{DEFAULT_TIMEOUT, Deadline, Phase};
-pub use exit::{CommandError, Exit, exit_for};
+pub use exit::{CommandError, Exit, Origin, exit_for};
 pub use operate::Report;
 
 use crate::backend::Platform;
@@ -62,6 +62,15 @@ impl Context {
     /// The same context under `deadline` (`--timeout`).
     pub fn with_deadline(self, deadline: Deadline) -> Self {
         Self { deadline, ..self }
+    }
+
+    /// The backend, for the errors its platform causes.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            backend: self.backend_name.clone(),
+            kind: self.backend.kind(),
+            platform: self.backend.platform(),
+        }
     }
 
     /// The platform lives in this process (the embedded demo): it starts fresh with each

@@ -26,7 +26,9 @@ pub async fn read_limited(
 
 fn too_large(limit: usize) -> BackendError {
     BackendError::Decode {
-        message: format!("response body larger than the limit of {limit} bytes"),
+        message: format!(
+            "the answer is larger than the limit of {limit} bytes; reading stopped there"
+        ),
         excerpt: None,
     }
 }

@@ -20,22 +20,32 @@ pub enum PagingError {
     Backend(#[from] BackendError),
     /// The platform kept handing out pages past the bound.
     #[error(
-        "stopped reading {what} after {items} items in {pages} pages: the platform kept paging \
-         past the bound ({MAX_ITEMS} items or {MAX_PAGES} pages)"
+        "stopped reading {what} after {items} items in {pages} pages: {platform} kept paging \
+         past the bound ({MAX_ITEMS} items or {MAX_PAGES} pages); the rest was not read"
     )]
     Unbounded {
+        platform: &'static str,
         what: &'static str,
         items: usize,
         pages: usize,
     },
     /// A cursor came back that was already followed: the next page would repeat the list.
-    #[error("stopped reading {what}: the platform handed back a page cursor it had already given")]
-    Loop { what: &'static str },
+    #[error(
+        "stopped reading {what} after {pages} pages: {platform} handed back a page cursor it \
+         had already given; the rest was not read"
+    )]
+    Loop {
+        platform: &'static str,
+        what: &'static str,
+        pages: usize,
+    },
 }
 
 /// A list read one page at a time, within the bounds: only the page in hand is held, so
 /// a listing of any length streams in bounded memory.
 pub struct Pager<F> {
+    /// The platform in words, for the bounds' messages.
+    platform: &'static str,
     what: &'static str,
     fetch: F,
     request: PageRequest,
@@ -53,9 +63,11 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, BackendError>>,
 {
-    /// Pages of `page_size` items (the platform may send fewer) from the first.
-    pub fn new(what: &'static str, page_size: usize, fetch: F) -> Self {
+    /// Pages of `page_size` items (the platform may send fewer) from the first; `platform`
+    /// names it in the bounds' messages.
+    pub fn new(platform: &'static str, what: &'static str, page_size: usize, fetch: F) -> Self {
         Self {
+            platform,
             what,
             fetch,
             request: PageRequest::first(page_size.clamp(1, PAGE_SIZE)),
@@ -75,13 +87,18 @@ where
             };
             if self.items >= MAX_ITEMS || self.pages >= MAX_PAGES {
                 return Err(PagingError::Unbounded {
+                    platform: self.platform,
                     what: self.what,
                     items: self.items,
                     pages: self.pages,
                 });
             }
             if !self.seen.insert(fingerprint(&cursor)) {
-                return Err(PagingError::Loop { what: self.what });
+                return Err(PagingError::Loop {
+                    platform: self.platform,
+                    what: self.what,
+                    pages: self.pages,
+                });
             }
             self.request.cursor = Some(cursor);
         }
@@ -104,6 +121,7 @@ fn fingerprint(cursor: &str) -> u64 {
 
 /// Up to `limit` items (at most [`MAX_ITEMS`]), following `next` from the first page.
 pub async fn collect<T, F, Fut>(
+    platform: &'static str,
     what: &'static str,
     limit: usize,
     fetch: F,
@@ -112,7 +130,7 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, BackendError>>,
 {
-    let mut pager = Pager::new(what, limit.max(1), fetch);
+    let mut pager = Pager::new(platform, what, limit.max(1), fetch);
     let mut all = Vec::new();
     while let Some(items) = pager.next().await? {
         all.extend(items);
@@ -126,7 +144,10 @@ where
 
 /// Every project of the backend.
 pub async fn projects(backend: &dyn Backend) -> Result<Vec<Project>, PagingError> {
-    collect("projects", MAX_ITEMS, |page| backend.list_projects(page)).await
+    collect(backend.platform(), "projects", MAX_ITEMS, |page| {
+        backend.list_projects(page)
+    })
+    .await
 }
 
 /// The environment's deployments, newest first, up to `limit`.
@@ -135,7 +156,7 @@ pub async fn deployments(
     env: &EnvRef,
     limit: usize,
 ) -> Result<Vec<Deployment>, PagingError> {
-    collect("deployments", limit, |page| {
+    collect(backend.platform(), "deployments", limit, |page| {
         backend.list_deployments(env, page)
     })
     .await
@@ -156,23 +177,31 @@ mod tests {
 
     #[tokio::test]
     async fn a_platform_that_pages_forever_is_stopped_at_the_bound() {
-        let error = collect("deployments", usize::MAX, |r| async move { endless(r) })
-            .await
-            .unwrap_err();
+        let error = collect("Vercel", "deployments", usize::MAX, |r| async move {
+            endless(r)
+        })
+        .await
+        .unwrap_err();
         assert_eq!(
             error,
             PagingError::Unbounded {
+                platform: "Vercel",
                 what: "deployments",
                 items: MAX_ITEMS,
                 pages: MAX_ITEMS / PAGE_SIZE,
             }
         );
-        assert!(error.to_string().contains("kept paging"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("Vercel kept paging past the bound"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
     async fn tiny_pages_are_stopped_by_the_page_bound() {
-        let error = collect("projects", usize::MAX, |r| async move {
+        let error = collect("Vercel", "projects", usize::MAX, |r| async move {
             Ok(Page {
                 items: vec![0u8],
                 next: Some(format!("{}x", r.cursor.unwrap_or_default())),
@@ -183,6 +212,7 @@ mod tests {
         assert_eq!(
             error,
             PagingError::Unbounded {
+                platform: "Vercel",
                 what: "projects",
                 items: MAX_PAGES,
                 pages: MAX_PAGES,
@@ -192,7 +222,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_cursor_is_a_loop() {
-        let error = collect("projects", usize::MAX, |_| async {
+        let error = collect("Vercel", "projects", usize::MAX, |_| async {
             Ok(Page {
                 items: vec![1u8],
                 next: Some("same".to_owned()),
@@ -200,17 +230,30 @@ mod tests {
         })
         .await
         .unwrap_err();
-        assert_eq!(error, PagingError::Loop { what: "projects" });
+        assert_eq!(
+            error,
+            PagingError::Loop {
+                platform: "Vercel",
+                what: "projects",
+                pages: 2,
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("Vercel handed back a page cursor"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
     async fn a_limit_stops_early_and_the_last_page_ends_the_list() {
-        let got = collect("deployments", 120, |r| async move { endless(r) })
+        let got = collect("Vercel", "deployments", 120, |r| async move { endless(r) })
             .await
             .unwrap();
         assert_eq!(got.len(), 120);
         let mut pages = 0;
-        let got = collect("deployments", usize::MAX, |r| {
+        let got = collect("Vercel", "deployments", usize::MAX, |r| {
             pages += 1;
             let last = r.cursor.as_deref() == Some("2");
             async move {

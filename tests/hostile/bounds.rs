@@ -6,6 +6,9 @@ use crate::commands::label_id;
 use crate::server::{Mode, Platform, prod};
 use switchback::backend::Backend;
 
+/// Every bound's message names the platform and the backend that caused it.
+const FROM: &str = "(from the HTTP-contract server, backend \"hostile\")";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_that_is_also_another_deployments_label_never_hits_the_other() {
     let platform = Platform::start().await;
@@ -59,9 +62,10 @@ async fn pages_without_end_end_the_command_by_its_deadline() {
     assert_ne!(run.code, 0, "a listing without end is not a success");
     let err = run.err();
     assert!(
-        err.contains("gave up after 3s") || err.contains("pages"),
+        err.contains("gave up after 3s") || err.contains("kept paging past the bound"),
         "the message says why it ended:\n{err}"
     );
+    assert!(err.contains(FROM), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,6 +80,7 @@ async fn a_body_without_end_ends_the_command_with_the_limit_named() {
         err.contains("larger than the limit") || err.contains("gave up after 5s"),
         "the message says why it ended:\n{err}"
     );
+    assert!(err.contains(FROM), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,7 +92,14 @@ async fn a_retry_after_of_two_to_the_64_ends_the_command_at_once() {
     assert_ne!(run.code, 0);
     let err = run.err();
     assert!(err.contains("rate limited"), "{err}");
+    assert!(err.contains(FROM), "{err}");
     assert!(crate::payloads::script_hazard(&err).is_none(), "{err:?}");
+    let run = client.run(&["list", "--json", "--timeout", "10s"]).await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&run.out()).unwrap_or_else(|_| panic!("{}", run.out()));
+    assert_eq!(doc["error"]["kind"], "rate_limited", "{doc}");
+    assert_eq!(doc["error"]["backend"], "hostile", "{doc}");
+    assert_eq!(doc["error"]["backend_kind"], "http", "{doc}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -154,6 +154,7 @@ async fn a_platform_that_pages_forever_is_stopped_with_what_was_read() {
     assert_eq!(
         error,
         PagingError::Unbounded {
+            platform: "the HTTP-contract server",
             what: "projects",
             items: MAX_PAGES,
             pages: MAX_PAGES,
@@ -162,7 +163,9 @@ async fn a_platform_that_pages_forever_is_stopped_with_what_was_read() {
     assert_eq!(platform.requests(), MAX_PAGES);
     let said = error.to_string();
     assert!(
-        said.contains("projects") && said.contains("1000 pages"),
+        said.contains("projects")
+            && said.contains("1000 pages")
+            && said.contains("the HTTP-contract server kept paging"),
         "{said}"
     );
 }

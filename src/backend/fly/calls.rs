@@ -34,6 +34,52 @@ pub fn encode(segment: &str) -> String {
     out
 }
 
+/// One page of releases from the `data` of the releases query.
+pub fn release_page_of(app: &str, data: &Value) -> Result<ReleasePage, BackendError> {
+    if data["app"].is_null() {
+        return Err(BackendError::not_found(format!("Fly app {app}")));
+    }
+    let connection = &data["app"]["releasesUnprocessed"];
+    let releases: Vec<Release> =
+        serde_json::from_value(connection["nodes"].clone()).map_err(|e| BackendError::Decode {
+            message: format!("the releases of {app}: {e}"),
+            excerpt: None,
+        })?;
+    let next = (connection["pageInfo"]["hasNextPage"] == true)
+        .then(|| {
+            connection["pageInfo"]["endCursor"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .flatten();
+    Ok(ReleasePage { releases, next })
+}
+
+/// The image of the `data` of the image query, `None` when the registry does not have it.
+pub fn image_of(reference: &str, data: &Value) -> Result<Option<Image>, BackendError> {
+    if data["app"]["image"].is_null() {
+        return Ok(None);
+    }
+    serde_json::from_value(data["app"]["image"].clone())
+        .map(Some)
+        .map_err(|e| BackendError::Decode {
+            message: format!("the image {reference}: {e}"),
+            excerpt: None,
+        })
+}
+
+/// The hostnames of the certificates answer.
+pub fn hostnames_of(answer: &Value) -> Vec<String> {
+    answer["certificates"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| c["hostname"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl ApiClient {
     pub async fn machines(&self, app: &str, fresh: bool) -> Result<Vec<Machine>, BackendError> {
         let call = Call::new(
@@ -71,25 +117,7 @@ impl ApiClient {
                 fresh,
             )
             .await?;
-        let connection = &data["app"]["releasesUnprocessed"];
-        if data["app"].is_null() {
-            return Err(BackendError::not_found(format!("Fly app {app}")));
-        }
-        let releases: Vec<Release> =
-            serde_json::from_value(connection["nodes"].clone()).map_err(|e| {
-                BackendError::Decode {
-                    message: format!("the releases of {app}: {e}"),
-                    excerpt: None,
-                }
-            })?;
-        let next = (connection["pageInfo"]["hasNextPage"] == true)
-            .then(|| {
-                connection["pageInfo"]["endCursor"]
-                    .as_str()
-                    .map(str::to_owned)
-            })
-            .flatten();
-        Ok(ReleasePage { releases, next })
+        release_page_of(app, &data)
     }
 
     /// The newest releases, up to [`HISTORY`].
@@ -156,15 +184,7 @@ impl ApiClient {
                 true,
             )
             .await?;
-        if data["app"]["image"].is_null() {
-            return Ok(None);
-        }
-        serde_json::from_value(data["app"]["image"].clone())
-            .map(Some)
-            .map_err(|e| BackendError::Decode {
-                message: format!("the image {reference}: {e}"),
-                excerpt: None,
-            })
+        image_of(reference, &data)
     }
 
     /// The app's certificates' hostnames.
@@ -176,14 +196,7 @@ impl ApiClient {
             Doing::read(format!("list the certificates of {app}"), app),
         );
         let answer: Value = self.get(&call, false).await?;
-        Ok(answer["certificates"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|c| c["hostname"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(hostnames_of(&answer))
     }
 
     /// Whether the token may change `app` (Fly's own answer: `POST /tokens/authorize`):

@@ -172,19 +172,7 @@ impl ApiClient {
             .idempotent();
         let bytes = self.read_bytes(&call, fresh).await?;
         let answer: Value = decode_json(&bytes, &call.doing.what)?;
-        if let Some(error) = answer["errors"].as_array().and_then(|e| e.first()) {
-            let message = error["message"].as_str().unwrap_or("GraphQL error");
-            let code = error["extensions"]["code"].as_str().unwrap_or("");
-            return Err(match code {
-                "UNAUTHORIZED" | "UNAUTHENTICATED" => BackendError::Unauthorized {
-                    message: format!("{message}; check the token in ${}", self.token_env),
-                },
-                "NOT_FOUND" => BackendError::not_found(message.to_owned()),
-                _ => BackendError::invalid(format!("Fly GraphQL: {message}")),
-            }
-            .redacted());
-        }
-        Ok(answer["data"].clone())
+        graphql_data(answer, &self.token_env)
     }
 
     async fn read_bytes(&self, call: &Call, fresh: bool) -> Result<Bytes, BackendError> {
@@ -271,4 +259,21 @@ impl ApiClient {
         }
         Err(from_status(status, &headers, &bytes, &call.doing, &self.token_env).redacted())
     }
+}
+
+/// A GraphQL answer's `data`, or its first error, typed.
+pub fn graphql_data(mut answer: Value, token_env: &str) -> Result<Value, BackendError> {
+    if let Some(error) = answer["errors"].as_array().and_then(|e| e.first()) {
+        let message = error["message"].as_str().unwrap_or("GraphQL error");
+        let code = error["extensions"]["code"].as_str().unwrap_or("");
+        return Err(match code {
+            "UNAUTHORIZED" | "UNAUTHENTICATED" => BackendError::Unauthorized {
+                message: format!("{message}; check the token in ${token_env}"),
+            },
+            "NOT_FOUND" => BackendError::not_found(message.to_owned()),
+            _ => BackendError::invalid(format!("Fly GraphQL: {message}")),
+        }
+        .redacted());
+    }
+    Ok(answer.get_mut("data").map(Value::take).unwrap_or_default())
 }

@@ -36,36 +36,14 @@ impl Inner {
     ) -> Result<Diff, BackendError> {
         let snap = self.snapshot(env, false).await?;
         let to = find(&snap, target)?.clone();
-        let live = snap.live_version();
-        let versions: Vec<i64> = live.into_iter().chain([to.version]).collect();
+        let versions: Vec<i64> = snap
+            .live_version()
+            .into_iter()
+            .chain([to.version])
+            .collect();
         let defined = self.client.definitions(&snap.app, &versions).await?;
-        let definition = |v: i64| {
-            defined
-                .iter()
-                .find(|r| r.version == v)
-                .and_then(|r| r.config_definition.clone())
-                .unwrap_or(Value::Null)
-        };
-        let from = live.and_then(|v| snap.release(v)).cloned();
-        let (config_drift, details) = match live {
-            Some(v) => compare(&definition(v), &definition(to.version)),
-            None => (Vec::new(), Vec::new()),
-        };
         let hostnames = self.hostnames(&snap.app).await;
-        Ok(Diff {
-            live: live.map(mapping::id),
-            target: target.clone(),
-            artifact_from: from.as_ref().map(|r| artifact(&snap, r)),
-            artifact_to: artifact(&snap, &to),
-            commits_between: Vec::new(),
-            commits_back: 0,
-            config_drift,
-            migrations_not_reverted: Vec::new(),
-            domains: moves(&snap, &hostnames, to.version),
-            switch: switch_kind(&snap),
-            details,
-            rollout: Some(rollout(&snap)),
-        })
+        Ok(assemble(&snap, target, &to, &defined, &hostnames))
     }
 
     pub(super) async fn moves(
@@ -77,6 +55,44 @@ impl Inner {
         let to = find(&snap, target)?.version;
         let hostnames = self.hostnames(&snap.app).await;
         Ok(moves(&snap, &hostnames, to))
+    }
+}
+
+/// The diff from what is live to release `to`, from the releases' definitions (`defined`)
+/// and the app's certificate hostnames.
+pub fn assemble(
+    snap: &Snapshot,
+    target: &DeploymentId,
+    to: &Release,
+    defined: &[Release],
+    hostnames: &[String],
+) -> Diff {
+    let live = snap.live_version();
+    let definition = |v: i64| {
+        defined
+            .iter()
+            .find(|r| r.version == v)
+            .and_then(|r| r.config_definition.clone())
+            .unwrap_or(Value::Null)
+    };
+    let from = live.and_then(|v| snap.release(v));
+    let (config_drift, details) = match live {
+        Some(v) => compare(&definition(v), &definition(to.version)),
+        None => (Vec::new(), Vec::new()),
+    };
+    Diff {
+        live: live.map(mapping::id),
+        target: target.clone(),
+        artifact_from: from.map(|r| artifact(snap, r)),
+        artifact_to: artifact(snap, to),
+        commits_between: Vec::new(),
+        commits_back: 0,
+        config_drift,
+        migrations_not_reverted: Vec::new(),
+        domains: moves(snap, hostnames, to.version),
+        switch: switch_kind(snap),
+        details,
+        rollout: Some(rollout(snap)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Fly's releases and Machines in the words of `domain`: a release is a deployment
 //! (`v30`), an app is an environment, the Machines say what is live.
 
-use super::api::Release;
+use super::api::{Machine, Release};
 use super::live::{Distribution, Lineage};
 use crate::domain::{
     Artifact, BuildStatus, Deployment, DeploymentId, Domain, DomainKind, EnvMode, Environment,
@@ -23,6 +23,35 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The app `app` of `environment`, from its releases (newest first) and Machines.
+    pub fn new(
+        project: ProjectId,
+        environment: EnvironmentId,
+        app: String,
+        history: Vec<Release>,
+        machines: &[Machine],
+    ) -> Self {
+        let lineage = Lineage::new(&history);
+        let live = Distribution::new(machines, &lineage);
+        let mut digests: Vec<(String, String)> = Vec::new();
+        for machine in machines {
+            if let Some(digest) = machine.image_ref.as_ref().and_then(|r| r.digest.clone())
+                && !digests.iter().any(|(image, _)| image == machine.image())
+            {
+                digests.push((machine.image().to_owned(), digest));
+            }
+        }
+        Self {
+            app,
+            project,
+            environment,
+            history,
+            lineage,
+            live,
+            digests,
+        }
+    }
+
     pub fn release(&self, version: i64) -> Option<&Release> {
         self.history.iter().find(|r| r.version == version)
     }

@@ -18,6 +18,7 @@ mod client;
 mod config;
 mod diff;
 mod errors;
+mod fuzzing;
 mod kind;
 mod live;
 mod mapping;
@@ -30,6 +31,7 @@ mod settings;
 mod switch;
 
 pub use config::{FlyBackendConfig, FlyConfigError, Token};
+pub(crate) use fuzzing::fuzz_answer;
 pub use kind::FlyKind;
 pub use settings::FlySettings;
 

@@ -27,7 +27,7 @@ pub fn promql(app: &str, step_secs: u32, errors: bool) -> String {
 /// Per instance: time → value.
 type ByInstance = BTreeMap<String, BTreeMap<i64, f64>>;
 
-fn matrix(answer: &Value) -> Result<ByInstance, BackendError> {
+pub(super) fn matrix(answer: &Value) -> Result<ByInstance, BackendError> {
     if answer["status"] != "success" {
         return Err(BackendError::Decode {
             message: "Fly's Prometheus did not answer success".to_owned(),

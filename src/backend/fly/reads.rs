@@ -2,7 +2,6 @@
 
 use super::Inner;
 use super::api::{self, Release};
-use super::live::{Distribution, Lineage};
 use super::mapping::{self, Snapshot};
 use crate::backend::{BackendError, Page, PageRequest};
 use crate::domain::{Deployment, DeploymentId, EnvRef, ProjectId};
@@ -51,25 +50,13 @@ impl Inner {
         history: Vec<Release>,
         machines: &[api::Machine],
     ) -> Snapshot {
-        let lineage = Lineage::new(&history);
-        let live = Distribution::new(machines, &lineage);
-        let mut digests: Vec<(String, String)> = Vec::new();
-        for machine in machines {
-            if let Some(digest) = machine.image_ref.as_ref().and_then(|r| r.digest.clone())
-                && !digests.iter().any(|(image, _)| image == machine.image())
-            {
-                digests.push((machine.image().to_owned(), digest));
-            }
-        }
-        Snapshot {
+        Snapshot::new(
+            ProjectId::new(self.project.clone()),
+            env.environment.clone(),
             app,
-            project: ProjectId::new(self.project.clone()),
-            environment: env.environment.clone(),
             history,
-            lineage,
-            live,
-            digests,
-        }
+            machines,
+        )
     }
 
     pub(super) async fn deployments_page(

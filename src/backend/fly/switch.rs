@@ -40,7 +40,7 @@ fn handle(op: &Operation) -> OperationHandle {
 }
 
 /// The Machines in `scope`: process groups are components, regions are regions.
-fn in_scope(machines: &[Machine], scope: &Scope) -> Result<Vec<Machine>, BackendError> {
+pub(super) fn in_scope(machines: &[Machine], scope: &Scope) -> Result<Vec<Machine>, BackendError> {
     let counted: Vec<&Machine> = machines.iter().filter(|m| m.counts()).collect();
     for region in &scope.regions {
         if !counted.iter().any(|m| &m.region == region) {
@@ -319,7 +319,10 @@ impl Inner {
 pub const FIRST_BATCH_STEP: usize = 3;
 
 /// The engineer saw `expected` live; refused as a conflict when the Machines say otherwise.
-fn check_expected(snap: &Snapshot, expected: Option<&DeploymentId>) -> Result<(), BackendError> {
+pub(super) fn check_expected(
+    snap: &Snapshot,
+    expected: Option<&DeploymentId>,
+) -> Result<(), BackendError> {
     let Some(expected) = expected else {
         return Ok(());
     };
