@@ -22,15 +22,7 @@ impl From<TargetError> for CommandError {
 
 impl From<PagingError> for CommandError {
     fn from(error: PagingError) -> Self {
-        match error {
-            PagingError::Backend(error) => Self::Backend(error),
-            // The platform answered, but not with a list that ends: unusable, like a
-            // malformed answer.
-            other => Self::Backend(BackendError::Decode {
-                message: other.to_string(),
-                excerpt: None,
-            }),
-        }
+        Self::Backend(BackendError::from(error))
     }
 }
 

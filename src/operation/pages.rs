@@ -9,15 +9,64 @@ use std::future::Future;
 
 /// Items asked for per page when a whole list is needed.
 pub const PAGE_SIZE: usize = 200;
+/// The most items asked for in one page (the HTTP contract's largest `limit`).
+pub const MAX_PAGE_SIZE: usize = 500;
 /// The most items read from one list.
 pub const MAX_ITEMS: usize = 100_000;
 /// The most pages read from one list.
 pub const MAX_PAGES: usize = 1_000;
+/// The most platform text kept from one list, in bytes ([`Weigh`]): with each answer
+/// limited to 16 MiB, a thousand pages could otherwise hold gigabytes. An ordinary
+/// deployment weighs a few hundred bytes, so 100,000 of them fit well inside.
+pub const MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// The bytes of platform text an item holds, roughly: what the list bound counts.
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+impl Weigh for Deployment {
+    /// Its own strings. The lists shared between deployments (regions, components,
+    /// configuration) are shared `Arc`s, held once however many deployments name them;
+    /// counting them per deployment would stop an ordinary long list.
+    fn weight(&self) -> usize {
+        let commit = self.commit.as_ref().map_or(0, |c| {
+            c.sha.len() + c.subject.len() + c.branch.as_ref().map_or(0, String::len)
+        });
+        self.id.as_str().len()
+            + self.label.len()
+            + self.artifact.image.len()
+            + self.artifact.digest.as_ref().map_or(0, String::len)
+            + commit
+            + self.author.as_ref().map_or(0, |a| a.len())
+            + self.migrations.iter().map(String::len).sum::<usize>()
+    }
+}
+
+impl Weigh for Project {
+    fn weight(&self) -> usize {
+        self.id.as_str().len()
+            + self.name.len()
+            + self.components.iter().map(String::len).sum::<usize>()
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PagingError {
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// The items read so far hold more platform text than a list may.
+    #[error(
+        "stopped reading {what} after {items} items in {pages} pages: {platform} sent more \
+         than {} MiB of text for them; the rest was not read",
+        MAX_BYTES / (1024 * 1024)
+    )]
+    TooLarge {
+        platform: &'static str,
+        what: &'static str,
+        items: usize,
+        pages: usize,
+    },
     /// The platform kept handing out pages past the bound.
     #[error(
         "stopped reading {what} after {items} items in {pages} pages: {platform} kept paging \
@@ -39,6 +88,20 @@ pub enum PagingError {
         what: &'static str,
         pages: usize,
     },
+}
+
+/// For a caller that reports only the platform's errors: a list that does not end is an
+/// answer that cannot be used, like one that does not decode.
+impl From<PagingError> for BackendError {
+    fn from(error: PagingError) -> Self {
+        match error {
+            PagingError::Backend(error) => error,
+            other => BackendError::Decode {
+                message: other.to_string(),
+                excerpt: None,
+            },
+        }
+    }
 }
 
 /// A list read one page at a time, within the bounds: only the page in hand is held, so
@@ -70,7 +133,7 @@ where
             platform,
             what,
             fetch,
-            request: PageRequest::first(page_size.clamp(1, PAGE_SIZE)),
+            request: PageRequest::first(page_size.clamp(1, MAX_PAGE_SIZE)),
             seen: HashSet::new(),
             pages: 0,
             items: 0,
@@ -108,6 +171,16 @@ where
         self.cursor = page.next;
         Ok(Some(page.items))
     }
+
+    /// Whether the last page read was the list's last.
+    pub fn finished(&self) -> bool {
+        self.pages > 0 && self.cursor.is_none()
+    }
+
+    /// The pages read so far.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
 }
 
 /// A cursor's hash, the same in every run.
@@ -119,8 +192,9 @@ fn fingerprint(cursor: &str) -> u64 {
     hasher.finish()
 }
 
-/// Up to `limit` items (at most [`MAX_ITEMS`]), following `next` from the first page.
-pub async fn collect<T, F, Fut>(
+/// Up to `limit` items (at most [`MAX_ITEMS`], holding at most [`MAX_BYTES`] of text),
+/// following `next` from the first page.
+pub async fn collect<T: Weigh, F, Fut>(
     platform: &'static str,
     what: &'static str,
     limit: usize,
@@ -130,10 +204,35 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, BackendError>>,
 {
-    let mut pager = Pager::new(platform, what, limit.max(1), fetch);
+    collect_in_pages(platform, what, limit.min(PAGE_SIZE), limit, fetch).await
+}
+
+/// [`collect`], asking for `page_size` items a page.
+pub async fn collect_in_pages<T: Weigh, F, Fut>(
+    platform: &'static str,
+    what: &'static str,
+    page_size: usize,
+    limit: usize,
+    fetch: F,
+) -> Result<Vec<T>, PagingError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, BackendError>>,
+{
+    let mut pager = Pager::new(platform, what, page_size, fetch);
     let mut all = Vec::new();
+    let mut bytes = 0;
     while let Some(items) = pager.next().await? {
+        bytes += items.iter().map(Weigh::weight).sum::<usize>();
         all.extend(items);
+        if bytes > MAX_BYTES {
+            return Err(PagingError::TooLarge {
+                platform,
+                what,
+                items: all.len(),
+                pages: pager.pages(),
+            });
+        }
         if all.len() >= limit {
             all.truncate(limit);
             break;
@@ -165,6 +264,57 @@ pub async fn deployments(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Weigh for u8 {
+        fn weight(&self) -> usize {
+            1
+        }
+    }
+
+    impl Weigh for u32 {
+        fn weight(&self) -> usize {
+            4
+        }
+    }
+
+    /// An item holding this many bytes of text.
+    #[derive(Debug)]
+    struct Blob(usize);
+
+    impl Weigh for Blob {
+        fn weight(&self) -> usize {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn a_list_that_holds_too_much_text_is_stopped_at_the_byte_bound() {
+        // Pages of 8 items of 4 MiB of text each: the ninth passes 256 MiB.
+        let error = collect("Fly.io", "deployments", MAX_ITEMS, |r| async move {
+            let n: usize = r.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            Ok(Page {
+                items: (0..8).map(|_| Blob(4 * 1024 * 1024)).collect(),
+                next: Some((n + 1).to_string()),
+            })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error,
+            PagingError::TooLarge {
+                platform: "Fly.io",
+                what: "deployments",
+                items: 72,
+                pages: 9,
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("Fly.io sent more than 256 MiB of text"),
+            "{error}"
+        );
+    }
 
     /// Pages of what was asked for, and always one more.
     fn endless(request: PageRequest) -> Result<Page<u32>, BackendError> {

@@ -1,11 +1,12 @@
 //! One fetch of one resource, and what it brings back.
 
-use super::{MAX_DEPLOYMENTS, METRICS_STEP_SECS, METRICS_WINDOW, PAGE_SIZE};
+use super::{MAX_DEPLOYMENTS, MAX_PROJECTS, METRICS_STEP_SECS, METRICS_WINDOW, PAGE_SIZE};
 use crate::backend::{BackendError, Identity, PageRequest, Platform};
 use crate::domain::{
     Deployment, EnvRef, Environment, LiveChange, MetricPoint, MetricSeries, MetricsQuery,
     MetricsScope, Operation, OperationId, Project, ProjectId, Timestamp,
 };
+use crate::operation::pages;
 use std::time::Duration;
 
 /// Something the console keeps fresh.
@@ -70,39 +71,39 @@ pub async fn fetch(
 ) -> Result<Fetched, BackendError> {
     Ok(match resource {
         Resource::Identity => Fetched::Identity(backend.identity().await?),
-        Resource::Projects => {
-            let mut items = Vec::new();
-            let mut page = PageRequest::first(100);
-            loop {
-                let got = backend.list_projects(page.clone()).await?;
-                items.extend(got.items);
-                match got.next {
-                    Some(next) if items.len() < 10_000 => page.cursor = Some(next),
-                    _ => break,
-                }
-            }
-            Fetched::Projects(items)
-        }
+        Resource::Projects => Fetched::Projects(
+            pages::collect(backend.platform(), "projects", MAX_PROJECTS, |page| {
+                backend.list_projects(page)
+            })
+            .await?,
+        ),
         Resource::Environments(project) => {
             Fetched::Environments(project.clone(), backend.list_environments(project).await?)
         }
         Resource::Environment(env) => Fetched::Environment(backend.get_environment(env).await?),
         Resource::Deployments(env) => {
-            let mut items = Vec::new();
-            let mut page = PageRequest::first(if full { PAGE_SIZE } else { 100 });
-            let complete = loop {
-                let got = backend.list_deployments(env, page.clone()).await?;
-                items.extend(got.items);
-                match got.next {
-                    None => break true,
-                    Some(_) if !full || items.len() >= MAX_DEPLOYMENTS => break false,
-                    Some(next) => page.cursor = Some(next),
-                }
+            // The whole list (within the bounds) when `full`, else the first page.
+            let (items, complete) = if full {
+                let all = pages::collect_in_pages(
+                    backend.platform(),
+                    "deployments",
+                    PAGE_SIZE,
+                    MAX_DEPLOYMENTS,
+                    |page| backend.list_deployments(env, page),
+                )
+                .await?;
+                (all, true)
+            } else {
+                let first = backend
+                    .list_deployments(env, PageRequest::first(100))
+                    .await?;
+                let complete = first.next.is_none();
+                (first.items, complete)
             };
             Fetched::Deployments {
                 env: env.clone(),
                 items,
-                complete: complete || full,
+                complete,
             }
         }
         Resource::Metrics(env) => {

@@ -27,6 +27,8 @@ pub const METRICS_STEP_SECS: u32 = 15;
 pub const PAGE_SIZE: usize = 500;
 /// The most deployments loaded into the list.
 pub const MAX_DEPLOYMENTS: usize = 50_000;
+/// The most projects loaded into the picker.
+pub const MAX_PROJECTS: usize = 10_000;
 /// After this many missed intervals, data is stale.
 pub const STALE_AFTER_INTERVALS: u32 = 3;
 

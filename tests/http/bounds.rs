@@ -19,6 +19,8 @@ enum Answer {
     RateLimited(&'static str),
     /// A page of projects whose `next` is always a new cursor, longer each time.
     EndlessPages,
+    /// An empty page of projects, and another cursor, forever.
+    EmptyPages,
     /// A status line, then one header line that never ends.
     EndlessHeader,
     /// A head that promises a body, then a byte now and then, forever.
@@ -75,6 +77,14 @@ async fn serve(mut socket: TcpStream, answer: Answer, n: usize) {
                 r#"{{"items":[{{"id":"p{n}","name":"p{n}","components":[]}}],"next":"{}"}}"#,
                 "c".repeat(n + 1)
             );
+            let text = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(text.as_bytes()).await
+        }
+        Answer::EmptyPages => {
+            let body = format!(r#"{{"items":[],"next":"c{n}"}}"#);
             let text = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
@@ -165,6 +175,29 @@ async fn a_platform_that_pages_forever_is_stopped_with_what_was_read() {
     assert!(
         said.contains("projects")
             && said.contains("1000 pages")
+            && said.contains("the HTTP-contract server kept paging"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn the_console_stops_a_platform_that_sends_empty_pages_forever() {
+    let platform = Hostile::start(Answer::EmptyPages).await;
+    let backend = switchback::backend::Platform::native(Arc::new(backend_for(
+        &platform,
+        Duration::from_secs(5),
+    )));
+    let error = within(switchback::poller::fetch(
+        &backend,
+        &switchback::poller::Resource::Projects,
+        false,
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(platform.requests(), MAX_PAGES);
+    let said = error.to_string();
+    assert!(
+        said.contains("stopped reading projects after 0 items in 1000 pages")
             && said.contains("the HTTP-contract server kept paging"),
         "{said}"
     );
