@@ -17,8 +17,9 @@ pub const MAX_ITEMS: usize = 100_000;
 pub const MAX_PAGES: usize = 1_000;
 /// The most platform text kept from one list, in bytes ([`Weigh`]): with each answer
 /// limited to 16 MiB, a thousand pages could otherwise hold gigabytes. An ordinary
-/// deployment weighs a few hundred bytes, so 100,000 of them fit well inside.
-pub const MAX_BYTES: usize = 256 * 1024 * 1024;
+/// deployment weighs a few hundred bytes, so 100,000 of them fit inside. Strings are kept
+/// whole (`--json` gives the platform's exact text back), so the bound is on the list.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// The bytes of platform text an item holds, roughly: what the list bound counts.
 pub trait Weigh {
@@ -289,11 +290,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_list_that_holds_too_much_text_is_stopped_at_the_byte_bound() {
-        // Pages of 8 items of 4 MiB of text each: the ninth passes 256 MiB.
+        // Pages of 8 items of 1 MiB of text each: the ninth passes 64 MiB.
         let error = collect("Fly.io", "deployments", MAX_ITEMS, |r| async move {
             let n: usize = r.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
             Ok(Page {
-                items: (0..8).map(|_| Blob(4 * 1024 * 1024)).collect(),
+                items: (0..8).map(|_| Blob(1024 * 1024)).collect(),
                 next: Some((n + 1).to_string()),
             })
         })
@@ -311,7 +312,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("Fly.io sent more than 256 MiB of text"),
+                .contains("Fly.io sent more than 64 MiB of text"),
             "{error}"
         );
     }
