@@ -45,9 +45,33 @@ pub struct Freshness {
     /// When the poller tries again after the last failure.
     pub next_retry: Option<Timestamp>,
     /// The last failure in full (the platform's words: its URL, the token variable), and
-    /// whether it refused the credentials rather than failing to answer.
+    /// what kind of failure it was.
     pub last_detail: Option<String>,
-    pub refused: bool,
+    pub trouble: Trouble,
+}
+
+/// What kind of failure the last one was: the console names it, never calling a platform
+/// that answered "unreachable".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Trouble {
+    /// No answer, or an outage (a timeout, a refused connection, a 5xx, rate limited).
+    #[default]
+    Unreachable,
+    /// The platform refused the credentials (401) or their rights (403).
+    Refused,
+    /// The platform answered with something that cannot be used: an answer that does not
+    /// decode, or a list past its bounds.
+    Unusable,
+}
+
+impl Trouble {
+    pub fn of(error: &BackendError) -> Self {
+        match error {
+            BackendError::Unauthorized { .. } | BackendError::Forbidden { .. } => Self::Refused,
+            BackendError::Decode { .. } => Self::Unusable,
+            _ => Self::Unreachable,
+        }
+    }
 }
 
 impl Freshness {
@@ -59,7 +83,7 @@ impl Freshness {
             failures: 0,
             next_retry: None,
             last_detail: None,
-            refused: false,
+            trouble: Trouble::default(),
         }
     }
 
@@ -69,16 +93,13 @@ impl Freshness {
                 self.last_ok = Some(event.at);
                 self.failures = 0;
                 self.next_retry = None;
-                self.refused = false;
+                self.trouble = Trouble::default();
             }
             Err(error) => {
                 self.failures = event.failures.max(self.failures + 1);
                 self.last_error = Some((event.at, short_cause(error)));
                 self.last_detail = Some(error.to_string());
-                self.refused = matches!(
-                    error,
-                    BackendError::Unauthorized { .. } | BackendError::Forbidden { .. }
-                );
+                self.trouble = Trouble::of(error);
                 self.next_retry = chrono::Duration::from_std(event.next_in)
                     .ok()
                     .map(|d| event.at + d);

@@ -9,7 +9,7 @@ mod fetch;
 mod freshness;
 
 pub use fetch::{Fetched, PollEvent, Resource, fetch};
-pub use freshness::{Freshness, TokioClock, backoff, short_cause};
+pub use freshness::{Freshness, TokioClock, Trouble, backoff, short_cause};
 
 use crate::backend::{BackendError, Platform};
 use crate::clock::SharedClock;

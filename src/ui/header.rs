@@ -4,6 +4,7 @@ use super::format;
 use crate::app::state::State;
 use crate::backend::Role;
 use crate::domain::EnvMode;
+use crate::poller::Trouble;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -42,8 +43,11 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         context.extend([sep(), Span::styled("read-only", theme.warning)]);
     }
     let status = match (state.stale(), state.unreachable()) {
-        (_, Some(_)) if state.connection.refused => {
+        (_, Some(_)) if state.connection.trouble == Trouble::Refused => {
             Span::styled(" ⚠ NOT AUTHORIZED: see below ", theme.stale)
+        }
+        (_, Some(_)) if state.connection.trouble == Trouble::Unusable => {
+            Span::styled(" ⚠ BAD ANSWERS: see below ", theme.stale)
         }
         (_, Some((cause, _))) => {
             Span::styled(format!(" ⚠ UNREACHABLE: {} ", name(&cause)), theme.stale)

@@ -5,6 +5,7 @@ use super::text::{self, Pen};
 use crate::app::list::visible_offset;
 use crate::app::state::{Pane, State};
 use crate::domain::{BuildStatus, Deployment, RuntimeState};
+use crate::poller::Trouble;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -52,10 +53,10 @@ pub fn render(buf: &mut Buffer, area: Rect, wide: bool, state: &State, theme: &T
                 (t - state.real_now).num_seconds().max(0)
             )
         });
-        let headline = if state.connection.refused {
-            format!(" ✗ {} refused the credentials", state.backend_name)
-        } else {
-            format!(" ✗ cannot reach {}", state.backend_name)
+        let headline = match state.connection.trouble {
+            Trouble::Refused => format!(" ✗ {} refused the credentials", state.backend_name),
+            Trouble::Unusable => format!(" ✗ {} answered, but not usably", state.backend_name),
+            Trouble::Unreachable => format!(" ✗ cannot reach {}", state.backend_name),
         };
         let mut lines = vec![Line::from(Span::styled(headline, theme.danger))];
         // The platform's words in full (its URL, the token's variable), wrapped.

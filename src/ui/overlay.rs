@@ -85,7 +85,7 @@ const LEGEND: [(&str, &str); 10] = [
     ("▲", "an error rate above the threshold (danger colour)"),
     (
         "⚠",
-        "STALE or UNREACHABLE data, ROLLED BACK mode, a figure's age",
+        "STALE, UNREACHABLE or BAD ANSWERS, ROLLED BACK mode, a figure's age",
     ),
     ("held", "made after a rollback: no traffic until a promote"),
     ("!", "a warning before confirming"),

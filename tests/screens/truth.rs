@@ -535,6 +535,48 @@ fn a_refused_token_is_not_called_unreachable() {
 }
 
 #[test]
+fn a_list_past_its_bounds_is_a_bad_answer_not_an_outage() {
+    let theme = Theme::default();
+    let mut state = State::new(
+        "shared".into(),
+        Capabilities::everything(),
+        switchback::app::state::Settings::from_config(&Config::default()),
+        Keymap::default(),
+        t0(),
+    );
+    let paging = switchback::operation::pages::PagingError::Unbounded {
+        platform: "Vercel",
+        what: "projects",
+        items: 0,
+        pages: 1000,
+    };
+    update(
+        &mut state,
+        Msg::Poll(PollEvent {
+            resource: Resource::Projects,
+            at: t0(),
+            outcome: Err(BackendError::from(paging)),
+            failures: 1,
+            next_in: Duration::from_secs(4),
+        }),
+    );
+    let screen = text(&draw(&mut state, 80, 24, &theme));
+    assert!(screen.contains("BAD ANSWERS"), "{screen}");
+    assert!(
+        screen.contains("shared answered, but not usably"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("UNREACHABLE") && !screen.contains("cannot reach"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Vercel") && screen.contains("kept paging past the bound"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn in_an_outage_only_the_header_counts_the_seconds() {
     let theme = Theme::default();
     let mut state = bad_deploy();
