@@ -5,6 +5,7 @@
 mod body;
 mod client;
 mod coalesce;
+pub mod paging;
 mod replay;
 mod retry;
 pub mod secrets;
@@ -13,6 +14,7 @@ mod status;
 pub use body::{decode_json, excerpt, read_limited};
 pub use client::{HttpSettings, build_client, install_tls_provider};
 pub use coalesce::Coalesce;
+pub use paging::PageGuard;
 pub use replay::Replay;
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy, describe_wait, parse_retry_after, retrying};
 pub use status::{error_for, error_for_status, transport_error};

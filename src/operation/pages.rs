@@ -11,10 +11,7 @@ use std::future::Future;
 pub const PAGE_SIZE: usize = 200;
 /// The most items asked for in one page (the HTTP contract's largest `limit`).
 pub const MAX_PAGE_SIZE: usize = 500;
-/// The most items read from one list.
-pub const MAX_ITEMS: usize = 100_000;
-/// The most pages read from one list.
-pub const MAX_PAGES: usize = 1_000;
+pub use crate::net::paging::{MAX_ITEMS, MAX_PAGES};
 /// The most platform text kept from one list, in bytes ([`Weigh`]): with each answer
 /// limited to 16 MiB, a thousand pages could otherwise hold gigabytes. An ordinary
 /// deployment weighs a few hundred bytes, so 100,000 of them fit inside. Strings are kept
@@ -157,7 +154,7 @@ where
                     pages: self.pages,
                 });
             }
-            if !self.seen.insert(fingerprint(&cursor)) {
+            if !self.seen.insert(crate::net::paging::fingerprint(&cursor)) {
                 return Err(PagingError::Loop {
                     platform: self.platform,
                     what: self.what,
@@ -182,15 +179,6 @@ where
     pub fn pages(&self) -> usize {
         self.pages
     }
-}
-
-/// A cursor's hash, the same in every run.
-fn fingerprint(cursor: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    #[allow(deprecated)]
-    let mut hasher = std::hash::SipHasher::new();
-    cursor.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Up to `limit` items (at most [`MAX_ITEMS`], holding at most [`MAX_BYTES`] of text),

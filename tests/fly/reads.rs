@@ -107,3 +107,22 @@ async fn a_colleagues_deploy_of_an_old_image_reads_as_that_release_live_again() 
     assert_eq!(last.deployment, id(28));
     assert_eq!(last.actor.as_deref(), Some(COLLEAGUE));
 }
+
+#[tokio::test]
+async fn empty_pages_of_releases_without_end_are_stopped_at_the_page_bound() {
+    let h = standard().await;
+    h.fake.with(|s| s.endless_releases = true);
+    let error = h
+        .backend
+        .list_deployments(&production(), PageRequest::first(4))
+        .await
+        .unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains("the releases of")
+            && said.contains("in 1000 pages")
+            && said.contains("Fly.io kept paging past the bound"),
+        "{said}"
+    );
+    h.fake.assert_conforms();
+}

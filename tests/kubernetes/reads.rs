@@ -7,6 +7,7 @@ use std::sync::Arc;
 use switchback::backend::{Backend, OperationRequest};
 use switchback::clock::VirtualClock;
 use switchback::domain::DeploymentId;
+use switchback::net::paging::MAX_PAGES;
 
 const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/shop/deployments/web";
 
@@ -65,4 +66,30 @@ async fn the_reads_before_a_rollback_share_one_read_of_the_workload() {
         "read afresh after the write"
     );
     assert_eq!(now_live, Some(target));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_lists_never_end_is_stopped_at_the_page_bound() {
+    let cluster = FakeCluster::start(Options::default());
+    cluster.seed_deployment("web", &three_revisions());
+    let backend = cluster.backend().await;
+    let env = env("shop/web");
+    cluster.with_store(|s| s.endless_lists = true);
+    let error = backend
+        .list_deployments(&env, Default::default())
+        .await
+        .unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains("in 1000 pages")
+            && said.contains("the Kubernetes API server kept paging past the bound"),
+        "{said}"
+    );
+    let before = cluster.requests().len();
+    let _ = backend.get_environment(&env).await;
+    let asked = cluster.requests().len() - before;
+    assert!(
+        (MAX_PAGES..2 * MAX_PAGES).contains(&asked),
+        "one list followed to the bound, then stopped: {asked} requests"
+    );
 }

@@ -354,3 +354,32 @@ async fn several_apps_show_as_components() {
     assert_eq!(live.components[..], ["web"]);
     h.fake.assert_conforms();
 }
+
+#[tokio::test]
+async fn apps_that_page_forever_are_stopped_at_the_page_bound() {
+    let mut state = world();
+    state.endless_apps = true;
+    let h = harness(state).await;
+    let error = h
+        .backend
+        .list_environments(&ProjectId::new(PROJECT))
+        .await
+        .unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains("the apps of project")
+            && said.contains("in 1000 pages")
+            && said.contains("Unkey kept paging past the bound"),
+        "{said}"
+    );
+    let listed = h
+        .fake
+        .state
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .filter(|(op, _)| op == "apps.listApps")
+        .count();
+    assert_eq!(listed, switchback::net::paging::MAX_PAGES);
+}

@@ -34,6 +34,15 @@ pub fn encode(segment: &str) -> String {
     out
 }
 
+/// The bound on one walk through an app's releases: its pages may be empty, so the
+/// count of releases alone would not end it.
+fn releases_guard(app: &str) -> crate::net::PageGuard {
+    crate::net::PageGuard::new(
+        crate::backend::platform_name("fly"),
+        format!("the releases of {app}"),
+    )
+}
+
 /// One page of releases from the `data` of the releases query.
 pub fn release_page_of(app: &str, data: &Value) -> Result<ReleasePage, BackendError> {
     if data["app"].is_null() {
@@ -134,13 +143,18 @@ impl ApiClient {
     ) -> Result<Vec<Release>, BackendError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
+        let mut guard = releases_guard(app);
         while out.len() < HISTORY {
             let page = self
                 .release_page(app, PAGE, after.as_deref(), with_config, fresh)
                 .await?;
+            let read = page.releases.len();
             out.extend(page.releases);
             match page.next {
-                Some(next) => after = Some(next),
+                Some(next) => {
+                    guard.follow(read, &next)?;
+                    after = Some(next);
+                }
                 None => break,
             }
         }
@@ -156,18 +170,23 @@ impl ApiClient {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         let mut read = 0;
+        let mut guard = releases_guard(app);
         while read < HISTORY && found.len() < versions.len() {
             let page = self
                 .release_page(app, PAGE, after.as_deref(), true, false)
                 .await?;
-            read += page.releases.len();
+            let on_page = page.releases.len();
+            read += on_page;
             found.extend(
                 page.releases
                     .into_iter()
                     .filter(|r| versions.contains(&r.version)),
             );
             match page.next {
-                Some(next) => after = Some(next),
+                Some(next) => {
+                    guard.follow(on_page, &next)?;
+                    after = Some(next);
+                }
                 None => break,
             }
         }

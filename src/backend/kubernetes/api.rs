@@ -114,6 +114,10 @@ impl KubeApi {
             params = params.fields(f);
         }
         let mut out = Vec::new();
+        let mut guard = crate::net::PageGuard::new(
+            crate::backend::platform_name("kubernetes"),
+            format!("the {} of {ns}", kind.rbac_name()),
+        );
         loop {
             let page = self
                 .api(kind, ns)
@@ -121,11 +125,15 @@ impl KubeApi {
                 .await
                 .map_err(|e| errors::map(call, e))?;
             let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+            let read = page.items.len();
             for item in page.items {
                 out.push(to_value(item)?);
             }
             match next {
-                Some(token) => params = params.continue_token(&token),
+                Some(token) => {
+                    guard.follow(read, &token)?;
+                    params = params.continue_token(&token);
+                }
                 None => return Ok(out),
             }
         }

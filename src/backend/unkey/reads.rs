@@ -110,6 +110,10 @@ impl UnkeyBackend {
         );
         let mut apps = Vec::new();
         let mut cursor: Option<String> = None;
+        let mut guard = crate::net::PageGuard::new(
+            crate::backend::platform_name("unkey"),
+            format!("the apps of project `{project}`"),
+        );
         loop {
             let body = api::ListApps {
                 project,
@@ -117,12 +121,16 @@ impl UnkeyBackend {
                 cursor: cursor.as_deref(),
             };
             let page: api::Envelope<Vec<api::App>> = self.client.call(&call, &body).await?;
+            let read = page.data.len();
             apps.extend(page.data);
             match page.pagination {
                 Some(api::Pagination {
                     has_more: true,
                     cursor: Some(next),
-                }) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                }) => {
+                    guard.follow(read, &next)?;
+                    cursor = Some(next);
+                }
                 _ => break,
             }
         }

@@ -89,6 +89,14 @@ fn graphql(s: &mut FakeState, r: &Request<'_>) -> Reply {
         return Reply::json(200, json!({ "data": { "app": null } }));
     }
     match graphql_operation(query) {
+        "releases" if s.endless_releases => {
+            let end = format!("more-{}", s.requests.len());
+            Reply::json(
+                200,
+                json!({ "data": { "app": { "releasesUnprocessed": {
+                "nodes": [], "pageInfo": { "endCursor": end, "hasNextPage": true } } } } }),
+            )
+        }
         "releases" => {
             let first = vars["first"].as_u64().unwrap_or(25) as usize;
             let after = vars["after"]

@@ -105,6 +105,8 @@ pub struct FakeState {
     pub violations: Vec<String>,
     /// Releases created through the API.
     pub performed: usize,
+    /// Every page of releases is empty and says there is another, under a new cursor.
+    pub endless_releases: bool,
     /// Token buckets per (route, Machine): tokens left, last refill (virtual seconds).
     buckets: HashMap<(String, String), (f64, f64)>,
     next: u64,
@@ -127,6 +129,7 @@ impl FakeState {
             scripted: Vec::new(),
             late: Vec::new(),
             requests: Vec::new(),
+            endless_releases: false,
             violations: Vec::new(),
             performed: 0,
             buckets: HashMap::new(),

@@ -229,9 +229,13 @@ fn object(
                 })
                 .collect();
             let rv = store.next_revision();
+            let mut metadata = json!({ "resourceVersion": rv });
+            if store.endless_lists {
+                metadata["continue"] = json!(format!("more-{rv}"));
+            }
             ok(
                 json!({"kind": format!("{kind}List"), "apiVersion": api_version,
-                      "metadata": {"resourceVersion": rv}, "items": items}),
+                      "metadata": metadata, "items": items}),
             )
         }
         (Method::GET, Some(n)) => match store.get(&Key::new(group, plural, ns, n)) {

@@ -56,6 +56,8 @@ pub struct Store {
     pub forbidden: HashSet<(String, String)>,
     /// The deployment controller moves one step per `tick` instead of finishing at once.
     pub manual_rollouts: bool,
+    /// Every list answer names a new `continue` token: a server that pages forever.
+    pub endless_lists: bool,
     pub requests: Vec<Recorded>,
     /// Events of this run, with ascending timestamps.
     events: u64,

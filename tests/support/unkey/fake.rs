@@ -158,6 +158,9 @@ pub struct FakeState {
     pub violations: Vec<String>,
     pub pending: Vec<Pending>,
     pub next_id: u32,
+    /// Every page of apps says there is more, under a new cursor: a platform that pages
+    /// forever.
+    pub endless_apps: bool,
 }
 
 pub struct Fake {

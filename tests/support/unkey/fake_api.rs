@@ -214,7 +214,11 @@ pub fn dispatch(op: &str, body: &Value, access: Access, s: &mut FakeState) -> (u
                 .filter(|a| a.project_id == project.id)
                 .map(|a| s.app_json(a))
                 .collect();
-            let (data, pagination) = page(items, body);
+            let (data, mut pagination) = page(items, body);
+            if s.endless_apps {
+                let n = s.requests.len();
+                pagination = json!({ "hasMore": true, "cursor": format!("more_{n}") });
+            }
             (
                 200,
                 json!({ "meta": meta(), "data": data, "pagination": pagination }),
