@@ -20,6 +20,8 @@ enum Shape {
     Temps,
     Vercel,
     Kubernetes,
+    /// The Machines API's `{"error": …}` and GraphQL's `{"errors": [{"message": …}]}` at once.
+    Fly,
     /// `text/plain`, as a proxy in front of any of them might answer.
     Text,
 }
@@ -70,6 +72,12 @@ async fn echo(State(echo): State<Echo>, request: Request) -> Response {
             json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                 "message": words, "reason": token, "code": echo.status,
                 "details": {"name": token, "kind": token}})
+            .to_string(),
+        ),
+        Shape::Fly => (
+            "application/json",
+            json!({"error": words, "status": token,
+                "errors": [{"message": words, "extensions": {"code": token}}]})
             .to_string(),
         ),
         Shape::Text => ("text/plain", words),
@@ -197,6 +205,10 @@ async fn check_adapter(kind: &str, shape: Shape, statuses: &[u16]) {
                         kubeconfig.display()
                     )
                 }
+                "fly" => format!(
+                    "[[backends]]\nkind = \"fly\"\nname = \"x\"\norg = \"acme\"\napi-url = \"{url}\"\nmachines-url = \"{url}\"\ntoken-env = \"{}\"\n\n[backends.apps]\nproduction = \"shop-web\"\n",
+                    crate::server::TOKEN_VAR
+                ),
                 _ => format!(
                     "[[backends]]\nkind = \"{kind}\"\nname = \"x\"\nbase-url = \"{url}\"\ntoken-env = \"{}\"\n",
                     crate::server::TOKEN_VAR
@@ -244,6 +256,12 @@ async fn the_temps_api_key_never_comes_back_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_vercel_token_never_comes_back_out() {
     check_adapter("vercel", Shape::Vercel, &[401, 403, 500]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fly_token_never_comes_back_out() {
+    // 200 too: Fly's GraphQL says its errors in a 200 answer.
+    check_adapter("fly", Shape::Fly, &[200, 401, 403, 500]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
