@@ -135,23 +135,8 @@ pub(crate) fn print_json(doc: &impl serde::Serialize) {
     }
 }
 
-/// Serialized JSON with the characters serde leaves raw escaped; they can only stand inside
-/// strings, where `\uXXXX` means the same character.
-pub(crate) fn escape_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
-    if !json.chars().any(crate::text::is_unsafe) {
-        return std::borrow::Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        // The document's own line breaks are layout, not text.
-        if crate::text::is_unsafe(c) && c != '\n' {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
+/// See [`crate::text::escape_json`].
+pub(crate) use crate::text::escape_json as escape_unsafe;
 
 #[cfg(test)]
 mod tests {

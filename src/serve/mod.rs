@@ -8,6 +8,7 @@ mod demo;
 mod etag;
 mod extract;
 mod idempotency;
+mod json;
 mod metrics;
 mod operations;
 mod problem;

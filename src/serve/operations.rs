@@ -324,7 +324,7 @@ fn answer_of(
             fingerprint,
             status: StatusCode::ACCEPTED.as_u16(),
             content_type: "application/json",
-            body: Bytes::from(serde_json::to_vec(&handle).unwrap_or_default()),
+            body: Bytes::from(crate::text::to_inert_vec(&handle).unwrap_or_default()),
             location: Some(api_path(&[
                 "projects",
                 env.project.as_str(),
@@ -340,7 +340,7 @@ fn answer_of(
                 fingerprint,
                 status: problem.status,
                 content_type: PROBLEM_JSON,
-                body: Bytes::from(serde_json::to_vec(&problem).unwrap_or_default()),
+                body: Bytes::from(crate::text::to_inert_vec(&problem).unwrap_or_default()),
                 location: None,
             }
         }

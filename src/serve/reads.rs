@@ -2,6 +2,7 @@
 
 use super::ServeState;
 use super::extract::{ApiPath, ApiQuery};
+use super::json::Json;
 use super::problem::ApiError;
 use crate::backend::http::wire::Items;
 use crate::backend::{
@@ -13,7 +14,6 @@ use crate::domain::{
     Project, ProjectId, Timestamp,
 };
 use axum::Extension;
-use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 

@@ -11,6 +11,7 @@
 mod cluster;
 mod fit;
 mod inert;
+mod json;
 mod numbers;
 #[cfg(test)]
 pub(crate) mod props;
@@ -18,4 +19,5 @@ pub(crate) mod props;
 pub use cluster::{Clusters, Drawn, MAX_CLUSTER_CHARS, REPLACEMENT, clusters, settle};
 pub use fit::{Head, SCAN_PER_COLUMN, clean, fit, head, width};
 pub use inert::{inert, inert_lines, is_unsafe, stand_in};
+pub use json::{escape_json, to_inert_vec};
 pub use numbers::{age, clock_span, percent, span};
