@@ -7,11 +7,12 @@ use crate::domain::{Deployment, EnvRef, Project};
 use std::collections::HashSet;
 use std::future::Future;
 
+pub use crate::net::paging::{MAX_ITEMS, MAX_PAGES};
+
 /// Items asked for per page when a whole list is needed.
 pub const PAGE_SIZE: usize = 200;
 /// The most items asked for in one page (the HTTP contract's largest `limit`).
 pub const MAX_PAGE_SIZE: usize = 500;
-pub use crate::net::paging::{MAX_ITEMS, MAX_PAGES};
 /// The most platform text kept from one list, in bytes ([`Weigh`]): with each answer
 /// limited to 16 MiB, a thousand pages could otherwise hold gigabytes. An ordinary
 /// deployment weighs a few hundred bytes, so 100,000 of them fit inside. Strings are kept
