@@ -76,6 +76,18 @@ pub fn init(log_file: &Path) -> Result<WorkerGuard, LoggingError> {
     Ok(guard)
 }
 
+/// Logs to stderr (for `serve`) through the same writer as the log file: credentials hidden,
+/// platform text inert. Without colours: the writer would make their escapes inert too.
+pub fn init_stderr() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(Redacting(std::io::stderr))
+        .with_ansi(false)
+        .try_init();
+}
+
 /// A log writer that hides the credentials this process sends (`net::secrets`): a platform
 /// may quote a token in an answer that gets logged. It also makes platform text inert, line
 /// by line, so a log read with `cat` or `tail -f` in a terminal obeys no escape sequence.

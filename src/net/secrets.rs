@@ -69,9 +69,9 @@ pub fn redact_in_place(text: &mut String) {
     }
 }
 
-/// Wraps the panic hook installed so far: a panic whose message holds a credential is
-/// reported with the credential hidden (and without the rest of the report, which would
-/// print the message whole).
+/// Wraps the panic hook installed so far: a panic whose message holds a credential or a
+/// control character is reported with the credential hidden and the text inert (and without
+/// the rest of the report, which would print the message whole).
 pub fn hide_in_panic_reports() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -88,15 +88,21 @@ pub fn hide_in_panic_reports() {
     }));
 }
 
-/// The words of a panic whose message holds a credential; `None` when it holds none.
+/// The words of a panic whose message holds a credential or a character a terminal would
+/// obey (a platform's text in an assertion): hidden and made inert. `None` when the message
+/// is plain, for the usual report.
 fn redacted_panic(message: &str, location: Option<&std::panic::Location<'_>>) -> Option<String> {
-    let Cow::Owned(clean) = redact(message) else {
+    let redacted = redact(message);
+    let unsafe_char = message
+        .chars()
+        .any(|c| c != '\n' && crate::text::is_unsafe(c));
+    if matches!(redacted, Cow::Borrowed(_)) && !unsafe_char {
         return None;
-    };
+    }
     let at = location
         .map(|l| format!(" at {}:{}", l.file(), l.line()))
         .unwrap_or_default();
-    Some(format!("switchback panicked{at}: {clean}"))
+    Some(crate::text::inert_lines(&format!("switchback panicked{at}: {redacted}")).into_owned())
 }
 
 #[cfg(test)]
@@ -120,6 +126,16 @@ mod tests {
         let words = redacted_panic("answer was `Bearer tok-secrets-panic-8d2e4b`", None).unwrap();
         assert_eq!(words, "switchback panicked: answer was `Bearer [redacted]`");
         assert_eq!(redacted_panic("index out of bounds", None), None);
+    }
+
+    #[test]
+    fn a_panic_quoting_a_platforms_escapes_is_reported_inert() {
+        let words = redacted_panic("bad label v41\u{1b}]0;owned\u{7}\u{9b}2J", None).unwrap();
+        assert!(!words.chars().any(crate::text::is_unsafe), "{words:?}");
+        assert!(
+            words.starts_with("switchback panicked: bad label v41"),
+            "{words}"
+        );
     }
 
     #[test]

@@ -76,13 +76,7 @@ pub fn resolve_tokens(
 
 /// Serves the demo platform until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs, config: Config) -> color_eyre::Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
+    crate::logging::init_stderr();
     let deployer_var = args
         .deployer_token_env
         .as_deref()
